@@ -24,7 +24,11 @@ pub(crate) fn scrambler(big_a: &Bn, big_b: &Bn) -> Result<Bn, Error> {
     let mut h = Sha256::new();
     h.update(pad(big_a));
     h.update(pad(big_b));
-    let u = Bn::from_be_bytes(&h.finalize())?;
+    nonzero_scrambler(Bn::from_be_bytes(&h.finalize())?)
+}
+
+/// SRP-6a aborts when `u = 0` (no hash input is known to give it; the check stays anyway).
+fn nonzero_scrambler(u: Bn) -> Result<Bn, Error> {
     if u.is_zero() {
         Err(Error::ZeroScrambler)
     } else {
@@ -147,6 +151,38 @@ pub(crate) fn random_exponent(rng: &mut impl rand_core::CryptoRng) -> Result<Bn,
         let e = Bn::from_be_bytes(bytes.as_slice())?;
         if !e.is_zero() {
             return Ok(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zero_scrambler_is_refused() {
+        assert_eq!(
+            nonzero_scrambler(Bn::from_u64(0).unwrap()).err(),
+            Some(Error::ZeroScrambler)
+        );
+        assert!(nonzero_scrambler(Bn::from_u64(1).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn fixed_base_table_agrees_with_plain_exponentiation() {
+        let grp = group().unwrap();
+        for exp in [
+            &[1u8][..],
+            &[0xff; 32],
+            &[0x80, 0, 0, 1],
+            &[0x12; 31],
+            &[0xfe; 33],
+            &[0x01; 128],
+        ] {
+            let e = Bn::from_be_bytes(exp).unwrap();
+            let table = grp.g_pow(&e).unwrap();
+            let plain = grp.modulus.pow(&grp.g, &e).unwrap();
+            assert!(table == plain, "exponent {exp:02x?}");
         }
     }
 }
