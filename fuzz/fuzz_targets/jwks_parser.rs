@@ -1,0 +1,13 @@
+//! Coverage-guided fuzzing of the JWKS parser: `cargo +nightly fuzz run jwks_parser`.
+#![no_main]
+
+use cognate_verify::Jwks;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(jwks) = Jwks::from_json(data) {
+        for kid in jwks.kids() {
+            let _ = jwks.is_usable(kid);
+        }
+    }
+});
