@@ -1,2 +1,78 @@
-//! cognate-client: not built yet — the layout is set, the code lands with its issue.
-//! See the workspace README.md and DESIGN.md for what this crate will hold.
+//! Amazon Cognito user pools from the client's side: log in with every flow and challenge,
+//! keep tokens fresh by themselves, and call APIs with the header they expect.
+//!
+//! - [`Client`]: one app client of one user pool, over the official AWS SDK (unsigned calls, no
+//!   AWS credentials needed), with `SECRET_HASH` on every call when the app client has a secret,
+//!   and bounded, jittered retries of throttled calls.
+//! - [`Client::login`]: `USER_SRP_AUTH` (default) or `USER_PASSWORD_AUTH`; challenges come back
+//!   as a [`LoginStep::Challenge`] the caller answers ([`Challenge`]).
+//! - [`TokenSet`]: access, ID and refresh tokens with decoded claims (`custom:*` included).
+//! - [`TokenSource`]: shared, self-refreshing, one refresh in flight, re-login when allowed.
+//! - [`TokenStore`]: [`MemoryStore`], [`FileStore`] (0600, atomic, locked).
+//! - [`Authenticator`] / [`HeaderStyle`]: the header on HTTP requests, as a `reqwest-middleware`
+//!   middleware or by hand.
+//! - [`IdentityPoolCredentials`]: AWS credentials through an identity pool.
+//!
+//! # Log in, answering challenges
+//!
+//! ```no_run
+//! # async fn run() -> cognate_client::Result<()> {
+//! use cognate_client::{Challenge, Client, Credentials, LoginStep};
+//!
+//! let client = Client::builder("us-east-1_AbC123xyZ", "1example23456789").build()?;
+//! let mut step = client.login(&Credentials::new("alice", "Correct horse 1!")).await?;
+//! let tokens = loop {
+//!     step = match step {
+//!         LoginStep::Authenticated(tokens) => break tokens,
+//!         LoginStep::Challenge(Challenge::SoftwareTokenMfa(c)) => c.respond("123456").await?,
+//!         LoginStep::Challenge(Challenge::NewPasswordRequired(c)) => {
+//!             c.respond("A new passw0rd!", &[]).await?
+//!         }
+//!         LoginStep::Challenge(other) => panic!("cannot answer {}", other.name()),
+//!     };
+//! };
+//! println!("company: {:?}", tokens.id_token().claims().custom("companyId"));
+//! # Ok(()) }
+//! ```
+
+mod account;
+mod client;
+mod clock;
+mod device;
+mod error;
+mod http;
+mod identity;
+mod login;
+mod source;
+mod store;
+pub mod testing;
+mod tokens;
+
+pub use account::{CodeDelivery, SignUpOutcome, UserInfo};
+pub use client::{
+    AWS_ENDPOINT_ENV, AWS_IDENTITY_ENDPOINT_ENV, AWS_IDP_ENDPOINT_ENV, Client, ClientBuilder,
+    ENDPOINT_ENV, RetryPolicy, region_of,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use device::{DeviceStore, MemoryDeviceStore, RememberedDevice};
+pub use error::{Error, Result};
+pub use http::{Authenticator, COGNITO_SECURITY_TOKEN, HeaderStyle, X_API_KEY};
+pub use identity::{IdentityPoolCredentials, IdentityPoolCredentialsBuilder};
+pub use login::{
+    AuthFlow, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
+    NewPasswordRequired, OtherChallenge, SelectMfaType, SoftwareTokenSetup, otpauth_uri,
+};
+pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
+pub use store::{FileStore, MemoryStore, TokenStore};
+pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};
+
+/// The README's example, compiled as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
+/// The SDK crates underneath, for callers that hand in their own clients.
+pub mod sdk {
+    pub use aws_sdk_cognitoidentity as identity;
+    pub use aws_sdk_cognitoidentityprovider as user_pools;
+}

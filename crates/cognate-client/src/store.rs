@@ -1,0 +1,273 @@
+//! Where token sets are kept between runs: in memory, or one JSON file per profile.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::tokens::{TokenRecord, TokenSet};
+
+/// Keeps token sets by profile name. Implementations must be safe to call from several threads;
+/// calls are short and blocking.
+pub trait TokenStore: Send + Sync + 'static {
+    /// The tokens saved for `profile`, if any.
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>>;
+    /// Saves `tokens` for `profile`, replacing what was there.
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()>;
+    /// Forgets `profile`'s tokens (nothing happens if there are none).
+    fn remove(&self, profile: &str) -> Result<()>;
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for std::sync::Arc<T> {
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+        (**self).load(profile)
+    }
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        (**self).save(profile, tokens)
+    }
+    fn remove(&self, profile: &str) -> Result<()> {
+        (**self).remove(profile)
+    }
+}
+
+/// Token sets in memory only.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    sets: Mutex<HashMap<String, TokenSet>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Store("a thread panicked while holding the store".into())
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+        Ok(self.sets.lock().map_err(poisoned)?.get(profile).cloned())
+    }
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        self.sets
+            .lock()
+            .map_err(poisoned)?
+            .insert(profile.to_owned(), tokens.clone());
+        Ok(())
+    }
+    fn remove(&self, profile: &str) -> Result<()> {
+        self.sets.lock().map_err(poisoned)?.remove(profile);
+        Ok(())
+    }
+}
+
+/// One JSON file per profile (`<dir>/<profile>.json`), for command-line tools.
+///
+/// Files are created with mode 0600 (the directory 0700), written to a temporary file and
+/// renamed over the old one (a reader sees the old or the new tokens, never half), and every
+/// read and write takes an advisory lock on `<dir>/<profile>.lock`, so several processes can
+/// share a profile.
+///
+/// ```
+/// # fn main() -> cognate_client::Result<()> {
+/// use cognate_client::{FileStore, TokenStore};
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = FileStore::new(dir.path());
+/// assert!(store.load("default")?.is_none());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: PathBuf,
+}
+
+impl FileStore {
+    /// A store in `dir` (created on first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileStore { dir: dir.into() }
+    }
+
+    /// The file that holds `profile`'s tokens.
+    pub fn path(&self, profile: &str) -> Result<PathBuf> {
+        check_profile(profile)?;
+        Ok(self.dir.join(format!("{profile}.json")))
+    }
+
+    fn io(&self, what: &str, path: &Path, e: std::io::Error) -> Error {
+        Error::Store(format!("{what} {}: {e}", path.display()))
+    }
+
+    /// Writes `bytes` to a 0600 temporary file beside `path`, syncs it, and renames it over
+    /// `path`: readers see the old or the new content, never a mix.
+    fn write_atomic(&self, path: &Path, stem: &str, bytes: &[u8]) -> Result<()> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = path.parent().unwrap_or(&self.dir);
+        let tmp = dir.join(format!(".{stem}.{}.{nanos}.tmp", std::process::id()));
+        let mut o = OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let written = (|| {
+            let mut f = o.open(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, path)
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(self.io("cannot write", path, e));
+        }
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// The file that holds the device remembered for `username`
+    /// (`<dir>/devices/<hex of the name>.json`).
+    pub fn device_path(&self, username: &str) -> PathBuf {
+        let hex: String = username.bytes().map(|b| format!("{b:02x}")).collect();
+        self.dir.join("devices").join(format!("{hex}.json"))
+    }
+
+    fn ensure_dir(&self) -> Result<()> {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(&self.dir)
+            .map_err(|e| self.io("cannot create", &self.dir, e))
+    }
+
+    fn lock(&self, profile: &str, exclusive: bool) -> Result<Option<File>> {
+        let path = self.dir.join(format!("{profile}.lock"));
+        let mut o = OpenOptions::new();
+        if exclusive {
+            o.create(true).truncate(false).write(true);
+        }
+        o.read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let file = match o.open(&path) {
+            Ok(f) => f,
+            // No lock file yet: nobody has written, nothing to wait for.
+            Err(e) if !exclusive && e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot open", &path, e)),
+        };
+        #[cfg(unix)]
+        {
+            use rustix::fs::{FlockOperation, flock};
+            let op = if exclusive {
+                FlockOperation::LockExclusive
+            } else {
+                FlockOperation::LockShared
+            };
+            flock(&file, op).map_err(|e| self.io("cannot lock", &path, e.into()))?;
+        }
+        Ok(Some(file))
+    }
+}
+
+fn check_profile(profile: &str) -> Result<()> {
+    let ok = !profile.is_empty()
+        && profile.len() <= 128
+        && !profile.starts_with('.')
+        && profile
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Store(format!(
+            "`{profile}` is not a usable profile name (letters, digits, - _ . @)"
+        )))
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+        let path = self.path(profile)?;
+        let _lock = self.lock(profile, false)?;
+        let bytes = match fs::read(&path) {
+            Ok(b) => zeroize::Zeroizing::new(b),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot read", &path, e)),
+        };
+        let record: TokenRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))?;
+        TokenSet::from_record(&record).map(Some)
+    }
+
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        let path = self.path(profile)?;
+        self.ensure_dir()?;
+        let _lock = self.lock(profile, true)?;
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec_pretty(&tokens.to_record())
+                .map_err(|e| Error::Store(format!("cannot encode tokens: {e}")))?,
+        );
+        self.write_atomic(&path, profile, &json)
+    }
+
+    fn remove(&self, profile: &str) -> Result<()> {
+        let path = self.path(profile)?;
+        if !self.dir.exists() {
+            return Ok(());
+        }
+        let _lock = self.lock(profile, true)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io("cannot remove", &path, e)),
+        }
+    }
+}
+
+/// A `FileStore` also remembers devices (one 0600 file per user under `<dir>/devices/`), so a
+/// command-line tool keeps skipping MFA on a remembered device across runs.
+impl crate::device::DeviceStore for FileStore {
+    fn load(&self, username: &str) -> Result<Option<crate::device::RememberedDevice>> {
+        let path = self.device_path(username);
+        let bytes = match fs::read(&path) {
+            Ok(b) => zeroize::Zeroizing::new(b),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot read", &path, e)),
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Store(format!("{} is not a device file: {e}", path.display())))
+    }
+
+    fn save(&self, username: &str, device: &crate::device::RememberedDevice) -> Result<()> {
+        let path = self.device_path(username);
+        let devices = self.dir.join("devices");
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(&devices)
+            .map_err(|e| self.io("cannot create", &devices, e))?;
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec_pretty(device)
+                .map_err(|e| Error::Store(format!("cannot encode the device: {e}")))?,
+        );
+        self.write_atomic(&path, "device", &json)
+    }
+
+    fn forget(&self, username: &str) -> Result<()> {
+        let path = self.device_path(username);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io("cannot remove", &path, e)),
+        }
+    }
+}
