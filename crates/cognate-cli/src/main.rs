@@ -1,110 +1,158 @@
-//! The `cognate` command.
+//! The `cognate` command: Amazon Cognito from the command line.
 //!
-//! Today it has one subcommand, `demo`, which shows what exists so far: an SRP login
-//! (`USER_SRP_AUTH`) computed by both halves of `cognate-srp`. The local Cognito (`serve`),
-//! login, token, curl and the full demo land with their issues.
+//! One module per subcommand (`decode`, `verify`, `configure`, `completions`, `serve`, `demo`),
+//! plus what they share: `connection` (flags, environment and profile resolved into a
+//! `Connection`), `profile` (the TOML config file), `output` (`--output` formats, stderr status
+//! lines, colour), `error` (one line and a hint) and `exit` (the documented exit codes).
+
+mod completions;
+mod configure;
+mod connection;
+mod decode;
+mod demo;
+mod error;
+mod exit;
+mod output;
+mod profile;
+mod serve;
+mod verify;
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
-use cognate_srp::{
-    PasswordVerifierAnswer, PasswordVerifierChallenge, SrpClient, SrpServer, Timestamp, Verifier,
-};
+use clap::{ArgAction, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-#[derive(Parser)]
+use crate::error::{CliError, Result};
+use crate::exit::Exit;
+use crate::output::{Output, Style, Ui};
+
+#[derive(Parser, Debug)]
 #[command(
     name = "cognate",
     version,
-    about = "Amazon Cognito from the command line"
+    about = "Amazon Cognito from the command line",
+    long_about = "Amazon Cognito from the command line: decode and verify tokens, keep connection \
+                  settings in profiles, and run a local Cognito.\n\n\
+                  Data goes to stdout, messages to stderr. Settings come from flags, then \
+                  COGNATE_* environment variables, then the profile (`cognate configure`).",
+    after_long_help = exit::HELP,
+    max_term_width = 100
 )]
 struct Cli {
+    /// Format of the data written to stdout.
+    #[arg(
+        short,
+        long,
+        global = true,
+        value_enum,
+        default_value_t = Output::Text,
+        env = "COGNATE_OUTPUT",
+        value_name = "FORMAT",
+        help_heading = "Global options"
+    )]
+    output: Output,
+    /// More messages on stderr (-v: info, -vv: debug, -vvv: trace); COGNATE_LOG=filter overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Debug)]
 enum Command {
+    /// Show a token's header and claims without verifying anything.
+    Decode(decode::DecodeArgs),
+    /// Verify a token's signature and claims; exit 0 only when it is valid.
+    Verify(verify::VerifyArgs),
+    /// Save connection settings in a profile, or show them (`configure list`).
+    Configure(configure::ConfigureArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+    /// Run a local Cognito (user pools, SRP/password/refresh login, tokens, JWKS) until
+    /// SIGINT or SIGTERM.
+    Serve(serve::ServeArgs),
     /// Walk through what cognate does, on this machine, with no AWS account.
     Demo,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo => demo(),
+    error::install_panic_hook();
+    let color = output::color_allowed();
+    let command = Cli::command().color(if color {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    });
+    // Usage errors, --help and --version: clap prints them and exits (2 for usage errors).
+    let cli = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .unwrap_or_else(|e| e.exit());
+    let ui = Ui {
+        output: cli.output,
+        quiet: cli.quiet,
+        style: Style::for_stderr(),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging(cli.verbose, cli.quiet, ui.style.is_color());
+    }
+    match run(cli.command, &ui) {
+        Ok(()) => Exit::Ok.into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            e.print(&mut std::io::stderr().lock(), ui.style);
+            e.exit().into()
         }
     }
 }
 
-fn demo() -> Result<()> {
-    let mut rng = cognate_srp::os_rng();
-    let pool_id = "us-east-1_AbC123xyZ";
-    let pool = cognate_srp::pool_name(pool_id)?;
-    let (user, password) = ("api-user", "Correct horse 1!");
-    eprintln!("cognate demo — the SRP login of USER_SRP_AUTH, both halves on this machine");
-    eprintln!("(the local Cognito, tokens and API calls join this demo as their issues land)");
-
-    let verifier = Verifier::generate(&mut rng, pool, user, password)?;
-    eprintln!("1. server stores a salt and verifier for {user} in {pool_id} (never the password)");
-
-    let client = SrpClient::new(&mut rng)?;
-    let srp_a = client.srp_a();
-    eprintln!("2. client → InitiateAuth   SRP_A = {}…", &srp_a[..16]);
-
-    let server = SrpServer::new(&mut rng, &verifier)?;
-    let secret_block = b"demo secret block";
-    let secret_block_b64 = "ZGVtbyBzZWNyZXQgYmxvY2s=";
-    let srp_b = server.srp_b();
-    eprintln!(
-        "3. server → PASSWORD_VERIFIER   SRP_B = {}…  SALT = {}",
-        &srp_b[..16],
-        verifier.salt()
-    );
-
-    let challenge = PasswordVerifierChallenge {
-        pool_name: pool,
-        user_id_for_srp: user,
-        srp_b: &srp_b,
-        salt: &verifier.salt(),
-        secret_block: secret_block_b64,
-    };
-    let claim = client.respond(&challenge, password, &Timestamp::now())?;
-    eprintln!(
-        "4. client → RespondToAuthChallenge   TIMESTAMP = {}  SIGNATURE = {}",
-        claim.timestamp, claim.signature
-    );
-
-    let wrong = client.respond(&challenge, "wrong password", &Timestamp::now())?;
-    let mut answer = PasswordVerifierAnswer {
-        srp_a: &srp_a,
-        pool_name: pool,
-        user_id: user,
-        secret_block,
-        timestamp: &claim.timestamp,
-        signature: &claim.signature,
-    };
-    server
-        .check(&verifier, &answer)
-        .context("the server refused the right password")?;
-    eprintln!("5. server checks the signature: accepted");
-
-    answer.timestamp = &wrong.timestamp;
-    answer.signature = &wrong.signature;
-    match server.check(&verifier, &answer) {
-        Err(cognate_srp::Error::SignatureMismatch) => {
-            eprintln!(
-                "6. the same exchange with a wrong password: refused (NotAuthorizedException)"
-            )
-        }
-        other => bail!("a wrong password was not refused: {other:?}"),
+fn run(command: Command, ui: &Ui) -> Result<()> {
+    match command {
+        Command::Decode(args) => decode::run(args, ui),
+        Command::Verify(args) => verify::run(args, ui),
+        Command::Configure(args) => configure::run(args, ui),
+        Command::Completions(args) => completions::run(args, Cli::command()),
+        Command::Serve(args) => serve::serve(args).map_err(CliError::from),
+        Command::Demo => demo::run().map_err(CliError::from),
     }
-    eprintln!("done: the password never crossed the wire, and only its verifier was stored.");
-    Ok(())
+}
+
+/// Logs go to stderr: by default only this binary's warnings (the libraries' failures reach the
+/// user as the one-line error), with -q nothing, more with each -v. `cognate::` is this binary's
+/// target; a bare `cognate` would also match `cognate_verify`.
+fn init_logging(verbose: u8, quiet: bool, color: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match (quiet, verbose) {
+        (true, _) => "off",
+        (false, 0) => "cognate::=warn",
+        (false, 1) => "cognate::=info,cognate_verify=info,cognate_client=info,cognate_server=info",
+        (false, 2) => "info,cognate::=debug,cognate_verify=debug,cognate_client=debug",
+        (false, _) => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("COGNATE_LOG").unwrap_or_else(|_| EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,146 @@
+//! How results are written: the `--output` formats (data on stdout), the status lines on stderr
+//! (silenced by `-q`), and colour (only on a terminal, never with `NO_COLOR`).
+
+use std::io::{IsTerminal, Write};
+
+use clap::ValueEnum;
+use serde_json::Value;
+
+use crate::error::{CliError, Result};
+
+/// The format of the data a command writes to stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+    /// `KEY='value'` lines for `eval "$(cognate …)"` in a POSIX shell.
+    Env,
+}
+
+impl Output {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Text => "text",
+            Output::Json => "json",
+            Output::Env => "env",
+        }
+    }
+}
+
+/// ANSI colour, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    /// No colour.
+    #[cfg(test)]
+    pub fn plain() -> Self {
+        Style { color: false }
+    }
+
+    /// Colour when `NO_COLOR` is unset or empty, `TERM` is not `dumb`, and stderr is a terminal.
+    pub fn for_stderr() -> Self {
+        Style {
+            color: color_allowed() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn code(self, code: &'static str) -> &'static str {
+        if self.color { code } else { "" }
+    }
+
+    /// Starts red.
+    pub fn red(self) -> &'static str {
+        self.code("\x1b[1;31m")
+    }
+
+    /// Starts cyan.
+    pub fn cyan(self) -> &'static str {
+        self.code("\x1b[36m")
+    }
+
+    /// Ends a colour.
+    pub fn reset(self) -> &'static str {
+        self.code("\x1b[0m")
+    }
+
+    /// True when colour is on.
+    pub fn is_color(self) -> bool {
+        self.color
+    }
+}
+
+/// False when `NO_COLOR` is set to anything but the empty string (<https://no-color.org>) or
+/// `TERM=dumb`.
+pub fn color_allowed() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    !no_color && !dumb
+}
+
+/// What every command gets: the output format, `-q`, and the stderr style.
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    /// `--output`.
+    pub output: Output,
+    /// `-q`: no status lines on stderr (errors are still shown).
+    pub quiet: bool,
+    /// Colour on stderr.
+    pub style: Style,
+}
+
+impl Ui {
+    /// A status line on stderr, unless `-q`.
+    pub fn status(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A usage error for a format this command does not have.
+    pub fn unsupported(&self, command: &str, supported: &[Output]) -> CliError {
+        let names: Vec<_> = supported.iter().map(|o| o.name()).collect();
+        CliError::usage(format!(
+            "`cognate {command}` has no `{}` output",
+            self.output.name()
+        ))
+        .hint(format!("use --output {}", names.join(" or --output ")))
+    }
+}
+
+/// Writes a JSON value, pretty, to stdout.
+pub fn print_json(value: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::new(crate::exit::Exit::Failure, e.to_string()))?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// `KEY='value'`, quoted for a POSIX shell (`'` becomes `'\''`).
+pub fn env_line(key: &str, value: &str) -> String {
+    format!("{key}='{}'", value.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_lines_are_shell_quoted() {
+        assert_eq!(env_line("A", "plain"), "A='plain'");
+        assert_eq!(env_line("B", "it's $HOME"), r"B='it'\''s $HOME'");
+    }
+
+    #[test]
+    fn plain_style_has_no_escapes() {
+        let s = Style::plain();
+        assert_eq!(format!("{}x{}", s.red(), s.reset()), "x");
+    }
+}

@@ -1,0 +1,102 @@
+//! `cognate serve`: the local Cognito (cognate-server) as a process.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use cognate_server::{IssuerStyle, Server};
+
+/// Options of `cognate serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "COGNATE_BIND", default_value = "127.0.0.1:9229")]
+    bind: String,
+    /// Directory of the SQLite database (default: the platform data dir, e.g.
+    /// ~/.local/share/cognate).
+    #[arg(long, env = "COGNATE_DATA", conflicts_with = "in_memory")]
+    data: Option<PathBuf>,
+    /// Keep everything in memory; nothing is written to disk.
+    #[arg(long, env = "COGNATE_IN_MEMORY")]
+    in_memory: bool,
+    /// Seed file (TOML, or JSON if it ends in .json) with pools, clients and users to create
+    /// at start; see the cognate-server README for the format.
+    #[arg(long, env = "COGNATE_SEED")]
+    seed: Option<PathBuf>,
+    /// Token issuer: `local` (http://HOST:PORT/{poolId}) or `aws`
+    /// (https://cognito-idp.{region}.amazonaws.com/{poolId}, for apps that hard-code it).
+    #[arg(long, env = "COGNATE_ISSUER", value_enum, default_value_t = Issuer::Local)]
+    issuer: Issuer,
+    /// Region of new pool ids.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Issuer {
+    Local,
+    Aws,
+}
+
+/// Runs the server until SIGINT or SIGTERM (logging is set up by `main`: `-v`, `COGNATE_LOG`).
+pub fn serve(args: ServeArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ServeArgs) -> Result<()> {
+    let mut builder = Server::builder()
+        .bind(args.bind.clone())
+        .region(args.region)
+        .issuer_style(match args.issuer {
+            Issuer::Local => IssuerStyle::Local,
+            Issuer::Aws => IssuerStyle::Aws,
+        });
+    let where_ = if args.in_memory {
+        builder = builder.in_memory();
+        "in memory".to_owned()
+    } else {
+        let dir = match args.data {
+            Some(d) => d,
+            None => dirs::data_dir()
+                .context("no platform data directory; pass --data DIR or --in-memory")?
+                .join("cognate"),
+        };
+        let shown = dir.display().to_string();
+        builder = builder.data_dir(dir);
+        shown
+    };
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    let server = builder
+        .start()
+        .await
+        .with_context(|| format!("cannot start the local Cognito on {}", args.bind))?;
+    eprintln!("listening on {} (state: {where_})", server.endpoint_url());
+    wait_for_signal().await?;
+    eprintln!("stopping");
+    server.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("cannot handle SIGINT")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> Result<()> {
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot handle Ctrl-C")
+}

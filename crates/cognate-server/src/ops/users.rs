@@ -1,0 +1,494 @@
+//! AdminCreateUser, AdminSetUserPassword, AdminGetUser, ListUsers, AdminDeleteUser,
+//! AdminUpdateUserAttributes, AdminDeleteUserAttributes, AdminDisableUser, AdminEnableUser,
+//! AdminConfirmSignUp; and finding a user by name or alias.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::{Ctx, Req, attribute_json};
+use crate::error::ApiError;
+use crate::model::{StoredVerifier, User, UserPool, UserStatus};
+
+/// The key a user name is stored under in `pool`.
+pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
+    if pool.case_insensitive {
+        name.to_lowercase()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn logs_in_by_email(pool: &UserPool) -> bool {
+    pool.username_attributes.iter().any(|a| a == "email")
+}
+
+/// Finds a user by the name a client or admin gave: the internal name, the email when the pool
+/// logs in by email (or has a verified email alias), or the `sub`.
+pub(crate) fn find(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<Option<User>, ApiError> {
+    if let Some(u) = ctx.store.user_get(&pool.id, &normalize_name(pool, name))? {
+        return Ok(Some(u));
+    }
+    let email_login = logs_in_by_email(pool);
+    let email_alias = pool.alias_attributes.iter().any(|a| a == "email");
+    if (email_login || email_alias) && name.contains('@') {
+        for u in ctx.store.user_by_email(&pool.id, &name.to_lowercase())? {
+            let verified = u.attributes.get("email_verified").map(String::as_str) == Some("true");
+            if email_login || verified {
+                return Ok(Some(u));
+            }
+        }
+    }
+    if !pool.username_attributes.is_empty()
+        && let Some(u) = ctx.store.user_by_sub(&pool.id, name)?
+    {
+        return Ok(Some(u));
+    }
+    if pool.username_attributes.iter().any(|a| a == "phone_number") && name.starts_with('+') {
+        // Phone logins: scan (rare in local use).
+        let all = ctx.store.user_list(&pool.id, 0, u64::MAX)?;
+        return Ok(all
+            .into_iter()
+            .find(|u| u.attributes.get("phone_number").map(String::as_str) == Some(name)));
+    }
+    Ok(None)
+}
+
+/// A user that must exist (admin operations).
+pub(crate) fn get(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<User, ApiError> {
+    find(ctx, pool, name)?.ok_or_else(ApiError::user_not_found)
+}
+
+/// Checks attribute names and values against the pool's schema.
+fn check_attributes(pool: &UserPool, attrs: &[(String, String)]) -> Result<(), ApiError> {
+    for (name, value) in attrs {
+        let standard = super::pools::STANDARD_ATTRIBUTES
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t);
+        let custom = pool
+            .custom_attributes
+            .iter()
+            .find(|c| &c.name == name)
+            .map(|c| c.data_type.as_str());
+        let Some(data_type) = standard.or(custom) else {
+            return Err(ApiError::invalid(format!(
+                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema.\n"
+            )));
+        };
+        if name == "sub" {
+            return Err(ApiError::invalid(
+                "Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n",
+            ));
+        }
+        let ok = match data_type {
+            "Boolean" => value == "true" || value == "false",
+            "Number" => value.parse::<f64>().is_ok(),
+            _ => value.chars().count() <= 2048,
+        };
+        if !ok {
+            return Err(ApiError::invalid(format!(
+                "Attributes did not conform to the schema: {name}: Attribute value is not of type {data_type}.\n"
+            )));
+        }
+        if name == "email" && !value.contains('@') {
+            return Err(ApiError::invalid("Invalid email address format."));
+        }
+    }
+    Ok(())
+}
+
+/// The `User` shape of AdminCreateUser and ListUsers.
+pub(crate) fn render(user: &User, attributes_field: &str) -> Value {
+    json!({
+        "Username": user.username,
+        attributes_field: attribute_json(&user.attribute_list()),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+/// A verifier for `password`, checked against the pool's policy.
+pub(crate) fn make_verifier(
+    pool: &UserPool,
+    username: &str,
+    password: &str,
+) -> Result<StoredVerifier, ApiError> {
+    if let Some(msg) = pool.password_policy.violation(password) {
+        return Err(ApiError::new("InvalidPasswordException", msg));
+    }
+    let pool_name =
+        cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
+    let v =
+        cognate_srp::Verifier::generate(&mut cognate_srp::os_rng(), pool_name, username, password)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(StoredVerifier {
+        salt: v.salt(),
+        v: STANDARD.encode(v.verifier_bytes()),
+    })
+}
+
+/// Creates a user (AdminCreateUser, and seed files). `permanent`: the password is final.
+pub(crate) fn create_user(
+    ctx: &Ctx,
+    pool: &UserPool,
+    username: &str,
+    attrs: Vec<(String, String)>,
+    password: Option<&str>,
+    permanent: bool,
+) -> Result<User, ApiError> {
+    check_attributes(pool, &attrs)?;
+    let mut attributes: BTreeMap<String, String> = attrs.into_iter().collect();
+    let sub = crate::ids::uuid();
+    let internal = if logs_in_by_email(pool)
+        || pool.username_attributes.iter().any(|a| a == "phone_number")
+    {
+        if username.contains('@') && logs_in_by_email(pool) {
+            attributes.insert("email".into(), username.to_owned());
+        } else if username.starts_with('+')
+            && pool.username_attributes.iter().any(|a| a == "phone_number")
+        {
+            attributes.insert("phone_number".into(), username.to_owned());
+        } else {
+            return Err(ApiError::invalid(if logs_in_by_email(pool) {
+                "Username should be an email."
+            } else {
+                "Username should be a phone number."
+            }));
+        }
+        sub.clone()
+    } else {
+        if username.is_empty() || username.chars().count() > 128 {
+            return Err(ApiError::invalid(
+                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length between 1 and 128",
+            ));
+        }
+        normalize_name(pool, username)
+    };
+    if let Some(email) = attributes.get("email").cloned()
+        && (logs_in_by_email(pool) || pool.alias_attributes.iter().any(|a| a == "email"))
+    {
+        let taken = ctx.store.user_by_email(&pool.id, &email.to_lowercase())?;
+        let conflicts = taken.iter().any(|u| {
+            logs_in_by_email(pool)
+                || u.attributes.get("email_verified").map(String::as_str) == Some("true")
+        });
+        if conflicts {
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                "An account with the given email already exists.",
+            ));
+        }
+    }
+    for required in &pool.required_attributes {
+        if !attributes.contains_key(required) {
+            return Err(ApiError::invalid(format!(
+                "Attributes did not conform to the schema: {required}: The attribute is required\n"
+            )));
+        }
+    }
+    let generated;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            generated = crate::ids::temporary_password();
+            &generated
+        }
+    };
+    let verifier = make_verifier(pool, &internal, password)?;
+    let now = ctx.now();
+    let user = User {
+        pool_id: pool.id.clone(),
+        username: internal,
+        sub,
+        attributes,
+        enabled: true,
+        status: if permanent {
+            UserStatus::Confirmed
+        } else {
+            UserStatus::ForceChangePassword
+        },
+        verifier: Some(verifier),
+        created: now,
+        modified: now,
+        password_set: now,
+    };
+    if !ctx.store.user_insert(&user)? {
+        return Err(ApiError::new(
+            "UsernameExistsException",
+            "User account already exists",
+        ));
+    }
+    Ok(user)
+}
+
+pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let username = req.str("Username")?;
+    let attrs = req.attributes("UserAttributes")?;
+    let temporary = req.opt_str("TemporaryPassword")?;
+    match req.opt_str("MessageAction")? {
+        Some("RESEND") => {
+            let mut user = get(ctx, &pool, username)?;
+            if user.status != UserStatus::ForceChangePassword {
+                return Err(ApiError::new(
+                    "UnsupportedUserStateException",
+                    "Resend not possible. User is not in FORCE_CHANGE_PASSWORD state",
+                ));
+            }
+            if let Some(p) = temporary {
+                user.verifier = Some(make_verifier(&pool, &user.username, p)?);
+            }
+            let now = ctx.now();
+            user.password_set = now;
+            user.modified = now;
+            ctx.store.user_put(&user)?;
+            return Ok(json!({ "User": render(&user, "Attributes") }));
+        }
+        Some("SUPPRESS") | None => {}
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{other}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]"
+            )));
+        }
+    }
+    let user = create_user(ctx, &pool, username, attrs, temporary, false)?;
+    Ok(json!({ "User": render(&user, "Attributes") }))
+}
+
+pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = get(ctx, &pool, req.str("Username")?)?;
+    let password = req.str("Password")?;
+    let permanent = req.opt_bool("Permanent")?.unwrap_or(false);
+    user.verifier = Some(make_verifier(&pool, &user.username, password)?);
+    user.status = if permanent {
+        UserStatus::Confirmed
+    } else {
+        UserStatus::ForceChangePassword
+    };
+    let now = ctx.now();
+    user.password_set = now;
+    user.modified = now;
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let user = get(ctx, &pool, req.str("Username")?)?;
+    Ok(render(&user, "UserAttributes"))
+}
+
+/// A parsed `ListUsers` filter: `attr = "value"` or `attr ^= "prefix"`.
+struct Filter {
+    attribute: String,
+    prefix: bool,
+    value: String,
+}
+
+fn parse_filter(text: &str) -> Result<Filter, ApiError> {
+    let bad = || ApiError::invalid(format!("Error while parsing filter: {text}"));
+    let (attr, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
+        (a, r, true)
+    } else if let Some((a, r)) = text.split_once('=') {
+        (a, r, false)
+    } else {
+        return Err(bad());
+    };
+    let attribute = attr.trim().trim_matches('"').to_owned();
+    let rest = rest.trim();
+    let value = rest
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| rest.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+        .ok_or_else(bad)?
+        .to_owned();
+    const SEARCHABLE: &[&str] = &[
+        "username",
+        "email",
+        "phone_number",
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "cognito:user_status",
+        "status",
+        "sub",
+    ];
+    if !SEARCHABLE.contains(&attribute.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "Invalid search attribute: {attribute}"
+        )));
+    }
+    Ok(Filter {
+        attribute,
+        prefix,
+        value,
+    })
+}
+
+impl Filter {
+    fn matches(&self, u: &User) -> bool {
+        let actual: Option<String> = match self.attribute.as_str() {
+            "username" => Some(u.username.clone()),
+            "sub" => Some(u.sub.clone()),
+            "cognito:user_status" => Some(u.status.as_str().to_owned()),
+            "status" => Some(if u.enabled { "Enabled" } else { "Disabled" }.to_owned()),
+            other => u.attributes.get(other).cloned(),
+        };
+        match actual {
+            Some(a) if self.prefix => a.starts_with(&self.value),
+            Some(a) => a == self.value,
+            None => false,
+        }
+    }
+}
+
+pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let limit = req.opt_i64("Limit")?.unwrap_or(60);
+    if !(0..=60).contains(&limit) {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+        ));
+    }
+    let limit = if limit == 0 { 60 } else { limit as u64 };
+    let offset = super::pools::parse_offset(req.opt_str("PaginationToken")?)?;
+    let wanted = req.opt_str_list("AttributesToGet")?;
+    let (page, more) = match req.opt_str("Filter")?.filter(|f| !f.trim().is_empty()) {
+        Some(f) => {
+            let filter = parse_filter(f)?;
+            let all: Vec<User> = ctx
+                .store
+                .user_list(&pool.id, 0, u64::MAX)?
+                .into_iter()
+                .filter(|u| filter.matches(u))
+                .collect();
+            let more = (offset.saturating_add(limit)) < all.len() as u64;
+            let page: Vec<User> = all
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            (page, more)
+        }
+        None => {
+            let mut page = ctx.store.user_list(&pool.id, offset, limit + 1)?;
+            let more = page.len() as u64 > limit;
+            page.truncate(limit as usize);
+            (page, more)
+        }
+    };
+    let users: Vec<Value> = page
+        .iter()
+        .map(|u| {
+            let mut v = render(u, "Attributes");
+            if let Some(w) = &wanted {
+                let attrs: Vec<(String, String)> = u
+                    .attribute_list()
+                    .into_iter()
+                    .filter(|(k, _)| w.contains(k))
+                    .collect();
+                v["Attributes"] = attribute_json(&attrs);
+            }
+            v
+        })
+        .collect();
+    let mut out = json!({ "Users": users });
+    if more {
+        out["PaginationToken"] = json!(super::pools::offset_token(offset.saturating_add(limit)));
+    }
+    Ok(out)
+}
+
+pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let user = get(ctx, &pool, req.str("Username")?)?;
+    ctx.store.user_delete(&pool.id, &user.username)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_update_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = get(ctx, &pool, req.str("Username")?)?;
+    if req.get("UserAttributes").is_none() {
+        return Err(ApiError::missing("UserAttributes"));
+    }
+    let attrs = req.attributes("UserAttributes")?;
+    check_attributes(&pool, &attrs)?;
+    let sets_verified = attrs.iter().any(|(k, _)| k == "email_verified");
+    for (k, v) in attrs {
+        if k == "email" && user.attributes.get("email") != Some(&v) {
+            if logs_in_by_email(&pool) || pool.alias_attributes.iter().any(|a| a == "email") {
+                let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
+                if taken.iter().any(|u| u.username != user.username) {
+                    return Err(ApiError::new(
+                        "AliasExistsException",
+                        "An account with the given email already exists.",
+                    ));
+                }
+            }
+            if !sets_verified {
+                user.attributes
+                    .insert("email_verified".into(), "false".into());
+            }
+        }
+        user.attributes.insert(k, v);
+    }
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_delete_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = get(ctx, &pool, req.str("Username")?)?;
+    let names = req
+        .opt_str_list("UserAttributeNames")?
+        .ok_or_else(|| ApiError::missing("UserAttributeNames"))?;
+    for n in &names {
+        if pool.required_attributes.contains(n)
+            || (n == "email" && logs_in_by_email(&pool))
+            || n == "sub"
+        {
+            return Err(ApiError::invalid(format!(
+                "Attributes did not conform to the schema: {n}: The attribute is required\n"
+            )));
+        }
+    }
+    for n in names {
+        user.attributes.remove(&n);
+    }
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_set_enabled(ctx: &Ctx, req: &Req, enabled: bool) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = get(ctx, &pool, req.str("Username")?)?;
+    user.enabled = enabled;
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = get(ctx, &pool, req.str("Username")?)?;
+    if user.status != UserStatus::Unconfirmed {
+        return Err(ApiError::not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            user.status.as_str()
+        )));
+    }
+    user.status = UserStatus::Confirmed;
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}

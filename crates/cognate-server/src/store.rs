@@ -1,0 +1,569 @@
+//! Storage: the [`Store`] trait and its SQLite implementation.
+//!
+//! Methods are blocking; the server calls them off the async reactor. A write returns only
+//! after it is durable: the SQLite store runs all writes on one thread that commits them in
+//! groups (one `fsync` for every write waiting at that moment, with `synchronous=FULL` in WAL
+//! mode), and answers each caller after the commit.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::error::StoreError;
+use crate::model::{AppClient, RefreshRecord, User, UserPool};
+
+/// Where a server keeps its state. Implementations must make every write durable before
+/// returning from it.
+pub trait Store: Send + Sync + 'static {
+    /// A server-wide value (e.g. the secret-block key); `None` if never set.
+    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sets `key` to `value` unless it is set already; returns the value now stored.
+    fn meta_init(&self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError>;
+
+    /// Inserts or replaces a pool.
+    fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError>;
+    /// A pool by id.
+    fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError>;
+    /// All pools, oldest first.
+    fn pool_list(&self) -> Result<Vec<UserPool>, StoreError>;
+    /// Deletes a pool with its clients, users and tokens; false if it did not exist.
+    fn pool_delete(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Inserts or replaces a client.
+    fn client_put(&self, client: &AppClient) -> Result<(), StoreError>;
+    /// A client by id (any pool).
+    fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError>;
+    /// The clients of a pool, oldest first.
+    fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError>;
+    /// Deletes a client; false if it did not exist.
+    fn client_delete(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Inserts a new user; false (and nothing written) if the name is taken.
+    fn user_insert(&self, user: &User) -> Result<bool, StoreError>;
+    /// Replaces an existing user.
+    fn user_put(&self, user: &User) -> Result<(), StoreError>;
+    /// A user by internal name.
+    fn user_get(&self, pool_id: &str, username: &str) -> Result<Option<User>, StoreError>;
+    /// Users whose `email` is `email` (exact match).
+    fn user_by_email(&self, pool_id: &str, email: &str) -> Result<Vec<User>, StoreError>;
+    /// A user by `sub`.
+    fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError>;
+    /// Users of a pool in creation order, from `offset`, at most `limit`.
+    fn user_list(&self, pool_id: &str, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
+    /// Number of users of a pool.
+    fn user_count(&self, pool_id: &str) -> Result<u64, StoreError>;
+    /// Deletes a user (and revokes its refresh tokens); false if it did not exist.
+    fn user_delete(&self, pool_id: &str, username: &str) -> Result<bool, StoreError>;
+
+    /// Stores a new refresh token, optionally marking `rotated` (hash) as replaced at `now`,
+    /// in one transaction.
+    fn refresh_put(
+        &self,
+        record: &RefreshRecord,
+        rotated: Option<(&str, i64)>,
+    ) -> Result<(), StoreError>;
+    /// A refresh token by the hex SHA-256 of its text.
+    fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;
+    /// Revokes every refresh token of a login (`origin_jti`) and remembers the revocation so
+    /// that access tokens of that login are refused too.
+    fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
+    /// Whether the login `origin_jti` was revoked.
+    fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pools (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clients (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, pool_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS clients_pool ON clients (pool_id);
+CREATE TABLE IF NOT EXISTS users (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  pool_id TEXT NOT NULL, username TEXT NOT NULL, sub TEXT NOT NULL, email TEXT,
+  data TEXT NOT NULL,
+  UNIQUE (pool_id, username));
+CREATE INDEX IF NOT EXISTS users_sub ON users (pool_id, sub);
+CREATE INDEX IF NOT EXISTS users_email ON users (pool_id, email);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash TEXT PRIMARY KEY, pool_id TEXT NOT NULL, username TEXT NOT NULL, origin_jti TEXT NOT NULL,
+  data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS refresh_family ON refresh_tokens (origin_jti);
+CREATE INDEX IF NOT EXISTS refresh_user ON refresh_tokens (pool_id, username);
+CREATE TABLE IF NOT EXISTS revoked_logins (origin_jti TEXT PRIMARY KEY, pool_id TEXT NOT NULL, at INTEGER NOT NULL);
+";
+
+type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A queued write: run on the writer's connection (`None`: the transaction could not start).
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Done) + Send>;
+
+/// The SQLite store: WAL, `synchronous=FULL`, one writer thread with group commit, a small
+/// pool of reader connections.
+pub struct SqliteStore {
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    target: Target,
+}
+
+#[derive(Clone)]
+enum Target {
+    File(PathBuf),
+    Memory(String),
+}
+
+impl Target {
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = match self {
+            Target::File(path) => Connection::open(path)?,
+            Target::Memory(uri) => Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if let Target::File(_) = self {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        Ok(conn)
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database `cognate.sqlite3` in `dir`.
+    pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Self::start(Target::File(dir.join("cognate.sqlite3")))
+    }
+
+    /// A database in memory, gone when the store is dropped.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let name: String = crate::ids::random_bytes::<12>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Self::start(Target::Memory(format!("file:/cognate-{name}?vfs=memdb")))
+    }
+
+    fn start(target: Target) -> Result<Self, StoreError> {
+        let conn = target.open()?;
+        conn.execute_batch(SCHEMA)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("cognate-store-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|source| StoreError::Io {
+                path: "writer thread".into(),
+                source,
+            })?;
+        // The writer connection keeps an in-memory database alive; readers open their own.
+        let reader = target.open()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(thread)),
+            readers: Mutex::new(vec![reader]),
+            target,
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.readers.lock().map_err(|_| StoreError::Closed)?.pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => self.target.open()?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 16
+        {
+            pool.push(conn);
+        }
+        out
+    }
+
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply_tx, reply_rx) = mpsc::sync_channel::<Result<T, StoreError>>(1);
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Closed),
+            };
+            let ok = result.is_ok();
+            let done: Done = Box::new(move |committed| {
+                let outcome = match (result, committed) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(msg)) => Err(StoreError::Io {
+                        path: "commit".into(),
+                        source: std::io::Error::other(msg),
+                    }),
+                    (Ok(v), Ok(())) => Ok(v),
+                };
+                let _ = reply_tx.send(outcome);
+            });
+            (ok, done)
+        });
+        {
+            let guard = self.writer.lock().map_err(|_| StoreError::Closed)?;
+            let sender = guard.as_ref().ok_or(StoreError::Closed)?;
+            sender.send(job).map_err(|_| StoreError::Closed)?;
+        }
+        reply_rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Stops the writer thread after the writes already queued (also done on drop).
+    pub fn close(&self) {
+        if let Ok(mut w) = self.writer.lock() {
+            w.take();
+        }
+        if let Ok(mut t) = self.writer_thread.lock()
+            && let Some(t) = t.take()
+        {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 512 {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut done = Vec::with_capacity(batch.len());
+        let begun = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begun {
+            let msg = e.to_string();
+            for job in batch {
+                // Run nothing: report the failure to every caller.
+                let (_, d) = job(None);
+                done.push(d);
+            }
+            let _ = conn.execute_batch("ROLLBACK");
+            for d in done {
+                d(Err(msg.clone()));
+            }
+            continue;
+        }
+        for job in batch {
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let (ok, d) = job(Some(&conn));
+            if !ok {
+                let _ = conn.execute_batch("ROLLBACK TO job");
+            }
+            let _ = conn.execute_batch("RELEASE job");
+            done.push(d);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for d in done {
+            d(committed.clone());
+        }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: String) -> Result<T, StoreError> {
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(v)?)
+}
+
+impl Store for SqliteStore {
+    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    fn meta_init(&self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let (key, value) = (key.to_owned(), value.to_vec());
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )?;
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
+    fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError> {
+        let (id, data) = (pool.id.clone(), encode(pool)?);
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO pools (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                params![id, data],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT data FROM pools WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?
+                .map(decode)
+                .transpose()
+        })
+    }
+
+    fn pool_list(&self) -> Result<Vec<UserPool>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT data FROM pools ORDER BY seq")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| decode(r?)).collect()
+        })
+    }
+
+    fn pool_delete(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            let n = c.execute("DELETE FROM pools WHERE id = ?1", [&id])?;
+            c.execute("DELETE FROM clients WHERE pool_id = ?1", [&id])?;
+            c.execute("DELETE FROM users WHERE pool_id = ?1", [&id])?;
+            c.execute("DELETE FROM refresh_tokens WHERE pool_id = ?1", [&id])?;
+            c.execute("DELETE FROM revoked_logins WHERE pool_id = ?1", [&id])?;
+            Ok(n > 0)
+        })
+    }
+
+    fn client_put(&self, client: &AppClient) -> Result<(), StoreError> {
+        let (id, pool, data) = (client.id.clone(), client.pool_id.clone(), encode(client)?);
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO clients (id, pool_id, data) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                params![id, pool, data],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT data FROM clients WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?
+                .map(decode)
+                .transpose()
+        })
+    }
+
+    fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError> {
+        self.read(|c| {
+            let mut st =
+                c.prepare_cached("SELECT data FROM clients WHERE pool_id = ?1 ORDER BY seq")?;
+            let rows = st.query_map([pool_id], |r| r.get::<_, String>(0))?;
+            rows.map(|r| decode(r?)).collect()
+        })
+    }
+
+    fn client_delete(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |c| Ok(c.execute("DELETE FROM clients WHERE id = ?1", [&id])? > 0))
+    }
+
+    fn user_insert(&self, user: &User) -> Result<bool, StoreError> {
+        let data = encode(user)?;
+        let u = user.clone();
+        self.write(move |c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO users (pool_id, username, sub, email, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), data],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn user_put(&self, user: &User) -> Result<(), StoreError> {
+        let data = encode(user)?;
+        let u = user.clone();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE users SET sub = ?3, email = ?4, data = ?5 WHERE pool_id = ?1 AND username = ?2",
+                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), data],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn user_get(&self, pool_id: &str, username: &str) -> Result<Option<User>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT data FROM users WHERE pool_id = ?1 AND username = ?2")?
+                .query_row([pool_id, username], |r| r.get(0))
+                .optional()?
+                .map(decode)
+                .transpose()
+        })
+    }
+
+    fn user_by_email(&self, pool_id: &str, email: &str) -> Result<Vec<User>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT data FROM users WHERE pool_id = ?1 AND email = ?2 ORDER BY seq",
+            )?;
+            let rows = st.query_map([pool_id, email], |r| r.get::<_, String>(0))?;
+            rows.map(|r| decode(r?)).collect()
+        })
+    }
+
+    fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT data FROM users WHERE pool_id = ?1 AND sub = ?2")?
+                .query_row([pool_id, sub], |r| r.get(0))
+                .optional()?
+                .map(decode)
+                .transpose()
+        })
+    }
+
+    fn user_list(&self, pool_id: &str, offset: u64, limit: u64) -> Result<Vec<User>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT data FROM users WHERE pool_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = st.query_map(
+                params![
+                    pool_id,
+                    limit.min(i64::MAX as u64) as i64,
+                    offset.min(i64::MAX as u64) as i64
+                ],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.map(|r| decode(r?)).collect()
+        })
+    }
+
+    fn user_count(&self, pool_id: &str) -> Result<u64, StoreError> {
+        self.read(|c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM users WHERE pool_id = ?1",
+                [pool_id],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn user_delete(&self, pool_id: &str, username: &str) -> Result<bool, StoreError> {
+        let (pool, name) = (pool_id.to_owned(), username.to_owned());
+        self.write(move |c| {
+            let n = c.execute(
+                "DELETE FROM users WHERE pool_id = ?1 AND username = ?2",
+                [&pool, &name],
+            )?;
+            c.execute(
+                "DELETE FROM refresh_tokens WHERE pool_id = ?1 AND username = ?2",
+                [&pool, &name],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn refresh_put(
+        &self,
+        record: &RefreshRecord,
+        rotated: Option<(&str, i64)>,
+    ) -> Result<(), StoreError> {
+        let data = encode(record)?;
+        let r = record.clone();
+        let rotated = rotated.map(|(h, at)| (h.to_owned(), at));
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![r.hash, r.pool_id, r.username, r.origin_jti, data])?;
+            if let Some((hash, at)) = rotated {
+                let old: Option<String> = c
+                    .query_row("SELECT data FROM refresh_tokens WHERE hash = ?1", [&hash], |r| r.get(0))
+                    .optional()?;
+                if let Some(old) = old {
+                    let mut old: RefreshRecord = decode(old)?;
+                    if old.rotated.is_none() {
+                        old.rotated = Some(at);
+                    }
+                    c.execute(
+                        "UPDATE refresh_tokens SET data = ?2 WHERE hash = ?1",
+                        params![hash, encode(&old)?],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT data FROM refresh_tokens WHERE hash = ?1")?
+                .query_row([hash], |r| r.get(0))
+                .optional()?
+                .map(decode)
+                .transpose()
+        })
+    }
+
+    fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError> {
+        let (pool, jti) = (pool_id.to_owned(), origin_jti.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO revoked_logins (origin_jti, pool_id, at) VALUES (?1, ?2, ?3)",
+                params![jti, pool, at],
+            )?;
+            let rows: Vec<(String, String)> = {
+                let mut st = c.prepare("SELECT hash, data FROM refresh_tokens WHERE origin_jti = ?1")?;
+                st.query_map([&jti], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            for (hash, data) in rows {
+                let mut rec: RefreshRecord = decode(data)?;
+                rec.revoked = true;
+                c.execute(
+                    "UPDATE refresh_tokens SET data = ?2 WHERE hash = ?1",
+                    params![hash, encode(&rec)?],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT 1 FROM revoked_logins WHERE origin_jti = ?1")?
+                    .query_row([origin_jti], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            )
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! The HTTP face: AWS JSON 1.1 on `POST /`, JWKS and OpenID discovery per pool, a health check.
+//!
+//! Every request body is read whole, parsed, and handed with its operation name to `ops`
+//! on the blocking thread pool (SQLite, SRP maths and RSA signing all block). Bad input never
+//! yields a 500: malformed JSON and missing members are `InvalidParameterException`, unknown
+//! operations `UnknownOperationException`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::ops::{self, Ctx};
+
+const JSON_11: &str = "application/x-amz-json-1.1";
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+pub(crate) fn router(ctx: Arc<Ctx>) -> Router {
+    Router::new()
+        .route("/", post(api))
+        .route("/health", get(health))
+        .route("/{pool}/.well-known/jwks.json", get(jwks))
+        .route("/{pool}/.well-known/openid-configuration", get(openid))
+        .with_state(ctx)
+}
+
+fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut resp = json_response(
+        status,
+        JSON_11,
+        &json!({"__type": e.kind, "message": e.message}),
+    );
+    if let Ok(v) = HeaderValue::from_str(e.kind) {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+async fn api(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = crate::ids::uuid();
+    let mut resp = match handle(ctx, &headers, body).await {
+        Ok(v) => json_response(StatusCode::OK, JSON_11, &v),
+        Err(e) => error_response(&e),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value, ApiError> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::new("UnknownOperationException", "Missing X-Amz-Target header"))?;
+    let op = target
+        .strip_prefix(TARGET_PREFIX)
+        .ok_or_else(|| {
+            ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown operation {target}"),
+            )
+        })?
+        .to_owned();
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(ApiError::invalid("The request body must be a JSON object")),
+            Err(e) => {
+                return Err(ApiError::invalid(format!(
+                    "The request body is not valid JSON: {e}"
+                )));
+            }
+        }
+    };
+    tracing::debug!(op = %op, "request");
+    let outcome = tokio::task::spawn_blocking(move || ops::call(&ctx, &op, body)).await;
+    match outcome {
+        Ok(result) => result,
+        Err(e) => {
+            tracing::error!(error = %e, "operation panicked");
+            Err(ApiError::internal("internal error"))
+        }
+    }
+}
+
+async fn health() -> Response {
+    json_response(StatusCode::OK, "application/json", &json!({"status": "ok"}))
+}
+
+async fn pool_document(
+    ctx: Arc<Ctx>,
+    pool_id: String,
+    render: fn(&Ctx, &crate::model::UserPool) -> Result<Value, ApiError>,
+) -> Response {
+    let outcome = tokio::task::spawn_blocking(move || {
+        let pool = ctx.pool(&pool_id)?;
+        render(&ctx, &pool)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(v)) => json_response(StatusCode::OK, "application/json", &v),
+        Ok(Err(e)) if e.kind == "ResourceNotFoundException" => json_response(
+            StatusCode::NOT_FOUND,
+            "application/json",
+            &json!({"message": e.message}),
+        ),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => error_response(&ApiError::internal("internal error")),
+    }
+}
+
+async fn jwks(State(ctx): State<Arc<Ctx>>, Path(pool): Path<String>) -> Response {
+    pool_document(ctx, pool, |ctx, pool| Ok(ctx.pool_keys(pool)?.jwks())).await
+}
+
+async fn openid(State(ctx): State<Arc<Ctx>>, Path(pool): Path<String>) -> Response {
+    pool_document(ctx, pool, |ctx, pool| {
+        Ok(crate::tokens::openid_configuration(
+            &ctx.issuer_for(&pool.id),
+        ))
+    })
+    .await
+}

@@ -1,0 +1,74 @@
+//! What the interop tests share: the repo root, the pinned tools, running a script against a
+//! server started in-process.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const INSTALL_HINT: &str = "run `bash scripts/install-interop` (or `bash scripts/test`) first";
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The interop venv's python running `interop/python/{script}`.
+pub fn python(script: &str) -> Command {
+    let root = repo();
+    let python = root.join(".interop/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: {INSTALL_HINT}",
+        python.display()
+    );
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join("interop/python").join(script));
+    cmd.env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+/// node running `interop/node/{script}` with the pinned node_modules.
+pub fn node(script: &str) -> Command {
+    let root = repo();
+    for module in [
+        "amazon-cognito-identity-js",
+        "aws-jwt-verify",
+        "@aws-sdk/client-cognito-identity-provider",
+    ] {
+        let path = root.join("interop/node/node_modules").join(module);
+        assert!(
+            path.exists(),
+            "{} is missing: {INSTALL_HINT}",
+            path.display()
+        );
+    }
+    let mut cmd = Command::new("node");
+    cmd.arg(root.join("interop/node").join(script));
+    cmd.current_dir(root.join("interop/node"));
+    cmd.env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1");
+    cmd
+}
+
+/// Runs `cmd` off the async runtime and insists that it succeeded.
+pub async fn run_ok(mut cmd: Command) -> Output {
+    let shown = format!("{cmd:?}");
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot start {shown} ({e}): {INSTALL_HINT}"));
+    assert!(
+        out.status.success(),
+        "{shown} failed:\n--- stderr\n{}\n--- stdout\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
