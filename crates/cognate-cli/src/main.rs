@@ -5,16 +5,21 @@
 //! `Connection`), `profile` (the TOML config file), `output` (`--output` formats, stderr status
 //! lines, colour), `error` (one line and a hint) and `exit` (the documented exit codes).
 
+mod account;
 mod completions;
 mod configure;
 mod connection;
+mod curl;
 mod decode;
 mod demo;
 mod error;
 mod exit;
+mod login;
 mod output;
 mod profile;
 mod serve;
+mod session;
+mod token;
 mod verify;
 
 use std::process::ExitCode;
@@ -30,8 +35,9 @@ use crate::output::{Output, Style, Ui};
     name = "cognate",
     version,
     about = "Amazon Cognito from the command line",
-    long_about = "Amazon Cognito from the command line: decode and verify tokens, keep connection \
-                  settings in profiles, and run a local Cognito.\n\n\
+    long_about = "Amazon Cognito from the command line: log in, print fresh tokens, call APIs \
+                  with them, decode and verify tokens, keep connection settings in profiles, \
+                  and run a local Cognito.\n\n\
                   Data goes to stdout, messages to stderr. Settings come from flags, then \
                   COGNATE_* environment variables, then the profile (`cognate configure`).",
     after_long_help = exit::HELP,
@@ -68,6 +74,16 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Log in (SRP by default), answer challenges, and save the tokens for the profile.
+    Login(login::LoginArgs),
+    /// Print a valid token (refreshed first if needed) or a whole header line.
+    Token(token::TokenArgs),
+    /// Make an HTTP request with the token in the header the API expects.
+    Curl(curl::CurlArgs),
+    /// Show the logged-in user and their attributes (GetUser).
+    Whoami(account::WhoamiArgs),
+    /// Revoke the tokens (or sign out everywhere) and remove the token file.
+    Logout(account::LogoutArgs),
     /// Show a token's header and claims without verifying anything.
     Decode(decode::DecodeArgs),
     /// Verify a token's signature and claims; exit 0 only when it is valid.
@@ -80,7 +96,7 @@ enum Command {
     /// SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
     /// Walk through what cognate does, on this machine, with no AWS account.
-    Demo,
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -120,7 +136,12 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Configure(args) => configure::run(args, ui),
         Command::Completions(args) => completions::run(args, Cli::command()),
         Command::Serve(args) => serve::serve(args).map_err(CliError::from),
-        Command::Demo => demo::run().map_err(CliError::from),
+        Command::Demo(args) => demo::run(args, ui).map_err(CliError::from),
+        Command::Login(args) => login::run(args, ui),
+        Command::Token(args) => token::run(args, ui),
+        Command::Curl(args) => curl::run(args, ui),
+        Command::Whoami(args) => account::whoami(args, ui),
+        Command::Logout(args) => account::logout(args, ui),
     }
 }
 

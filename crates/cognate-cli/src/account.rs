@@ -1,0 +1,112 @@
+//! `cognate whoami` (GetUser) and `cognate logout` (RevokeToken or GlobalSignOut, then the token
+//! file removed whatever the server said).
+
+use clap::Args;
+use cognate_client::TokenStore;
+use serde_json::json;
+
+use crate::connection::ConnectionArgs;
+use crate::error::{CliError, Result};
+use crate::exit::Exit;
+use crate::output::{Output, Ui, env_line};
+use crate::session::{Session, client_error, runtime};
+
+/// `cognate whoami`.
+#[derive(Args, Debug)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// `cognate logout`.
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// Sign out everywhere (GlobalSignOut: every refresh token of the user), not only this login.
+    #[arg(long)]
+    global: bool,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// Runs `cognate whoami`.
+pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
+    let session = Session::open(&args.connection)?;
+    let source = session.source()?;
+    let user = runtime()?
+        .block_on(async {
+            let access = source.access_token().await?;
+            session.client.get_user(&access).await
+        })
+        .map_err(client_error)?;
+    match ui.output {
+        Output::Text => {
+            println!("username: {}", user.username);
+            for (k, v) in &user.attributes {
+                println!("{k}: {v}");
+            }
+        }
+        Output::Json => crate::output::print_json(&json!({
+            "username": user.username,
+            "attributes": user.attributes,
+            "mfa_methods": user.mfa_methods,
+        }))?,
+        Output::Env => {
+            println!("{}", env_line("COGNATE_WHOAMI_USERNAME", &user.username));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cognate logout`.
+pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
+    let session = Session::open(&args.connection)?;
+    let stored = session.store.load(&session.profile).map_err(client_error)?;
+    let Some(tokens) = stored else {
+        ui.status(&format!(
+            "not logged in (no tokens for profile {}); nothing to do",
+            session.profile
+        ));
+        return Ok(());
+    };
+    let rt = runtime()?;
+    let server = if args.global {
+        let source = session.source()?;
+        rt.block_on(async {
+            let access = source.access_token().await?;
+            session.client.global_sign_out(&access).await
+        })
+        .map(|()| "signed out everywhere (GlobalSignOut)")
+    } else if let Some(refresh) = tokens.refresh_token() {
+        rt.block_on(session.client.revoke_token(refresh.expose_secret()))
+            .map(|()| "refresh token revoked")
+    } else {
+        Ok("no refresh token to revoke")
+    };
+    let removed = session.store.remove(&session.profile).map_err(client_error);
+    match (server, removed) {
+        (Ok(what), Ok(())) => {
+            ui.status(&format!(
+                "logged out of profile {}: {what}; removed {}",
+                session.profile,
+                session.token_path().display()
+            ));
+            Ok(())
+        }
+        (Err(e), Ok(())) => {
+            let e = client_error(e);
+            Err(CliError::new(
+                if e.exit() == Exit::Network {
+                    Exit::Network
+                } else {
+                    Exit::Failure
+                },
+                format!(
+                    "removed {}, but the server call failed: {e}",
+                    session.token_path().display()
+                ),
+            )
+            .hint("the refresh token may still work on the server until it expires"))
+        }
+        (_, Err(e)) => Err(e),
+    }
+}

@@ -1,0 +1,119 @@
+//! `cognate token`: a valid token (refreshed first when it is within 5 minutes of expiry, the
+//! new tokens saved) or a whole header line, and nothing else, on stdout.
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::connection::ConnectionArgs;
+use crate::error::{CliError, Result};
+use crate::exit::Exit;
+use crate::output::{Output, Ui};
+use crate::session::{Session, Style, client_error, runtime};
+
+/// `cognate token`.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// Which token: access (default), id, or refresh (printed only when asked for by name).
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "header")]
+    kind: Option<Kind>,
+    /// Print the whole header line instead: access → `Authorization: <access>`, bearer →
+    /// `Authorization: Bearer <access>`, id → `authorization: <id>`, security-token →
+    /// `X-Amz-Cognito-Security-Token: <id>`.
+    #[arg(long, value_enum, value_name = "STYLE")]
+    header: Option<Style>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// `--kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    /// The access token.
+    Access,
+    /// The ID token.
+    Id,
+    /// The refresh token (opaque).
+    Refresh,
+}
+
+/// Runs `cognate token`.
+pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
+    if args.header.is_some() && ui.output != Output::Text {
+        return Err(CliError::usage("--header prints one line of text").hint("leave out --output"));
+    }
+    let session = Session::open(&args.connection)?;
+    let source = session.source()?;
+    let tokens = runtime()?.block_on(source.tokens()).map_err(|e| match e {
+        cognate_client::Error::SessionEnded(why) => CliError::new(
+            Exit::Auth,
+            format!(
+                "the session of profile {} has ended: {why}",
+                session.profile
+            ),
+        )
+        .hint(session.login_hint()),
+        other => client_error(other),
+    })?;
+    let access = tokens.access_token().as_str();
+    let id = tokens.id_token().as_str();
+    let refresh = || {
+        tokens
+            .refresh_token()
+            .map(|r| r.expose_secret().to_owned())
+            .ok_or_else(|| CliError::new(Exit::Auth, "the saved login has no refresh token"))
+    };
+    if let Some(style) = args.header {
+        let value = match style {
+            Style::Access => access.to_owned(),
+            Style::Bearer => format!("Bearer {access}"),
+            Style::Id | Style::SecurityToken => id.to_owned(),
+        };
+        println!("{}: {value}", style.header_name());
+        return Ok(());
+    }
+    let kinds: Vec<Kind> = match (args.kind, ui.output) {
+        (Some(k), _) => vec![k],
+        (None, Output::Text) => vec![Kind::Access],
+        (None, _) => vec![Kind::Access, Kind::Id],
+    };
+    let mut values = Vec::new();
+    for k in kinds {
+        let v = match k {
+            Kind::Access => access.to_owned(),
+            Kind::Id => id.to_owned(),
+            Kind::Refresh => refresh()?,
+        };
+        values.push((k, v));
+    }
+    match ui.output {
+        Output::Text => {
+            for (_, v) in values {
+                println!("{v}");
+            }
+        }
+        Output::Env => {
+            for (k, v) in values {
+                let name = match k {
+                    Kind::Access => "COGNATE_ACCESS_TOKEN",
+                    Kind::Id => "COGNATE_ID_TOKEN",
+                    Kind::Refresh => "COGNATE_REFRESH_TOKEN",
+                };
+                println!("export {}", crate::output::env_line(name, &v));
+            }
+        }
+        Output::Json => {
+            let mut doc = serde_json::Map::new();
+            for (k, v) in values {
+                let name = match k {
+                    Kind::Access => "access_token",
+                    Kind::Id => "id_token",
+                    Kind::Refresh => "refresh_token",
+                };
+                doc.insert(name.to_owned(), json!(v));
+            }
+            doc.insert("expires_at".to_owned(), json!(tokens.expires_at()));
+            crate::output::print_json(&serde_json::Value::Object(doc))?;
+        }
+    }
+    Ok(())
+}
