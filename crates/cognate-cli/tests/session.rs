@@ -512,7 +512,9 @@ fn logout_revokes_and_removes_the_tokens() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("nothing to do"));
 
-    // --global: GlobalSignOut, and the file goes whatever the server says.
+    // --global: GlobalSignOut, and the file goes whatever the server says. The local Cognito
+    // has no GlobalSignOut yet (issue 4), so today this is the failure path; when it lands, this
+    // test must change to expect "signed out everywhere" and exit 0.
     home.login("srp");
     let out = home
         .cognate()
@@ -520,11 +522,9 @@ fn logout_revokes_and_removes_the_tokens() {
         .output()
         .unwrap();
     let err = text(&out.stderr);
-    if out.status.code() == Some(0) {
-        assert!(err.contains("signed out everywhere"), "{err}");
-    } else {
-        assert!(err.contains("but the server call failed"), "{err}");
-    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("but the server call failed"), "{err}");
+    assert!(err.contains("UnknownOperationException"), "{err}");
     assert!(!home.token_file().exists());
 }
 
