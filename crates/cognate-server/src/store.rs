@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
@@ -71,6 +72,28 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
     /// Whether the login `origin_jti` was revoked.
     fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
+
+    /// Stores (inserting or replacing) a small record of another kind — a group, a device, a
+    /// one-time code, an identity pool, … — under `(kind, scope, key)`. `scope` is the user pool
+    /// id where the record belongs to one (deleting the pool deletes it), or any other string.
+    fn doc_put(&self, kind: &str, scope: &str, key: &str, data: &Value) -> Result<(), StoreError>;
+    /// The record under `(kind, scope, key)`.
+    fn doc_get(&self, kind: &str, scope: &str, key: &str) -> Result<Option<Value>, StoreError>;
+    /// The records of `kind` in `scope` as `(key, data)`, oldest first.
+    fn doc_list(&self, kind: &str, scope: &str) -> Result<Vec<(String, Value)>, StoreError>;
+    /// Deletes one record; false if it did not exist.
+    fn doc_delete(&self, kind: &str, scope: &str, key: &str) -> Result<bool, StoreError>;
+    /// Reads, changes and writes one record in a single durable transaction, so that
+    /// concurrent callers (attempt counters, use-once sessions) never lose an update. `change`
+    /// gets the current record and returns the new one (`None` deletes it); the new record is
+    /// returned.
+    fn doc_update(
+        &self,
+        kind: &str,
+        scope: &str,
+        key: &str,
+        change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
+    ) -> Result<Option<Value>, StoreError>;
 }
 
 const SCHEMA: &str = "
@@ -91,6 +114,11 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
 CREATE INDEX IF NOT EXISTS refresh_family ON refresh_tokens (origin_jti);
 CREATE INDEX IF NOT EXISTS refresh_user ON refresh_tokens (pool_id, username);
 CREATE TABLE IF NOT EXISTS revoked_logins (origin_jti TEXT PRIMARY KEY, pool_id TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+  UNIQUE (kind, scope, key));
+CREATE INDEX IF NOT EXISTS docs_scope ON docs (scope);
 ";
 
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -354,6 +382,7 @@ impl Store for SqliteStore {
             c.execute("DELETE FROM users WHERE pool_id = ?1", [&id])?;
             c.execute("DELETE FROM refresh_tokens WHERE pool_id = ?1", [&id])?;
             c.execute("DELETE FROM revoked_logins WHERE pool_id = ?1", [&id])?;
+            c.execute("DELETE FROM docs WHERE scope = ?1", [&id])?;
             Ok(n > 0)
         })
     }
@@ -565,5 +594,165 @@ impl Store for SqliteStore {
                     .is_some(),
             )
         })
+    }
+
+    fn doc_put(&self, kind: &str, scope: &str, key: &str, data: &Value) -> Result<(), StoreError> {
+        let (kind, scope, key, data) = (
+            kind.to_owned(),
+            scope.to_owned(),
+            key.to_owned(),
+            encode(data)?,
+        );
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO docs (kind, scope, key, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, scope, key) DO UPDATE SET data = excluded.data",
+            )?
+            .execute(params![kind, scope, key, data])?;
+            Ok(())
+        })
+    }
+
+    fn doc_get(&self, kind: &str, scope: &str, key: &str) -> Result<Option<Value>, StoreError> {
+        self.read(|c| doc_read(c, kind, scope, key))
+    }
+
+    fn doc_list(&self, kind: &str, scope: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT key, data FROM docs WHERE kind = ?1 AND scope = ?2 ORDER BY seq",
+            )?;
+            let rows = st.query_map([kind, scope], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.map(|r| {
+                let (k, d) = r?;
+                Ok((k, decode(d)?))
+            })
+            .collect()
+        })
+    }
+
+    fn doc_delete(&self, kind: &str, scope: &str, key: &str) -> Result<bool, StoreError> {
+        let (kind, scope, key) = (kind.to_owned(), scope.to_owned(), key.to_owned());
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3",
+                [&kind, &scope, &key],
+            )? > 0)
+        })
+    }
+
+    fn doc_update(
+        &self,
+        kind: &str,
+        scope: &str,
+        key: &str,
+        change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
+    ) -> Result<Option<Value>, StoreError> {
+        let (kind, scope, key) = (kind.to_owned(), scope.to_owned(), key.to_owned());
+        self.write(move |c| {
+            let old = doc_read(c, &kind, &scope, &key)?;
+            let new = change(old);
+            match &new {
+                Some(v) => {
+                    c.prepare_cached(
+                        "INSERT INTO docs (kind, scope, key, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, scope, key) DO UPDATE SET data = excluded.data",
+                    )?
+                    .execute(params![kind, scope, key, encode(v)?])?;
+                }
+                None => {
+                    c.execute(
+                        "DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3",
+                        [&kind, &scope, &key],
+                    )?;
+                }
+            }
+            Ok(new)
+        })
+    }
+}
+
+fn doc_read(
+    c: &Connection,
+    kind: &str,
+    scope: &str,
+    key: &str,
+) -> Result<Option<Value>, StoreError> {
+    c.prepare_cached("SELECT data FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3")?
+        .query_row([kind, scope, key], |r| r.get(0))
+        .optional()?
+        .map(decode)
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn docs_round_trip_update_atomically_and_go_with_their_pool() {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .doc_put("group", "pool-a", "admins", &json!({"p": 1}))
+            .unwrap();
+        store
+            .doc_put("group", "pool-a", "readers", &json!({"p": 2}))
+            .unwrap();
+        store
+            .doc_put("group", "pool-b", "admins", &json!({"p": 3}))
+            .unwrap();
+        assert_eq!(
+            store.doc_get("group", "pool-a", "admins").unwrap(),
+            Some(json!({"p": 1}))
+        );
+        assert_eq!(store.doc_get("device", "pool-a", "admins").unwrap(), None);
+        let keys: Vec<String> = store
+            .doc_list("group", "pool-a")
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["admins", "readers"]);
+
+        // 20 threads each add one to a counter: none of the increments is lost.
+        let store = std::sync::Arc::new(store);
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    store
+                        .doc_update(
+                            "attempts",
+                            "pool-a",
+                            "alice",
+                            Box::new(|old| {
+                                let n = old.and_then(|v| v.as_i64()).unwrap_or(0);
+                                Some(json!(n + 1))
+                            }),
+                        )
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            store.doc_get("attempts", "pool-a", "alice").unwrap(),
+            Some(json!(20))
+        );
+        // `None` from the change deletes.
+        let gone = store
+            .doc_update("attempts", "pool-a", "alice", Box::new(|_| None))
+            .unwrap();
+        assert_eq!(gone, None);
+        assert_eq!(store.doc_get("attempts", "pool-a", "alice").unwrap(), None);
+
+        assert!(store.doc_delete("group", "pool-a", "readers").unwrap());
+        assert!(!store.doc_delete("group", "pool-a", "readers").unwrap());
+        store.pool_delete("pool-a").unwrap();
+        assert!(store.doc_list("group", "pool-a").unwrap().is_empty());
+        assert_eq!(store.doc_list("group", "pool-b").unwrap().len(), 1);
     }
 }
