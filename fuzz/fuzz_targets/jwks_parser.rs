@@ -1,4 +1,4 @@
-//! Coverage-guided fuzzing of the JWKS parser: `cargo +nightly fuzz run jwks_parser`.
+//! Coverage-guided fuzzing of the JWKS parser: `bash scripts/fuzz jwks_parser` (see fuzz/README.md).
 #![no_main]
 
 use cognate_verify::Jwks;

@@ -1,6 +1,6 @@
 //! Coverage-guided fuzzing of the token parser and of the whole synchronous verifier.
 //!
-//! `cargo +nightly fuzz run token_parser` (from the repository root). Invariants: no panic on any
+//! `bash scripts/fuzz token_parser` (see fuzz/README.md). Invariants: no panic on any
 //! input, and nothing verifies (the verifier has no keys an input could be signed with, so any
 //! success is a bug).
 #![no_main]

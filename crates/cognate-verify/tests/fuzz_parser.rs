@@ -3,8 +3,8 @@
 //! This is property-based testing with random and mutated inputs (proptest), not coverage-guided
 //! fuzzing: it runs a fixed number of cases per property (`PROPTEST_CASES`, default 1,000 here)
 //! in the ordinary test command. The properties: nothing panics on any input, and no input other
-//! than the exact valid token verifies. The coverage-guided target is `fuzz/` (cargo fuzz, needs
-//! nightly).
+//! than the exact valid token verifies. The coverage-guided targets are in `fuzz/`, run by
+//! `scripts/fuzz` (libFuzzer on the stable toolchain) in the same test command.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
