@@ -26,6 +26,7 @@ mod error;
 mod ids;
 pub mod model;
 mod ops;
+mod outbox;
 mod secret_block;
 mod seed;
 mod store;

@@ -369,4 +369,7 @@ pub struct RefreshRecord {
     pub revoked: bool,
     /// When it was replaced by rotation.
     pub rotated: Option<i64>,
+    /// The device the login was made on (`device_key` claim of refreshed access tokens).
+    #[serde(default)]
+    pub device_key: Option<String>,
 }

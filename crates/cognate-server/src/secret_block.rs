@@ -20,15 +20,19 @@ use crate::error::Error;
 pub(crate) enum Purpose {
     /// The `SECRET_BLOCK` of `PASSWORD_VERIFIER`.
     PasswordVerifier,
-    /// The `Session` of `NEW_PASSWORD_REQUIRED`.
-    NewPassword,
+    /// The `Session` of every other challenge ([`ChallengeSession`]), and the `SECRET_BLOCK` of
+    /// `DEVICE_PASSWORD_VERIFIER`.
+    Challenge,
+    /// A user's TOTP secret at rest.
+    TotpSecret,
 }
 
 impl Purpose {
     fn aad(self) -> &'static [u8] {
         match self {
             Purpose::PasswordVerifier => b"cognate/secret-block/password-verifier/v1",
-            Purpose::NewPassword => b"cognate/session/new-password-required/v1",
+            Purpose::Challenge => b"cognate/session/challenge/v1",
+            Purpose::TotpSecret => b"cognate/totp-secret/v1",
         }
     }
 }
@@ -54,17 +58,44 @@ pub(crate) struct SrpState {
     pub decoy: bool,
 }
 
-/// The state between a `NEW_PASSWORD_REQUIRED` challenge and its answer.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct NewPasswordState {
+/// The state a challenge's `Session` carries between one answer and the next. Each session has
+/// its own `id`, consumed once (record kind `used_session`) when it is answered, so a session
+/// cannot be replayed.
+#[derive(Serialize, Deserialize, Clone, Default)]
+pub(crate) struct ChallengeSession {
+    /// Random id, consumed once.
+    pub id: String,
     /// Pool id.
     pub pool: String,
     /// Client id.
     pub client: String,
     /// Internal user name.
     pub user: String,
+    /// The challenge this session answers (`SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, …).
+    pub challenge: String,
     /// Issue time.
     pub issued: i64,
+    /// The device the login named (`DEVICE_KEY`), when it is a confirmed device of the user.
+    #[serde(default)]
+    pub device_key: Option<String>,
+    /// The second factor was passed (or skipped by a remembered device).
+    #[serde(default)]
+    pub mfa_done: bool,
+    /// `SMS_MFA` / `EMAIL_OTP`: the code that was sent.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `MFA_SETUP`: the TOTP secret handed out by AssociateSoftwareToken (base32).
+    #[serde(default)]
+    pub totp_secret: Option<String>,
+    /// `MFA_SETUP`: VerifySoftwareToken accepted a code for `totp_secret`.
+    #[serde(default)]
+    pub verified: bool,
+    /// `DEVICE_PASSWORD_VERIFIER`: the secret `b` (base64) and `SRP_A`.
+    #[serde(default)]
+    pub srp_b: Option<String>,
+    /// `DEVICE_PASSWORD_VERIFIER`: `SRP_A` as sent.
+    #[serde(default)]
+    pub srp_a: Option<String>,
 }
 
 /// The per-server sealing key.
@@ -129,32 +160,33 @@ mod tests {
     #[test]
     fn round_trip_and_tamper() {
         let sealer = Sealer::new(&[7u8; 32]).unwrap();
-        let state = NewPasswordState {
+        let state = ChallengeSession {
             pool: "us-east-1_X".into(),
             client: "c".into(),
             user: "alice".into(),
             issued: 5,
+            ..ChallengeSession::default()
         };
-        let sealed = sealer.seal(Purpose::NewPassword, &state);
-        let back: NewPasswordState = sealer.open_b64(Purpose::NewPassword, &sealed).unwrap();
+        let sealed = sealer.seal(Purpose::Challenge, &state);
+        let back: ChallengeSession = sealer.open_b64(Purpose::Challenge, &sealed).unwrap();
         assert_eq!(back.user, "alice");
         // Another purpose, a flipped bit, another key: all refused.
         assert!(
             sealer
-                .open_b64::<NewPasswordState>(Purpose::PasswordVerifier, &sealed)
+                .open_b64::<ChallengeSession>(Purpose::PasswordVerifier, &sealed)
                 .is_none()
         );
         let mut raw = STANDARD.decode(&sealed).unwrap();
         raw[NONCE_LEN + 2] ^= 1;
         assert!(
             sealer
-                .open::<NewPasswordState>(Purpose::NewPassword, &raw)
+                .open::<ChallengeSession>(Purpose::Challenge, &raw)
                 .is_none()
         );
         let other = Sealer::new(&[8u8; 32]).unwrap();
         assert!(
             other
-                .open_b64::<NewPasswordState>(Purpose::NewPassword, &sealed)
+                .open_b64::<ChallengeSession>(Purpose::Challenge, &sealed)
                 .is_none()
         );
     }

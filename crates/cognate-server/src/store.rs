@@ -72,6 +72,15 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
     /// Whether the login `origin_jti` was revoked.
     fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
+    /// Revokes, in one transaction, every login (every `origin_jti` family) of a user that has
+    /// a refresh token, as [`Store::revoke_family`] does for one (GlobalSignOut); returns how
+    /// many logins were revoked.
+    fn revoke_user_families(
+        &self,
+        pool_id: &str,
+        username: &str,
+        at: i64,
+    ) -> Result<usize, StoreError>;
 
     /// Stores (inserting or replacing) a small record of another kind — a group, a device, a
     /// one-time code, an identity pool, … — under `(kind, scope, key)`. `scope` is the user pool
@@ -582,6 +591,42 @@ impl Store for SqliteStore {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    fn revoke_user_families(
+        &self,
+        pool_id: &str,
+        username: &str,
+        at: i64,
+    ) -> Result<usize, StoreError> {
+        let (pool, name) = (pool_id.to_owned(), username.to_owned());
+        self.write(move |c| {
+            let rows: Vec<(String, String, String)> = {
+                let mut st = c.prepare(
+                    "SELECT hash, origin_jti, data FROM refresh_tokens WHERE pool_id = ?1 AND username = ?2",
+                )?;
+                st.query_map([&pool, &name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            let mut families = std::collections::BTreeSet::new();
+            for (hash, jti, data) in rows {
+                if families.insert(jti.clone()) {
+                    c.execute(
+                        "INSERT OR IGNORE INTO revoked_logins (origin_jti, pool_id, at) VALUES (?1, ?2, ?3)",
+                        params![jti, pool, at],
+                    )?;
+                }
+                let mut rec: RefreshRecord = decode(data)?;
+                if !rec.revoked {
+                    rec.revoked = true;
+                    c.execute(
+                        "UPDATE refresh_tokens SET data = ?2 WHERE hash = ?1",
+                        params![hash, encode(&rec)?],
+                    )?;
+                }
+            }
+            Ok(families.len())
         })
     }
 

@@ -20,11 +20,14 @@ use crate::ops::{self, Ctx};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// Identity pools (`cognito-identity`), served on the same `POST /`.
+const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
 
 pub(crate) fn router(ctx: Arc<Ctx>) -> Router {
     Router::new()
         .route("/", post(api))
         .route("/health", get(health))
+        .route("/_cognate/outbox", get(outbox))
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/{pool}/.well-known/openid-configuration", get(openid))
         .with_state(ctx)
@@ -67,15 +70,18 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ApiError::new("UnknownOperationException", "Missing X-Amz-Target header"))?;
-    let op = target
-        .strip_prefix(TARGET_PREFIX)
-        .ok_or_else(|| {
-            ApiError::new(
-                "UnknownOperationException",
-                format!("Unknown operation {target}"),
-            )
-        })?
-        .to_owned();
+    type Dispatch = fn(&Ctx, &str, serde_json::Map<String, Value>) -> Result<Value, ApiError>;
+    let (dispatch, op): (Dispatch, &str) = if let Some(op) = target.strip_prefix(TARGET_PREFIX) {
+        (ops::call, op)
+    } else if let Some(op) = target.strip_prefix(IDENTITY_TARGET_PREFIX) {
+        (ops::identity::call, op)
+    } else {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation {target}"),
+        ));
+    };
+    let op = op.to_owned();
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Map::new()
     } else {
@@ -90,7 +96,7 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
         }
     };
     tracing::debug!(op = %op, "request");
-    let outcome = tokio::task::spawn_blocking(move || ops::call(&ctx, &op, body)).await;
+    let outcome = tokio::task::spawn_blocking(move || dispatch(&ctx, &op, body)).await;
     match outcome {
         Ok(result) => result,
         Err(e) => {
@@ -98,6 +104,51 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
             Err(ApiError::internal("internal error"))
         }
     }
+}
+
+/// `GET /_cognate/outbox?pool=…&username=…&purpose=…`: the codes the server "sent".
+async fn outbox(State(ctx): State<Arc<Ctx>>, uri: axum::http::Uri) -> Response {
+    let mut filter = crate::outbox::Filter::default();
+    for pair in uri.query().unwrap_or("").split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_decode(v);
+        match k {
+            "pool" => filter.pool = Some(v),
+            "username" => filter.username = Some(v),
+            "purpose" => filter.purpose = Some(v),
+            _ => {}
+        }
+    }
+    match tokio::task::spawn_blocking(move || crate::outbox::list(&ctx, &filter)).await {
+        Ok(Ok(v)) => json_response(StatusCode::OK, "application/json", &v),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => error_response(&ApiError::internal("internal error")),
+    }
+}
+
+/// Decodes `%XX` and `+` of a query value (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if bytes.len() >= i + 3
+                && hex(bytes[i + 1]).is_some()
+                && hex(bytes[i + 2]).is_some() =>
+            {
+                let hi = hex(bytes[i + 1]).unwrap_or(0);
+                let lo = hex(bytes[i + 2]).unwrap_or(0);
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn health() -> Response {

@@ -352,3 +352,98 @@ async fn state_survives_a_restart_on_the_same_data_dir() {
     second.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// UpdateUserPool and UpdateUserPoolClient replace the settings as Cognito does: what the
+/// request leaves out goes back to its default instead of keeping the old value.
+#[tokio::test]
+async fn updates_reset_what_they_leave_out_to_the_defaults() {
+    let server = start(IssuerStyle::Local).await;
+    let pool = "us-east-1_WireTest1";
+    let (status, _) = post(
+        &server,
+        Some(&op("UpdateUserPool")),
+        &json!({"UserPoolId": pool,
+                "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireSymbols": false}},
+                "DeletionProtection": "ACTIVE",
+                "AutoVerifiedAttributes": ["email"],
+                "UserPoolTags": {"team": "api"},
+                "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": true},
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": true}})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let describe = json!({"UserPoolId": pool}).to_string();
+    let (_, d) = post(&server, Some(&op("DescribeUserPool")), &describe).await;
+    let p = &d["UserPool"];
+    assert_eq!(p["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
+    assert_eq!(p["DeletionProtection"], "ACTIVE");
+    assert_eq!(p["AutoVerifiedAttributes"], json!(["email"]));
+    assert_eq!(p["UserPoolTags"], json!({"team": "api"}));
+    assert_eq!(
+        p["DeviceConfiguration"]["ChallengeRequiredOnNewDevice"],
+        true
+    );
+    assert_eq!(p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], true);
+
+    // Only the tags now: everything else is back to its default.
+    let (status, _) = post(
+        &server,
+        Some(&op("UpdateUserPool")),
+        &json!({"UserPoolId": pool, "UserPoolTags": {"team": "web"}}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, d) = post(&server, Some(&op("DescribeUserPool")), &describe).await;
+    let p = &d["UserPool"];
+    assert_eq!(p["Policies"]["PasswordPolicy"]["MinimumLength"], 8);
+    assert_eq!(p["Policies"]["PasswordPolicy"]["RequireSymbols"], true);
+    assert_eq!(p["DeletionProtection"], "INACTIVE");
+    assert_eq!(p["MfaConfiguration"], "OFF");
+    assert!(p.get("DeviceConfiguration").is_none(), "{p}");
+    assert_eq!(p["UserPoolTags"], json!({"team": "web"}));
+    assert_ne!(p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], true);
+    // Fixed at creation: the name and the schema stay.
+    assert_eq!(p["Name"], "wire");
+    let schema = p["SchemaAttributes"].as_array().unwrap();
+    assert!(
+        schema.iter().any(|a| a["Name"] == "custom:companyId"),
+        "{p}"
+    );
+
+    let client = "wireclientaaaaaaaaaaaaaaaa";
+    let (status, _) = post(
+        &server,
+        Some(&op("UpdateUserPoolClient")),
+        &json!({"UserPoolId": pool, "ClientId": client, "AccessTokenValidity": 5,
+                "TokenValidityUnits": {"AccessToken": "minutes"},
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED"})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &server,
+        Some(&op("UpdateUserPoolClient")),
+        &json!({"UserPoolId": pool, "ClientId": client}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, d) = post(
+        &server,
+        Some(&op("DescribeUserPoolClient")),
+        &json!({"UserPoolId": pool, "ClientId": client}).to_string(),
+    )
+    .await;
+    let c = &d["UserPoolClient"];
+    assert_eq!(c["ClientName"], "web");
+    assert_eq!(c["AccessTokenValidity"], 60, "{c}");
+    assert_eq!(c["PreventUserExistenceErrors"], "LEGACY");
+    let flows = c["ExplicitAuthFlows"].as_array().unwrap();
+    assert!(
+        flows.iter().any(|f| f == "ALLOW_USER_SRP_AUTH"),
+        "the default flows are back: {c}"
+    );
+    server.shutdown().await;
+}

@@ -1,7 +1,7 @@
 //! InitiateAuth / AdminInitiateAuth (`USER_SRP_AUTH`, `USER_PASSWORD_AUTH`,
 //! `ADMIN_USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`), RespondToAuthChallenge
-//! (`PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`), GetTokensFromRefreshToken, GetUser,
-//! RevokeToken; and token minting.
+//! (`PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`; the MFA and device challenges are answered in
+//! `challenge`), GetTokensFromRefreshToken, GetUser, RevokeToken; and token minting.
 
 use std::collections::HashMap;
 
@@ -16,20 +16,25 @@ use super::clients::allows;
 use super::{Ctx, Req, attribute_json};
 use crate::error::ApiError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool, UserStatus};
-use crate::secret_block::{NewPasswordState, Purpose, SrpState};
+use crate::secret_block::{Purpose, SrpState};
 use crate::tokens::{refresh_hash, split};
 
 /// How long a `SECRET_BLOCK` stays valid.
 const SECRET_BLOCK_LIFETIME: i64 = 300;
 
-/// One login, carried across refreshes: `origin_jti`, `event_id`, `auth_time`.
+/// One login, carried across refreshes: `origin_jti`, `event_id`, `auth_time`, and the device
+/// it was made on (`device_key` claim).
 struct Login {
     origin_jti: String,
     event_id: String,
     auth_time: i64,
+    device_key: Option<String>,
 }
 
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
+pub(crate) fn param<'a>(
+    params: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, ApiError> {
     params
         .get(name)
         .map(String::as_str)
@@ -37,7 +42,7 @@ fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str,
 }
 
 /// Checks `SECRET_HASH` for a client with a secret against any of `names`.
-fn check_secret_hash(
+pub(crate) fn check_secret_hash(
     client: &AppClient,
     given: Option<&str>,
     names: &[&str],
@@ -162,7 +167,7 @@ fn load_verifier(user: &User) -> Result<cognate_srp::Verifier, ApiError> {
         .map_err(|_| ApiError::internal("stored verifier rejected"))
 }
 
-fn pool_name(pool: &UserPool) -> Result<&str, ApiError> {
+pub(crate) fn pool_name(pool: &UserPool) -> Result<&str, ApiError> {
     cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))
 }
 
@@ -181,14 +186,23 @@ fn password_login(
         return Err(unknown_user(client));
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
+    super::lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let matches = verifier
         .matches_password(pool_name(pool)?, &user.username, password)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     if !matches {
+        super::lockout::failed(ctx, &pool.id, &user.username)?;
         return Err(ApiError::bad_credentials());
     }
-    after_credentials(ctx, pool, client, &user)
+    super::lockout::reset(ctx, &pool.id, &user.username)?;
+    after_credentials(
+        ctx,
+        pool,
+        client,
+        &user,
+        params.get("DEVICE_KEY").map(String::as_str),
+    )
 }
 
 fn start_srp(
@@ -290,6 +304,30 @@ pub(crate) fn respond(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiErr
         "NEW_PASSWORD_REQUIRED" => {
             new_password(ctx, &pool, &client, req.opt_str("Session")?, &answers)
         }
+        "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" => {
+            let session = req.opt_str("Session")?;
+            super::challenge::answer_code(ctx, &pool, &client, name, session, &answers)
+        }
+        "SELECT_MFA_TYPE" => {
+            super::challenge::answer_select(ctx, &pool, &client, req.opt_str("Session")?, &answers)
+        }
+        "MFA_SETUP" => {
+            super::challenge::answer_setup(ctx, &pool, &client, req.opt_str("Session")?, &answers)
+        }
+        "DEVICE_SRP_AUTH" => super::challenge::answer_device_srp(
+            ctx,
+            &pool,
+            &client,
+            req.opt_str("Session")?,
+            &answers,
+        ),
+        "DEVICE_PASSWORD_VERIFIER" => super::challenge::answer_device_verifier(
+            ctx,
+            &pool,
+            &client,
+            req.opt_str("Session")?,
+            &answers,
+        ),
         other => Err(ApiError::invalid(format!(
             "The challenge {other} is not supported by this server yet"
         ))),
@@ -341,6 +379,7 @@ fn password_verifier(
         .store
         .user_get(&pool.id, &state.user)?
         .ok_or_else(ApiError::bad_credentials)?;
+    super::lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let b = STANDARD
         .decode(&state.b)
@@ -359,8 +398,11 @@ fn password_verifier(
         },
     );
     match verdict {
-        Ok(()) => {}
-        Err(cognate_srp::Error::SignatureMismatch) => return Err(ApiError::bad_credentials()),
+        Ok(()) => super::lockout::reset(ctx, &pool.id, &user.username)?,
+        Err(cognate_srp::Error::SignatureMismatch) => {
+            super::lockout::failed(ctx, &pool.id, &user.username)?;
+            return Err(ApiError::bad_credentials());
+        }
         Err(cognate_srp::Error::InvalidBase64 { .. }) => {
             return Err(ApiError::invalid(
                 "PASSWORD_CLAIM_SIGNATURE is not valid base64",
@@ -368,15 +410,24 @@ fn password_verifier(
         }
         Err(_) => return Err(ApiError::bad_credentials()),
     }
-    after_credentials(ctx, pool, client, &user)
+    after_credentials(
+        ctx,
+        pool,
+        client,
+        &user,
+        answers.get("DEVICE_KEY").map(String::as_str),
+    )
 }
 
-/// What happens once the password was proven: status checks, then tokens or a challenge.
+/// What happens once the password was proven: status checks, then a challenge (a new
+/// password, a second factor, the device's proof — see `challenge`) or tokens. `device_key` is
+/// the `DEVICE_KEY` the login named.
 fn after_credentials(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
     user: &User,
+    device_key: Option<&str>,
 ) -> Result<Value, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
@@ -402,15 +453,10 @@ fn after_credentials(
                     "Temporary password has expired and must be reset by an administrator.",
                 ));
             }
-            let session = ctx.sealer.seal(
-                Purpose::NewPassword,
-                &NewPasswordState {
-                    pool: pool.id.clone(),
-                    client: client.id.clone(),
-                    user: user.username.clone(),
-                    issued: ctx.now(),
-                },
-            );
+            let mut state =
+                super::challenge::state_for(pool, client, user, "NEW_PASSWORD_REQUIRED");
+            state.device_key = device_key.map(str::to_owned);
+            let session = super::challenge::issue(ctx, state);
             let attrs: Map<String, Value> = user
                 .attributes
                 .iter()
@@ -436,10 +482,30 @@ fn after_credentials(
             }));
         }
     }
+    super::challenge::proceed(ctx, pool, client, user, device_key, false)
+}
+
+/// Ends a login: a refresh token, the access and ID tokens (with `device_key` when the login
+/// was made on `device`), and `NewDeviceMetadata` when the pool tracks devices and the login
+/// named none.
+pub(crate) fn issue_tokens(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    user: &User,
+    device: Option<&str>,
+) -> Result<Value, ApiError> {
+    let new_device = match device {
+        Some(_) => None,
+        None => super::devices::new_device(ctx, pool, user)?,
+    };
     let login = Login {
         origin_jti: crate::ids::uuid(),
         event_id: crate::ids::uuid(),
         auth_time: ctx.now(),
+        device_key: device
+            .map(str::to_owned)
+            .or_else(|| new_device.as_ref().map(|(k, _)| k.clone())),
     };
     let refresh_token = crate::ids::refresh_token();
     let now = ctx.now();
@@ -457,10 +523,14 @@ fn after_credentials(
             expires: now + client.refresh_validity.secs(),
             revoked: false,
             rotated: None,
+            device_key: login.device_key.clone(),
         },
         None,
     )?;
-    let tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
+    let mut tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
+    if let Some((key, group)) = new_device {
+        tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});
+    }
     Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": tokens }))
 }
 
@@ -471,20 +541,11 @@ fn new_password(
     session: Option<&str>,
     answers: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
-    let session = session.ok_or_else(|| ApiError::missing("Session"))?;
+    if session.is_none() {
+        return Err(ApiError::missing("Session"));
+    }
     let invalid_session = || ApiError::not_authorized("Invalid session for the user.");
-    let state: NewPasswordState = ctx
-        .sealer
-        .open_b64(Purpose::NewPassword, session)
-        .ok_or_else(invalid_session)?;
-    if state.client != client.id || state.pool != pool.id {
-        return Err(invalid_session());
-    }
-    if ctx.now() - state.issued > client.auth_session_validity * 60 {
-        return Err(ApiError::not_authorized(
-            "Invalid session for the user, session is expired.",
-        ));
-    }
+    let state = super::challenge::open(ctx, pool, client, session, &["NEW_PASSWORD_REQUIRED"])?;
     let new_password = param(answers, "NEW_PASSWORD")?;
     let username = answers
         .get("USERNAME")
@@ -516,12 +577,13 @@ fn new_password(
         &user.username,
         new_password,
     )?);
+    super::challenge::consume(ctx, client, &state)?;
     user.status = UserStatus::Confirmed;
     let now = ctx.now();
     user.password_set = now;
     user.modified = now;
     ctx.store.user_put(&user)?;
-    after_credentials(ctx, pool, client, &user)
+    after_credentials(ctx, pool, client, &user, state.device_key.as_deref())
 }
 
 enum RefreshCheck<'a> {
@@ -577,6 +639,7 @@ fn refresh(
         origin_jti: record.origin_jti.clone(),
         event_id: record.event_id.clone(),
         auth_time: record.auth_time,
+        device_key: record.device_key.clone(),
     };
     let new_refresh = if rotate {
         let token = crate::ids::refresh_token();
@@ -641,9 +704,25 @@ fn mint(
     access.insert("iat".into(), json!(now));
     access.insert("jti".into(), json!(crate::ids::uuid()));
     access.insert("username".into(), json!(user.username));
+    if let Some(device_key) = &login.device_key {
+        access.insert("device_key".into(), json!(device_key));
+    }
+    let groups = super::groups::claims(ctx, pool, user)?;
+    if !groups.groups.is_empty() {
+        access.insert("cognito:groups".into(), json!(groups.groups));
+    }
 
     let mut id = Map::new();
     id.insert("sub".into(), json!(user.sub));
+    if !groups.groups.is_empty() {
+        id.insert("cognito:groups".into(), json!(groups.groups));
+    }
+    if !groups.roles.is_empty() {
+        id.insert("cognito:roles".into(), json!(groups.roles));
+    }
+    if let Some(role) = &groups.preferred_role {
+        id.insert("cognito:preferred_role".into(), json!(role));
+    }
     for (k, v) in &user.attributes {
         if !client.read_attributes.is_empty() && !client.read_attributes.contains(k) {
             continue;
@@ -682,7 +761,10 @@ fn mint(
 }
 
 /// The claims of a valid access token minted here, with its pool.
-fn check_access_token(ctx: &Ctx, token: &str) -> Result<(UserPool, Map<String, Value>), ApiError> {
+pub(crate) fn check_access_token(
+    ctx: &Ctx,
+    token: &str,
+) -> Result<(UserPool, Map<String, Value>), ApiError> {
     let invalid = || ApiError::not_authorized("Invalid Access Token");
     let jws = split(token).ok_or_else(invalid)?;
     let (header, claims) = (&jws.header, jws.claims.clone());
@@ -730,10 +812,12 @@ pub(crate) fn get_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
-    Ok(json!({
+    let mut out = json!({
         "Username": user.username,
         "UserAttributes": attribute_json(&user.attribute_list()),
-    }))
+    });
+    super::mfa::annotate(ctx, &pool, &user, &mut out)?;
+    Ok(out)
 }
 
 pub(crate) fn revoke_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {

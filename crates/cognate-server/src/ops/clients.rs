@@ -234,39 +234,13 @@ pub(crate) fn create(
     let (fixed_id, fixed_secret) = fixed.unwrap_or((None, None));
     let generate = req.opt_bool("GenerateSecret")?.unwrap_or(false);
     let now = ctx.now();
-    let mut client = AppClient {
-        pool_id: pool.id.clone(),
-        id: fixed_id.unwrap_or_else(crate::ids::client_id),
-        name: String::new(),
-        secret: match fixed_secret {
-            Some(s) => Some(s),
-            None if generate => Some(crate::ids::client_secret()),
-            None => None,
-        },
-        created: now,
-        modified: now,
-        explicit_auth_flows: default_flows(),
-        access_validity: Validity {
-            amount: 60,
-            unit: TimeUnit::Minutes,
-        },
-        id_validity: Validity {
-            amount: 60,
-            unit: TimeUnit::Minutes,
-        },
-        refresh_validity: Validity {
-            amount: 30,
-            unit: TimeUnit::Days,
-        },
-        read_attributes: Vec::new(),
-        write_attributes: Vec::new(),
-        prevent_user_existence_errors: "LEGACY".into(),
-        enable_token_revocation: true,
-        refresh_rotation: false,
-        rotation_grace_secs: 0,
-        auth_session_validity: 3,
-        extra: Map::new(),
+    let secret = match fixed_secret {
+        Some(s) => Some(s),
+        None if generate => Some(crate::ids::client_secret()),
+        None => None,
     };
+    let id = fixed_id.unwrap_or_else(crate::ids::client_id);
+    let mut client = defaults(&pool.id, id, secret, now);
     apply(&mut client, req, &pool_attribute_names(&pool))?;
     if ctx.store.client_get(&client.id)?.is_some() {
         return Err(ApiError::invalid(format!(
@@ -350,9 +324,47 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
+/// An app client with Cognito's defaults for every setting.
+fn defaults(pool_id: &str, id: String, secret: Option<String>, now: i64) -> AppClient {
+    AppClient {
+        pool_id: pool_id.to_owned(),
+        id,
+        name: String::new(),
+        secret,
+        created: now,
+        modified: now,
+        explicit_auth_flows: default_flows(),
+        access_validity: Validity {
+            amount: 60,
+            unit: TimeUnit::Minutes,
+        },
+        id_validity: Validity {
+            amount: 60,
+            unit: TimeUnit::Minutes,
+        },
+        refresh_validity: Validity {
+            amount: 30,
+            unit: TimeUnit::Days,
+        },
+        read_attributes: Vec::new(),
+        write_attributes: Vec::new(),
+        prevent_user_existence_errors: "LEGACY".into(),
+        enable_token_revocation: true,
+        refresh_rotation: false,
+        rotation_grace_secs: 0,
+        auth_session_validity: 3,
+        extra: Map::new(),
+    }
+}
+
+/// UpdateUserPoolClient replaces the client's settings: what the request leaves out goes back to
+/// its default, as Cognito documents and does (token validities, auth flows, attributes, …).
+/// The id, secret, creation date and — unless `ClientName` is given — the name stay.
 pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut client = ctx.pool_client(&pool.id, req.str("ClientId")?)?;
+    let old = ctx.pool_client(&pool.id, req.str("ClientId")?)?;
+    let mut client = defaults(&pool.id, old.id, old.secret, old.created);
+    client.name = old.name;
     apply(&mut client, req, &pool_attribute_names(&pool))?;
     client.modified = ctx.now();
     ctx.store.client_put(&client)?;

@@ -1,9 +1,17 @@
 //! The operations, one module per area, and what they share: the server context and request
 //! field access that answers `InvalidParameterException` naming the field.
 
+pub(crate) mod account;
 pub(crate) mod auth;
+pub(crate) mod challenge;
 pub(crate) mod clients;
+pub(crate) mod devices;
+pub(crate) mod groups;
+pub(crate) mod identity;
+pub(crate) mod lockout;
+pub(crate) mod mfa;
 pub(crate) mod pools;
+pub(crate) mod signout;
 pub(crate) mod users;
 
 use std::collections::HashMap;
@@ -139,6 +147,44 @@ pub(crate) fn call(ctx: &Ctx, op: &str, body: Map<String, Value>) -> Result<Valu
         "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(ctx, &req),
         "GetUser" => auth::get_user(ctx, &req),
         "RevokeToken" => auth::revoke_token(ctx, &req),
+        "AssociateSoftwareToken" => mfa::associate_software_token(ctx, &req),
+        "VerifySoftwareToken" => mfa::verify_software_token(ctx, &req),
+        "SetUserMFAPreference" => mfa::set_user_mfa_preference(ctx, &req),
+        "AdminSetUserMFAPreference" => mfa::admin_set_user_mfa_preference(ctx, &req),
+        "SetUserPoolMfaConfig" => mfa::set_user_pool_mfa_config(ctx, &req),
+        "GetUserPoolMfaConfig" => mfa::get_user_pool_mfa_config(ctx, &req),
+        "ConfirmDevice" => devices::confirm_device(ctx, &req),
+        "UpdateDeviceStatus" => devices::update_device_status(ctx, &req),
+        "GetDevice" => devices::get_device(ctx, &req),
+        "ListDevices" => devices::list_devices(ctx, &req),
+        "ForgetDevice" => devices::forget_device(ctx, &req),
+        "AdminGetDevice" => devices::admin_get_device(ctx, &req),
+        "AdminListDevices" => devices::admin_list_devices(ctx, &req),
+        "AdminForgetDevice" => devices::admin_forget_device(ctx, &req),
+        "AdminUpdateDeviceStatus" => devices::admin_update_device_status(ctx, &req),
+        "SignUp" => account::sign_up(ctx, &req),
+        "ConfirmSignUp" => account::confirm_sign_up(ctx, &req),
+        "ResendConfirmationCode" => account::resend_confirmation_code(ctx, &req),
+        "ForgotPassword" => account::forgot_password(ctx, &req),
+        "ConfirmForgotPassword" => account::confirm_forgot_password(ctx, &req),
+        "ChangePassword" => account::change_password(ctx, &req),
+        "AdminResetUserPassword" => account::admin_reset_user_password(ctx, &req),
+        "UpdateUserAttributes" => account::update_user_attributes(ctx, &req),
+        "GetUserAttributeVerificationCode" => {
+            account::get_user_attribute_verification_code(ctx, &req)
+        }
+        "VerifyUserAttribute" => account::verify_user_attribute(ctx, &req),
+        "GlobalSignOut" => signout::global_sign_out(ctx, &req),
+        "AdminUserGlobalSignOut" => signout::admin_user_global_sign_out(ctx, &req),
+        "CreateGroup" => groups::create(ctx, &req),
+        "GetGroup" => groups::get(ctx, &req),
+        "ListGroups" => groups::list(ctx, &req),
+        "UpdateGroup" => groups::update(ctx, &req),
+        "DeleteGroup" => groups::delete(ctx, &req),
+        "AdminAddUserToGroup" => groups::admin_add_user(ctx, &req),
+        "AdminRemoveUserFromGroup" => groups::admin_remove_user(ctx, &req),
+        "AdminListGroupsForUser" => groups::admin_list_for_user(ctx, &req),
+        "ListUsersInGroup" => groups::list_users(ctx, &req),
         _ => Err(ApiError::new(
             "UnknownOperationException",
             format!("Unknown operation {op}"),

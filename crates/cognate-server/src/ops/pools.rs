@@ -419,31 +419,73 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
+/// Settings of UpdateUserPool that are kept as given and echoed (beside the ones interpreted).
+/// Like Cognito, an UpdateUserPool that leaves one of them out puts it back to its default
+/// (removes it), rather than keeping the old value.
+const UPDATABLE: &[&str] = &[
+    "LambdaConfig",
+    "SmsVerificationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "UserAttributeUpdateSettings",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "UserPoolTags",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "UserPoolTier",
+];
+
+/// UpdateUserPool replaces the pool's updatable settings as a whole: a setting the request
+/// leaves out goes back to its default, as Cognito documents ("If you don't provide a value for
+/// an attribute, Amazon Cognito sets it to its default value") and does — the password policy,
+/// MFA, verification, tags, triggers and device tracking alike. Tools that change one setting
+/// must send the others back (DescribeUserPool first), and this server lets their tests see it.
+/// What is fixed at creation (username and alias attributes, schema, case sensitivity) stays;
+/// so does the name unless `PoolName` is given.
 pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let mut pool = ctx.pool(req.str("UserPoolId")?)?;
-    if req.get("Policies").is_some() {
-        pool.password_policy = password_policy(req, pool.password_policy.clone())?;
-    }
-    if let Some(d) = req.opt_str("DeletionProtection")? {
-        if !["ACTIVE", "INACTIVE"].contains(&d) {
+    if let Some(name) = req.opt_str("PoolName")? {
+        if name.is_empty() || name.len() > 128 {
             return Err(ApiError::invalid(
-                "DeletionProtection must be ACTIVE or INACTIVE",
+                "1 validation error detected: Value at 'poolName' failed to satisfy constraint: Member must have length between 1 and 128",
             ));
         }
-        pool.deletion_protection = d.to_owned();
+        pool.name = name.to_owned();
     }
-    if let Some(v) = req.opt_str_list("AutoVerifiedAttributes")? {
-        check_attribute_names("AutoVerifiedAttributes", &v, &["email", "phone_number"])?;
-        pool.auto_verified_attributes = v;
+    pool.password_policy = password_policy(req, PasswordPolicy::default())?;
+    let protection = req.opt_str("DeletionProtection")?.unwrap_or("INACTIVE");
+    if !["ACTIVE", "INACTIVE"].contains(&protection) {
+        return Err(ApiError::invalid(
+            "DeletionProtection must be ACTIVE or INACTIVE",
+        ));
     }
-    if let Some(m) = req.opt_str("MfaConfiguration")? {
-        pool.mfa_configuration = m.to_owned();
+    pool.deletion_protection = protection.to_owned();
+    let verified = req
+        .opt_str_list("AutoVerifiedAttributes")?
+        .unwrap_or_default();
+    check_attribute_names(
+        "AutoVerifiedAttributes",
+        &verified,
+        &["email", "phone_number"],
+    )?;
+    pool.auto_verified_attributes = verified;
+    let mfa = req.opt_str("MfaConfiguration")?.unwrap_or("OFF");
+    if !["OFF", "ON", "OPTIONAL"].contains(&mfa) {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value '{mfa}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
+        )));
     }
-    if let Some(cfg) = req.opt_obj("AdminCreateUserConfig")?
-        && let Some(b) = cfg.opt_bool("AllowAdminCreateUserOnly")?
-    {
-        pool.allow_admin_create_user_only = b;
-    }
+    pool.mfa_configuration = mfa.to_owned();
+    pool.allow_admin_create_user_only = match req.opt_obj("AdminCreateUserConfig")? {
+        Some(cfg) => cfg.opt_bool("AllowAdminCreateUserOnly")?.unwrap_or(false),
+        None => false,
+    };
+    pool.extra
+        .retain(|k, _| !UPDATABLE.contains(&k.as_str()) || req.get(k).is_some());
     for (k, v) in &req.0 {
         if !INTERPRETED.contains(&k.as_str()) {
             pool.extra.insert(k.clone(), v.clone());

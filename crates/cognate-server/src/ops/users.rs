@@ -21,7 +21,7 @@ pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
     }
 }
 
-fn logs_in_by_email(pool: &UserPool) -> bool {
+pub(crate) fn logs_in_by_email(pool: &UserPool) -> bool {
     pool.username_attributes.iter().any(|a| a == "email")
 }
 
@@ -62,7 +62,10 @@ pub(crate) fn get(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<User, ApiErr
 }
 
 /// Checks attribute names and values against the pool's schema.
-fn check_attributes(pool: &UserPool, attrs: &[(String, String)]) -> Result<(), ApiError> {
+pub(crate) fn check_attributes(
+    pool: &UserPool,
+    attrs: &[(String, String)],
+) -> Result<(), ApiError> {
     for (name, value) in attrs {
         let standard = super::pools::STANDARD_ATTRIBUTES
             .iter()
@@ -281,7 +284,9 @@ pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError
 pub(crate) fn admin_get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let user = get(ctx, &pool, req.str("Username")?)?;
-    Ok(render(&user, "UserAttributes"))
+    let mut out = render(&user, "UserAttributes");
+    super::mfa::annotate(ctx, &pool, &user, &mut out)?;
+    Ok(out)
 }
 
 /// A parsed `ListUsers` filter: `attr = "value"` or `attr ^= "prefix"`.
@@ -410,6 +415,8 @@ pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let user = get(ctx, &pool, req.str("Username")?)?;
     ctx.store.user_delete(&pool.id, &user.username)?;
+    super::groups::forget_user(ctx, &pool.id, &user.username)?;
+    super::lockout::reset(ctx, &pool.id, &user.username)?;
     Ok(json!({}))
 }
 

@@ -1,0 +1,749 @@
+//! Sign-up, account recovery and attribute verification: SignUp, ConfirmSignUp,
+//! ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword, ChangePassword,
+//! AdminResetUserPassword, UpdateUserAttributes, GetUserAttributeVerificationCode,
+//! VerifyUserAttribute.
+//!
+//! Codes are 6 digits, sent through the [outbox](crate::outbox), and kept as records of kind
+//! `code` (scope = pool id) under `{purpose}:{attribute}:{username}`: the code, its expiry
+//! (24 h for sign-up and attribute codes, 1 h for forgot-password codes, on the injected
+//! clock) and the wrong attempts so far. Checking a code is one atomic read-change-write: a
+//! right code is used up, a wrong one counts, and after [`MAX_ATTEMPTS`] wrong answers the code
+//! is refused with `LimitExceededException` until a new one is requested.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+use super::auth::{check_access_token, check_secret_hash};
+use super::users::{check_attributes, find, logs_in_by_email, make_verifier, normalize_name};
+use super::{Ctx, Req};
+use crate::error::ApiError;
+use crate::model::{AppClient, User, UserPool, UserStatus};
+use crate::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
+
+/// Lifetime of sign-up confirmation and attribute verification codes.
+pub(crate) const CONFIRMATION_CODE_LIFETIME: i64 = 24 * 3600;
+/// Lifetime of forgot-password codes.
+pub(crate) const RESET_CODE_LIFETIME: i64 = 3600;
+/// Wrong answers allowed on one code.
+pub(crate) const MAX_ATTEMPTS: i64 = 5;
+
+const CODE_KIND: &str = "code";
+
+fn code_mismatch() -> ApiError {
+    ApiError::new(
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    )
+}
+
+fn expired_code() -> ApiError {
+    ApiError::new(
+        "ExpiredCodeException",
+        "Invalid code provided, please request a code again.",
+    )
+}
+
+fn attempts_exceeded() -> ApiError {
+    ApiError::new(
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    )
+}
+
+fn code_key(purpose: Purpose, attribute: &str, username: &str) -> String {
+    format!("{}:{attribute}:{username}", purpose.as_str())
+}
+
+/// Creates (replacing any earlier one) a code for `user`, sends it to `medium`'s attribute,
+/// and returns the delivery details.
+fn issue_code(
+    ctx: &Ctx,
+    user: &User,
+    purpose: Purpose,
+    medium: Medium,
+    lifetime: i64,
+) -> Result<CodeDeliveryDetails, ApiError> {
+    let destination = user
+        .attributes
+        .get(medium.attribute())
+        .cloned()
+        .ok_or_else(|| ApiError::internal("no destination for the code"))?;
+    let code = outbox::new_code();
+    ctx.store.doc_put(
+        CODE_KIND,
+        &user.pool_id,
+        &code_key(purpose, medium.attribute(), &user.username),
+        &json!({
+            "code": code,
+            "sub": user.sub,
+            "destination": destination,
+            "expires": ctx.now() + lifetime,
+            "attempts": 0,
+        }),
+    )?;
+    outbox::deliver(
+        ctx,
+        &user.pool_id,
+        &user.username,
+        purpose,
+        medium,
+        &destination,
+        &code,
+    )
+}
+
+#[derive(Clone, Copy)]
+enum Verdict {
+    Missing,
+    Expired,
+    Limit,
+    Mismatch,
+    Ok,
+}
+
+/// Checks `given` against the code of `user` for `purpose`: used up when right, counted when
+/// wrong; all in one atomic update.
+fn use_code(
+    ctx: &Ctx,
+    user: &User,
+    purpose: Purpose,
+    attribute: &str,
+    given: &str,
+) -> Result<(), ApiError> {
+    let verdict = Arc::new(Mutex::new(Verdict::Missing));
+    let out = verdict.clone();
+    let (now, sub, given) = (ctx.now(), user.sub.clone(), given.to_owned());
+    // A code belongs to the destination it went to: after the address changed it is void.
+    let destination = user.attributes.get(attribute).cloned().unwrap_or_default();
+    ctx.store.doc_update(
+        CODE_KIND,
+        &user.pool_id,
+        &code_key(purpose, attribute, &user.username),
+        Box::new(move |old| {
+            let (v, new) = match old {
+                None => (Verdict::Missing, None),
+                Some(rec) => {
+                    let code = rec.get("code").and_then(Value::as_str).unwrap_or("");
+                    let expires = rec.get("expires").and_then(Value::as_i64).unwrap_or(0);
+                    let attempts = rec.get("attempts").and_then(Value::as_i64).unwrap_or(0);
+                    let same_user = rec.get("sub").and_then(Value::as_str) == Some(sub.as_str())
+                        && rec.get("destination").and_then(Value::as_str)
+                            == Some(destination.as_str());
+                    if !same_user {
+                        (Verdict::Missing, None)
+                    } else if attempts >= MAX_ATTEMPTS {
+                        (Verdict::Limit, Some(rec))
+                    } else if now >= expires {
+                        (Verdict::Expired, Some(rec))
+                    } else if !code.is_empty()
+                        && bool::from(code.as_bytes().ct_eq(given.as_bytes()))
+                    {
+                        (Verdict::Ok, None)
+                    } else {
+                        let mut rec = rec;
+                        rec["attempts"] = json!(attempts + 1);
+                        (Verdict::Mismatch, Some(rec))
+                    }
+                }
+            };
+            if let Ok(mut slot) = out.lock() {
+                *slot = v;
+            }
+            new
+        }),
+    )?;
+    let v = verdict
+        .lock()
+        .map(|v| *v)
+        .map_err(|_| ApiError::internal("code check failed"))?;
+    match v {
+        Verdict::Ok => Ok(()),
+        Verdict::Mismatch => Err(code_mismatch()),
+        Verdict::Limit => Err(attempts_exceeded()),
+        Verdict::Expired | Verdict::Missing => Err(expired_code()),
+    }
+}
+
+/// A code request must name a code of six digits or so; Cognito's pattern is `[\S]+`.
+fn code_param<'a>(req: &'a Req, field: &str) -> Result<&'a str, ApiError> {
+    let code = req.str(field)?;
+    if code.is_empty() || code.chars().any(char::is_whitespace) {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+",
+            lower_first(field)
+        )));
+    }
+    Ok(code)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A new password's shape (Cognito's `PasswordType`: no leading or trailing white space), before
+/// the pool's policy is checked by [`make_verifier`].
+fn password_param<'a>(req: &'a Req, field: &str) -> Result<&'a str, ApiError> {
+    let p = req.str(field)?;
+    let trimmed = p.trim();
+    if p.is_empty() || trimmed.len() != p.len() || p.chars().count() > 256 {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$",
+            lower_first(field)
+        )));
+    }
+    Ok(p)
+}
+
+/// The client of a user-level request (ClientId), with its pool.
+fn client_and_pool(ctx: &Ctx, req: &Req) -> Result<(AppClient, UserPool), ApiError> {
+    let client = ctx.client(req.str("ClientId")?)?;
+    let pool = ctx.pool(&client.pool_id)?;
+    Ok((client, pool))
+}
+
+/// The user an access token belongs to.
+fn token_user(ctx: &Ctx, req: &Req) -> Result<(UserPool, AppClient, User), ApiError> {
+    let (pool, claims) = check_access_token(ctx, req.str("AccessToken")?)?;
+    let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
+    let client_id = claims
+        .get("client_id")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let user = ctx
+        .store
+        .user_get(&pool.id, username)?
+        .filter(|u| u.sub == sub)
+        .ok_or_else(ApiError::user_not_found)?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    let client = ctx.pool_client(&pool.id, client_id)?;
+    Ok((pool, client, user))
+}
+
+fn is_true(user: &User, attribute: &str) -> bool {
+    user.attributes.get(attribute).map(String::as_str) == Some("true")
+}
+
+/// Where sign-up confirmation codes go: the phone when phone numbers are auto-verified (Cognito
+/// prefers SMS when both are), else the email.
+fn confirmation_medium(pool: &UserPool, user: &User) -> Option<Medium> {
+    let auto = |a: &str| pool.auto_verified_attributes.iter().any(|x| x == a);
+    if auto("phone_number") && user.attributes.contains_key("phone_number") {
+        Some(Medium::Sms)
+    } else if auto("email") && user.attributes.contains_key("email") {
+        Some(Medium::Email)
+    } else {
+        None
+    }
+}
+
+/// Where forgot-password codes go: a verified phone or email, in the order of the pool's
+/// `AccountRecoverySetting` (without one: phone first, as Cognito's legacy behaviour).
+fn recovery_medium(pool: &UserPool, user: &User) -> Option<Medium> {
+    let mut order: Vec<(i64, Medium)> = Vec::new();
+    if let Some(list) = pool
+        .extra
+        .get("AccountRecoverySetting")
+        .and_then(|s| s.get("RecoveryMechanisms"))
+        .and_then(Value::as_array)
+    {
+        for m in list {
+            let prio = m.get("Priority").and_then(Value::as_i64).unwrap_or(99);
+            match m.get("Name").and_then(Value::as_str) {
+                Some("verified_email") => order.push((prio, Medium::Email)),
+                Some("verified_phone_number") => order.push((prio, Medium::Sms)),
+                _ => {}
+            }
+        }
+        order.sort_by_key(|(p, _)| *p);
+    } else {
+        order = vec![(1, Medium::Sms), (2, Medium::Email)];
+    }
+    order.into_iter().map(|(_, m)| m).find(|m| {
+        user.attributes.contains_key(m.attribute())
+            && is_true(user, &format!("{}_verified", m.attribute()))
+    })
+}
+
+fn no_recovery_destination() -> ApiError {
+    ApiError::invalid(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number",
+    )
+}
+
+/// What an unknown user's code request answers when the client hides user existence: a
+/// delivery that looks real.
+fn decoy_delivery(username: &str) -> Value {
+    let medium = if username.starts_with('+') {
+        Medium::Sms
+    } else {
+        Medium::Email
+    };
+    let shown = if username.contains('@') || username.starts_with('+') {
+        outbox::mask(medium, username)
+    } else {
+        outbox::mask(medium, &format!("{username}@example.com"))
+    };
+    json!({
+        "Destination": shown,
+        "DeliveryMedium": medium.as_str(),
+        "AttributeName": medium.attribute(),
+    })
+}
+
+fn hides_users(client: &AppClient) -> bool {
+    client.prevent_user_existence_errors == "ENABLED"
+}
+
+pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, req)?;
+    let username = req.str("Username")?;
+    check_secret_hash(&client, req.opt_str("SecretHash")?, &[username])?;
+    let password = password_param(req, "Password")?;
+    if pool.allow_admin_create_user_only {
+        return Err(ApiError::not_authorized(
+            "SignUp is not permitted for this user pool",
+        ));
+    }
+    let attrs = req.attributes("UserAttributes")?;
+    // ValidationData goes to a pre-sign-up trigger in Cognito; there are no triggers here.
+    req.attributes("ValidationData")?;
+    check_attributes(&pool, &attrs)?;
+    if attrs
+        .iter()
+        .any(|(k, _)| k == "email_verified" || k == "phone_number_verified")
+    {
+        return Err(ApiError::invalid(
+            "Cannot modify the non-mutable attribute email_verified or phone_number_verified during SignUp",
+        ));
+    }
+    let mut attributes: std::collections::BTreeMap<String, String> = attrs.into_iter().collect();
+    let sub = crate::ids::uuid();
+    let by_email = logs_in_by_email(&pool);
+    let by_phone = pool.username_attributes.iter().any(|a| a == "phone_number");
+    let internal = if by_email || by_phone {
+        if by_email && username.contains('@') {
+            attributes.insert("email".into(), username.to_owned());
+        } else if by_phone && username.starts_with('+') {
+            attributes.insert("phone_number".into(), username.to_owned());
+        } else {
+            return Err(ApiError::invalid(if by_email {
+                "Username should be an email."
+            } else {
+                "Username should be a phone number."
+            }));
+        }
+        sub.clone()
+    } else {
+        if username.chars().count() > 128 || username.chars().any(char::is_whitespace) {
+            return Err(ApiError::invalid(
+                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+            ));
+        }
+        for (alias, what) in [("email", '@'), ("phone_number", '+')] {
+            let aliased = pool.alias_attributes.iter().any(|a| a == alias);
+            let looks_like = if what == '@' {
+                username.contains('@')
+            } else {
+                username.starts_with('+') && username[1..].bytes().all(|b| b.is_ascii_digit())
+            };
+            if aliased && looks_like {
+                return Err(ApiError::invalid(format!(
+                    "Username cannot be of {} format, since user pool is configured for {alias} alias.",
+                    if what == '@' { "email" } else { "phone number" }
+                )));
+            }
+        }
+        normalize_name(&pool, username)
+    };
+    if let Some(email) = attributes.get("email")
+        && !email.contains('@')
+    {
+        return Err(ApiError::invalid("Invalid email address format."));
+    }
+    for required in &pool.required_attributes {
+        if !attributes.contains_key(required) {
+            return Err(ApiError::invalid(format!(
+                "Attributes did not conform to the schema: {required}: The attribute is required\n"
+            )));
+        }
+    }
+    // The password policy (InvalidPasswordException) comes before the existence check, as in
+    // Cognito.
+    let verifier = make_verifier(&pool, &internal, password)?;
+    if by_email && let Some(email) = attributes.get("email") {
+        let taken = ctx.store.user_by_email(&pool.id, &email.to_lowercase())?;
+        if !taken.is_empty() {
+            return Err(ApiError::new(
+                "UsernameExistsException",
+                "An account with the given email already exists.",
+            ));
+        }
+    }
+    if !by_email && !by_phone && ctx.store.user_get(&pool.id, &internal)?.is_some() {
+        return Err(ApiError::new(
+            "UsernameExistsException",
+            "User already exists",
+        ));
+    }
+    let now = ctx.now();
+    let user = User {
+        pool_id: pool.id.clone(),
+        username: internal,
+        sub: sub.clone(),
+        attributes,
+        enabled: true,
+        status: UserStatus::Unconfirmed,
+        verifier: Some(verifier),
+        created: now,
+        modified: now,
+        password_set: now,
+    };
+    if !ctx.store.user_insert(&user)? {
+        return Err(ApiError::new(
+            "UsernameExistsException",
+            "User already exists",
+        ));
+    }
+    let mut out = json!({ "UserConfirmed": false, "UserSub": sub });
+    if let Some(medium) = confirmation_medium(&pool, &user) {
+        let details = issue_code(
+            ctx,
+            &user,
+            Purpose::SignUp,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )?;
+        out["CodeDeliveryDetails"] = details.to_json();
+    }
+    Ok(out)
+}
+
+/// The user of a client-side request naming a user, with its secret hash checked.
+fn named_user(
+    ctx: &Ctx,
+    req: &Req,
+    client: &AppClient,
+    pool: &UserPool,
+) -> Result<(String, Option<User>), ApiError> {
+    let username = req.str("Username")?.to_owned();
+    let secret_hash = req.opt_str("SecretHash")?;
+    let user = find(ctx, pool, &username)?;
+    match &user {
+        Some(u) => check_secret_hash(client, secret_hash, &[&username, &u.username])?,
+        None => check_secret_hash(client, secret_hash, &[&username])?,
+    }
+    Ok((username, user))
+}
+
+pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, req)?;
+    let code = code_param(req, "ConfirmationCode")?;
+    let (_, user) = named_user(ctx, req, &client, &pool)?;
+    let Some(mut user) = user else {
+        return Err(if hides_users(&client) {
+            code_mismatch()
+        } else {
+            ApiError::user_not_found()
+        });
+    };
+    if user.status != UserStatus::Unconfirmed {
+        return Err(ApiError::not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            user.status.as_str()
+        )));
+    }
+    let medium = confirmation_medium(&pool, &user).unwrap_or(Medium::Email);
+    use_code(ctx, &user, Purpose::SignUp, medium.attribute(), code)?;
+    let verified = format!("{}_verified", medium.attribute());
+    if medium == Medium::Email && pool.alias_attributes.iter().any(|a| a == "email") {
+        let email = user.email().unwrap_or("").to_lowercase();
+        let force = req.opt_bool("ForceAliasCreation")?.unwrap_or(false);
+        for mut other in ctx.store.user_by_email(&pool.id, &email)? {
+            if other.username != user.username && is_true(&other, "email_verified") {
+                if !force {
+                    return Err(ApiError::new(
+                        "AliasExistsException",
+                        "An account with the given email already exists.",
+                    ));
+                }
+                other
+                    .attributes
+                    .insert("email_verified".into(), "false".into());
+                other.modified = ctx.now();
+                ctx.store.user_put(&other)?;
+            }
+        }
+    }
+    user.attributes.insert(verified, "true".into());
+    user.status = UserStatus::Confirmed;
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, req)?;
+    let (username, user) = named_user(ctx, req, &client, &pool)?;
+    let Some(user) = user else {
+        if hides_users(&client) {
+            return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
+        }
+        return Err(ApiError::new(
+            "UserNotFoundException",
+            "Username/client id combination not found.",
+        ));
+    };
+    if user.status != UserStatus::Unconfirmed {
+        return Err(ApiError::invalid("User is already confirmed."));
+    }
+    let medium = confirmation_medium(&pool, &user).ok_or_else(|| {
+        ApiError::invalid("Cannot resend codes. Auto verification not turned on.")
+    })?;
+    let details = issue_code(
+        ctx,
+        &user,
+        Purpose::SignUp,
+        medium,
+        CONFIRMATION_CODE_LIFETIME,
+    )?;
+    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+}
+
+/// Sends a forgot-password code (ForgotPassword, AdminResetUserPassword).
+fn send_reset_code(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+) -> Result<CodeDeliveryDetails, ApiError> {
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    if user.status == UserStatus::ForceChangePassword {
+        return Err(ApiError::not_authorized(
+            "User password cannot be reset in the current state.",
+        ));
+    }
+    let medium = recovery_medium(pool, user).ok_or_else(no_recovery_destination)?;
+    issue_code(
+        ctx,
+        user,
+        Purpose::ForgotPassword,
+        medium,
+        RESET_CODE_LIFETIME,
+    )
+}
+
+pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, req)?;
+    let (username, user) = named_user(ctx, req, &client, &pool)?;
+    let Some(user) = user else {
+        if hides_users(&client) {
+            return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
+        }
+        return Err(ApiError::new(
+            "UserNotFoundException",
+            "Username/client id combination not found.",
+        ));
+    };
+    let details = send_reset_code(ctx, &pool, &user)?;
+    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+}
+
+pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, req)?;
+    let code = code_param(req, "ConfirmationCode")?;
+    let password = password_param(req, "Password")?;
+    let (_, user) = named_user(ctx, req, &client, &pool)?;
+    let Some(mut user) = user else {
+        return Err(if hides_users(&client) {
+            code_mismatch()
+        } else {
+            ApiError::new(
+                "UserNotFoundException",
+                "Username/client id combination not found.",
+            )
+        });
+    };
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    // Policy first: a password the pool refuses does not use up the code.
+    let verifier = make_verifier(&pool, &user.username, password)?;
+    let medium = recovery_medium(&pool, &user).unwrap_or(Medium::Email);
+    use_code(
+        ctx,
+        &user,
+        Purpose::ForgotPassword,
+        medium.attribute(),
+        code,
+    )?;
+    user.verifier = Some(verifier);
+    user.status = UserStatus::Confirmed;
+    let now = ctx.now();
+    user.password_set = now;
+    user.modified = now;
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let previous = req.str("PreviousPassword")?;
+    let proposed = password_param(req, "ProposedPassword")?;
+    let (pool, _, mut user) = token_user(ctx, req)?;
+    let pool_name =
+        cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
+    let right = match &user.verifier {
+        Some(stored) => {
+            use base64::Engine;
+            let v = base64::engine::general_purpose::STANDARD
+                .decode(&stored.v)
+                .map_err(|_| ApiError::internal("stored verifier is not base64"))?;
+            cognate_srp::Verifier::from_parts(&stored.salt, &v)
+                .map_err(|_| ApiError::internal("stored verifier rejected"))?
+                .matches_password(pool_name, &user.username, previous)
+                .unwrap_or(false)
+        }
+        None => false,
+    };
+    if !right {
+        return Err(ApiError::bad_credentials());
+    }
+    user.verifier = Some(make_verifier(&pool, &user.username, proposed)?);
+    let now = ctx.now();
+    user.password_set = now;
+    user.modified = now;
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_reset_user_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let mut user = super::users::get(ctx, &pool, req.str("Username")?)?;
+    if user.enabled && user.status == UserStatus::Unconfirmed {
+        return Err(ApiError::not_authorized(
+            "User password cannot be reset in the current state.",
+        ));
+    }
+    send_reset_code(ctx, &pool, &user)?;
+    user.status = UserStatus::ResetRequired;
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}
+
+fn verifiable(attribute: &str) -> Option<Medium> {
+    match attribute {
+        "email" => Some(Medium::Email),
+        "phone_number" => Some(Medium::Sms),
+        _ => None,
+    }
+}
+
+pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    if req.get("UserAttributes").is_none() {
+        return Err(ApiError::missing("UserAttributes"));
+    }
+    let attrs = req.attributes("UserAttributes")?;
+    let (pool, client, mut user) = token_user(ctx, req)?;
+    check_attributes(&pool, &attrs)?;
+    for (k, _) in &attrs {
+        let writable = if client.write_attributes.is_empty() {
+            !k.ends_with("_verified")
+        } else {
+            client.write_attributes.contains(k)
+        };
+        if !writable {
+            return Err(ApiError::not_authorized(
+                "A client attempted to write unauthorized attribute",
+            ));
+        }
+    }
+    let mut to_verify = Vec::new();
+    for (k, v) in attrs {
+        if let Some(medium) = verifiable(&k)
+            && user.attributes.get(&k) != Some(&v)
+        {
+            if medium == Medium::Email
+                && (logs_in_by_email(&pool) || pool.alias_attributes.iter().any(|a| a == "email"))
+            {
+                let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
+                if taken.iter().any(|u| u.username != user.username) {
+                    return Err(ApiError::new(
+                        "AliasExistsException",
+                        "An account with the given email already exists.",
+                    ));
+                }
+            }
+            user.attributes
+                .insert(format!("{k}_verified"), "false".into());
+            if pool.auto_verified_attributes.contains(&k) {
+                to_verify.push(medium);
+            }
+        }
+        user.attributes.insert(k, v);
+    }
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    let mut list = Vec::new();
+    for medium in to_verify {
+        let details = issue_code(
+            ctx,
+            &user,
+            Purpose::VerifyAttribute,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )?;
+        list.push(details.to_json());
+    }
+    Ok(json!({ "CodeDeliveryDetailsList": list }))
+}
+
+fn attribute_name<'a>(req: &'a Req, user: &User) -> Result<(&'a str, Medium), ApiError> {
+    let name = req.str("AttributeName")?;
+    let medium = verifiable(name).ok_or_else(|| {
+        ApiError::invalid(format!("Invalid attribute name: {name} cannot be verified"))
+    })?;
+    if !user.attributes.contains_key(name) {
+        return Err(ApiError::invalid(format!(
+            "The user has no {name} to verify"
+        )));
+    }
+    Ok((name, medium))
+}
+
+pub(crate) fn get_user_attribute_verification_code(
+    ctx: &Ctx,
+    req: &Req,
+) -> Result<Value, ApiError> {
+    let (_, _, user) = token_user(ctx, req)?;
+    let (_, medium) = attribute_name(req, &user)?;
+    let details = issue_code(
+        ctx,
+        &user,
+        Purpose::VerifyAttribute,
+        medium,
+        CONFIRMATION_CODE_LIFETIME,
+    )?;
+    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+}
+
+pub(crate) fn verify_user_attribute(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let code = code_param(req, "Code")?;
+    let (_, _, mut user) = token_user(ctx, req)?;
+    let (name, _) = attribute_name(req, &user)?;
+    use_code(ctx, &user, Purpose::VerifyAttribute, name, code)?;
+    user.attributes
+        .insert(format!("{name}_verified"), "true".into());
+    user.modified = ctx.now();
+    ctx.store.user_put(&user)?;
+    Ok(json!({}))
+}

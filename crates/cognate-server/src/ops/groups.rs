@@ -1,0 +1,439 @@
+//! User pool groups: CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup,
+//! AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser, ListUsersInGroup; and
+//! the group claims of a user's tokens (`cognito:groups`, `cognito:roles`,
+//! `cognito:preferred_role`).
+//!
+//! Groups are `doc` records of kind [`GROUP`] (key: the group name), memberships records of kind
+//! [`MEMBER`] (key: group name and internal user name), both scoped by the pool id so that
+//! deleting the pool deletes them. A membership remembers the user's `sub`: a user deleted and
+//! recreated under the same name is another user and is in no group.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Req};
+use crate::error::ApiError;
+use crate::model::{User, UserPool};
+
+/// Record kind of a group.
+const GROUP: &str = "group";
+/// Record kind of a membership.
+const MEMBER: &str = "group_member";
+/// Highest `Limit` of the list operations.
+const MAX_LIMIT: i64 = 60;
+
+/// A stored group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Group {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    role_arn: Option<String>,
+    #[serde(default)]
+    precedence: Option<i64>,
+    created: i64,
+    modified: i64,
+}
+
+/// A stored membership.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Member {
+    group: String,
+    username: String,
+    sub: String,
+}
+
+fn member_key(group: &str, username: &str) -> String {
+    // Group names are printable (no control characters), so U+001F separates unambiguously.
+    format!("{group}\u{1f}{username}")
+}
+
+fn group_not_found() -> ApiError {
+    ApiError::new("ResourceNotFoundException", "Group not found.")
+}
+
+/// The `GroupType` shape (dates as epoch seconds, as AWS sends them).
+fn render(pool_id: &str, g: &Group) -> Value {
+    let mut out = json!({
+        "GroupName": g.name,
+        "UserPoolId": pool_id,
+        "LastModifiedDate": g.modified as f64,
+        "CreationDate": g.created as f64,
+    });
+    if let Some(d) = &g.description {
+        out["Description"] = json!(d);
+    }
+    if let Some(r) = &g.role_arn {
+        out["RoleArn"] = json!(r);
+    }
+    if let Some(p) = g.precedence {
+        out["Precedence"] = json!(p);
+    }
+    out
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| {
+        tracing::error!(error = %e, "corrupt group record");
+        ApiError::internal("storage failure")
+    })
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|_| ApiError::internal("storage failure"))
+}
+
+fn load(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Option<Group>, ApiError> {
+    ctx.store
+        .doc_get(GROUP, pool_id, name)?
+        .map(decode)
+        .transpose()
+}
+
+fn get_group(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Group, ApiError> {
+    load(ctx, pool_id, name)?.ok_or_else(group_not_found)
+}
+
+fn members(ctx: &Ctx, pool_id: &str) -> Result<Vec<Member>, ApiError> {
+    ctx.store
+        .doc_list(MEMBER, pool_id)?
+        .into_iter()
+        .map(|(_, v)| decode(v))
+        .collect()
+}
+
+/// `GroupName`, checked as AWS validates it.
+fn group_name(req: &Req) -> Result<&str, ApiError> {
+    let name = req.str("GroupName")?;
+    let len = name.chars().count();
+    if len == 0 {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'groupName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    if len > 128 {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'groupName' failed to satisfy constraint: Member must have length less than or equal to 128",
+        ));
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value '{name}' at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{M}}\\p{{S}}\\p{{N}}\\p{{P}}]+"
+        )));
+    }
+    Ok(name)
+}
+
+fn description(req: &Req) -> Result<Option<String>, ApiError> {
+    let d = req.opt_str("Description")?;
+    if d.is_some_and(|d| d.chars().count() > 2048) {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048",
+        ));
+    }
+    Ok(d.map(str::to_owned))
+}
+
+fn role_arn(req: &Req) -> Result<Option<String>, ApiError> {
+    let Some(arn) = req.opt_str("RoleArn")? else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = arn.split(':').collect();
+    let ok = (20..=2048).contains(&arn.len())
+        && parts.len() >= 6
+        && parts[0] == "arn"
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && !parts[4].is_empty()
+        && !parts[5].is_empty();
+    if !ok {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value '{arn}' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?"
+        )));
+    }
+    Ok(Some(arn.to_owned()))
+}
+
+fn precedence(req: &Req) -> Result<Option<i64>, ApiError> {
+    let p = req.opt_i64("Precedence")?;
+    if p.is_some_and(|p| !(0..=i64::from(i32::MAX)).contains(&p)) {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'precedence' failed to satisfy constraint: Member must have value greater than or equal to 0",
+        ));
+    }
+    Ok(p)
+}
+
+/// `Limit` (0 or absent: 60) and the offset of `NextToken`.
+fn page(req: &Req) -> Result<(usize, usize), ApiError> {
+    let limit = req.opt_i64("Limit")?.unwrap_or(MAX_LIMIT);
+    if !(0..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+        ));
+    }
+    let limit = if limit == 0 { MAX_LIMIT } else { limit };
+    let offset = super::pools::parse_offset(req.opt_str("NextToken")?)?;
+    Ok((
+        usize::try_from(limit).unwrap_or(60),
+        usize::try_from(offset).unwrap_or(usize::MAX),
+    ))
+}
+
+/// One page of `items` under `field`, with `NextToken` when more follow.
+fn paged(field: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let mut out = json!({ field: page });
+    let next = offset.saturating_add(limit);
+    if next < total {
+        out["NextToken"] = json!(super::pools::offset_token(next as u64));
+    }
+    out
+}
+
+/// Cognito's order of a user's groups: lower precedence first, groups without precedence
+/// after, ties by name.
+fn by_precedence(a: &Group, b: &Group) -> Ordering {
+    match (a.precedence, b.precedence) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.name.cmp(&b.name))
+}
+
+/// The groups `user` is in, in Cognito's order.
+fn groups_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<Group>, ApiError> {
+    let mut out = Vec::new();
+    for m in members(ctx, pool_id)? {
+        if m.username == user.username
+            && m.sub == user.sub
+            && let Some(g) = load(ctx, pool_id, &m.group)?
+        {
+            out.push(g);
+        }
+    }
+    out.sort_by(by_precedence);
+    Ok(out)
+}
+
+/// The group claims of a user's tokens.
+#[derive(Debug, Default)]
+pub(crate) struct GroupClaims {
+    /// `cognito:groups` (access and ID token); empty: the claim is left out.
+    pub groups: Vec<String>,
+    /// `cognito:roles` (ID token): the role ARNs of those groups, in the same order, once each.
+    pub roles: Vec<String>,
+    /// `cognito:preferred_role` (ID token): the role of the group of lowest precedence; none
+    /// when groups of that precedence have different roles.
+    pub preferred_role: Option<String>,
+}
+
+/// The group claims of `user`'s tokens.
+pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupClaims, ApiError> {
+    let groups = groups_of(ctx, &pool.id, user)?;
+    let mut out = GroupClaims {
+        groups: groups.iter().map(|g| g.name.clone()).collect(),
+        ..GroupClaims::default()
+    };
+    for g in &groups {
+        if let Some(r) = &g.role_arn
+            && !out.roles.contains(r)
+        {
+            out.roles.push(r.clone());
+        }
+    }
+    // Groups are sorted, so the first with a role has the best precedence among those with
+    // one; every group of that same precedence (null counts as one value) must agree.
+    if let Some(best) = groups.iter().find(|g| g.role_arn.is_some()) {
+        let mut tied = groups
+            .iter()
+            .filter(|g| g.role_arn.is_some() && g.precedence == best.precedence);
+        if tied.all(|g| g.role_arn == best.role_arn) {
+            out.preferred_role = best.role_arn.clone();
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes every membership of `user` (AdminDeleteUser).
+pub(crate) fn forget_user(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    for m in members(ctx, pool_id)? {
+        if m.username == username {
+            ctx.store
+                .doc_delete(MEMBER, pool_id, &member_key(&m.group, &m.username))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let now = ctx.now();
+    let group = Group {
+        name: name.to_owned(),
+        description: description(req)?,
+        role_arn: role_arn(req)?,
+        precedence: precedence(req)?,
+        created: now,
+        modified: now,
+    };
+    let data = encode(&group)?;
+    // Insert only if absent, atomically: of two concurrent creates, one fails.
+    let inserted = Arc::new(AtomicBool::new(false));
+    let flag = inserted.clone();
+    ctx.store.doc_update(
+        GROUP,
+        &pool.id,
+        name,
+        Box::new(move |old| {
+            if old.is_some() {
+                return old;
+            }
+            flag.store(true, AtomicOrdering::SeqCst);
+            Some(data)
+        }),
+    )?;
+    if !inserted.load(AtomicOrdering::SeqCst) {
+        return Err(exists(name));
+    }
+    Ok(json!({ "Group": render(&pool.id, &group) }))
+}
+
+fn exists(name: &str) -> ApiError {
+    ApiError::new(
+        "GroupExistsException",
+        format!("A group with the name {name} already exists."),
+    )
+}
+
+pub(crate) fn get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let group = get_group(ctx, &pool.id, name)?;
+    Ok(json!({ "Group": render(&pool.id, &group) }))
+}
+
+pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let (limit, offset) = page(req)?;
+    let groups: Vec<Value> = ctx
+        .store
+        .doc_list(GROUP, &pool.id)?
+        .into_iter()
+        .map(|(_, v)| decode::<Group>(v).map(|g| render(&pool.id, &g)))
+        .collect::<Result<_, _>>()?;
+    Ok(paged("Groups", groups, limit, offset))
+}
+
+pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let (desc, role, prec) = (description(req)?, role_arn(req)?, precedence(req)?);
+    let now = ctx.now();
+    // Members not given keep their values.
+    let updated = ctx.store.doc_update(
+        GROUP,
+        &pool.id,
+        name,
+        Box::new(move |old| {
+            let mut g: Group = serde_json::from_value(old?).ok()?;
+            if desc.is_some() {
+                g.description = desc;
+            }
+            if role.is_some() {
+                g.role_arn = role;
+            }
+            if prec.is_some() {
+                g.precedence = prec;
+            }
+            g.modified = now;
+            serde_json::to_value(g).ok()
+        }),
+    )?;
+    let group: Group = decode(updated.ok_or_else(group_not_found)?)?;
+    Ok(json!({ "Group": render(&pool.id, &group) }))
+}
+
+pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    if !ctx.store.doc_delete(GROUP, &pool.id, name)? {
+        return Err(group_not_found());
+    }
+    for m in members(ctx, &pool.id)? {
+        if m.group == name {
+            ctx.store
+                .doc_delete(MEMBER, &pool.id, &member_key(&m.group, &m.username))?;
+        }
+    }
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_add_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let username = req.str("Username")?;
+    let group = get_group(ctx, &pool.id, name)?;
+    let user = super::users::get(ctx, &pool, username)?;
+    let member = Member {
+        group: group.name,
+        username: user.username,
+        sub: user.sub,
+    };
+    ctx.store.doc_put(
+        MEMBER,
+        &pool.id,
+        &member_key(&member.group, &member.username),
+        &encode(&member)?,
+    )?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let username = req.str("Username")?;
+    let group = get_group(ctx, &pool.id, name)?;
+    let user = super::users::get(ctx, &pool, username)?;
+    ctx.store
+        .doc_delete(MEMBER, &pool.id, &member_key(&group.name, &user.username))?;
+    Ok(json!({}))
+}
+
+pub(crate) fn admin_list_for_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let user = super::users::get(ctx, &pool, req.str("Username")?)?;
+    let (limit, offset) = page(req)?;
+    let groups: Vec<Value> = groups_of(ctx, &pool.id, &user)?
+        .iter()
+        .map(|g| render(&pool.id, g))
+        .collect();
+    Ok(paged("Groups", groups, limit, offset))
+}
+
+pub(crate) fn list_users(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+    let name = group_name(req)?;
+    let pool = ctx.pool(req.str("UserPoolId")?)?;
+    let (limit, offset) = page(req)?;
+    get_group(ctx, &pool.id, name)?;
+    let mut users = Vec::new();
+    for m in members(ctx, &pool.id)? {
+        if m.group != name {
+            continue;
+        }
+        if let Some(u) = ctx.store.user_get(&pool.id, &m.username)?
+            && u.sub == m.sub
+        {
+            users.push(super::users::render(&u, "Attributes"));
+        }
+    }
+    Ok(paged("Users", users, limit, offset))
+}

@@ -1,0 +1,140 @@
+//! Brute-force protection, as Cognito documents it ("Lockout behavior for failed sign-in
+//! attempts", Amazon Cognito developer guide): after 5 failed password attempts in a row the
+//! user is locked out for 2^(n-5) seconds, n being the number of failures, capped at 15
+//! minutes. Attempts during a lockout answer `NotAuthorizedException: Password attempts
+//! exceeded` (even with the right password) and do not count as failures. A successful sign-in
+//! after the lockout, or 15 minutes without any attempt, starts again from zero.
+//!
+//! The counter is a `doc` record of kind [`ATTEMPTS`] per user (scope: the pool), changed with
+//! the store's atomic read-change-write so concurrent attempts are all counted. Time is the
+//! server's injected clock. Unknown users are never counted: with PreventUserExistenceErrors
+//! they keep answering `Incorrect username or password.`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use crate::error::ApiError;
+
+/// Record kind of a user's failed attempts.
+const ATTEMPTS: &str = "password_attempts";
+/// Failures allowed before the first lockout.
+const FREE_FAILURES: u32 = 5;
+/// Longest lockout, in seconds.
+const MAX_LOCKOUT: i64 = 15 * 60;
+/// Seconds without any attempt after which the count starts again.
+const QUIET_RESET: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Attempts {
+    /// Failed attempts so far (attempts refused during a lockout not counted).
+    failures: u32,
+    /// Locked until this time (Unix seconds), exclusive.
+    locked_until: i64,
+    /// Time of the last attempt, failed or refused.
+    last: i64,
+}
+
+impl Attempts {
+    fn current(v: Option<serde_json::Value>, now: i64) -> Attempts {
+        let a: Attempts = v
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        if now - a.last >= QUIET_RESET {
+            Attempts::default()
+        } else {
+            a
+        }
+    }
+}
+
+/// The lockout length after `failures` failures (0: none).
+fn lockout_secs(failures: u32) -> i64 {
+    if failures < FREE_FAILURES {
+        return 0;
+    }
+    let exp = failures - FREE_FAILURES;
+    if exp >= 10 {
+        MAX_LOCKOUT
+    } else {
+        (1i64 << exp).min(MAX_LOCKOUT)
+    }
+}
+
+fn exceeded() -> ApiError {
+    ApiError::not_authorized("Password attempts exceeded")
+}
+
+/// Refuses a password attempt of a locked-out user (before the password is looked at).
+pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    let now = ctx.now();
+    let Some(stored) = ctx.store.doc_get(ATTEMPTS, pool_id, username)? else {
+        return Ok(());
+    };
+    if Attempts::current(Some(stored), now).locked_until <= now {
+        return Ok(());
+    }
+    // Still locked: the attempt counts as activity (it delays the quiet reset), not a failure.
+    let after = ctx.store.doc_update(
+        ATTEMPTS,
+        pool_id,
+        username,
+        Box::new(move |old| {
+            let mut a = Attempts::current(old, now);
+            if a.locked_until > now {
+                a.last = now;
+            }
+            serde_json::to_value(a).ok()
+        }),
+    )?;
+    if Attempts::current(after, now).locked_until > now {
+        Err(exceeded())
+    } else {
+        Ok(())
+    }
+}
+
+/// Counts a wrong password.
+pub(crate) fn failed(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    let now = ctx.now();
+    ctx.store.doc_update(
+        ATTEMPTS,
+        pool_id,
+        username,
+        Box::new(move |old| {
+            let mut a = Attempts::current(old, now);
+            if a.locked_until <= now {
+                a.failures = a.failures.saturating_add(1);
+                let lock = lockout_secs(a.failures);
+                if lock > 0 {
+                    a.locked_until = now + lock;
+                }
+            }
+            a.last = now;
+            serde_json::to_value(a).ok()
+        }),
+    )?;
+    Ok(())
+}
+
+/// A right password (or a deleted user): the count starts again.
+pub(crate) fn reset(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    if ctx.store.doc_get(ATTEMPTS, pool_id, username)?.is_some() {
+        ctx.store.doc_delete(ATTEMPTS, pool_id, username)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_doubles_from_one_second_to_fifteen_minutes() {
+        assert_eq!(lockout_secs(4), 0);
+        assert_eq!(lockout_secs(5), 1);
+        assert_eq!(lockout_secs(6), 2);
+        assert_eq!(lockout_secs(14), 512);
+        assert_eq!(lockout_secs(15), 900);
+        assert_eq!(lockout_secs(u32::MAX), 900);
+    }
+}
