@@ -424,12 +424,41 @@ impl Client {
     }
 
     /// Logs in with a given flow.
+    ///
+    /// With device tracking on, a remembered device that the pool no longer knows
+    /// (`ResourceNotFoundException: Device does not exist.`, after a `ForgetDevice`) is forgotten
+    /// and the login made again without it, as the AWS SDKs do.
     pub async fn login_with(&self, credentials: &Credentials, flow: AuthFlow) -> Result<LoginStep> {
         let username = credentials.username();
         let device = match &self.inner.devices {
             Some(store) => store.load(username)?,
             None => None,
         };
+        if device.is_none() {
+            return self.login_on(credentials, flow, None).await;
+        }
+        match self.login_on(credentials, flow, device).await {
+            Err(e) if device_gone(&e) => {
+                tracing::info!(
+                    "the pool no longer knows the remembered device; logging in without it"
+                );
+                if let Some(store) = &self.inner.devices {
+                    store.forget(username)?;
+                }
+                self.login_on(credentials, flow, None).await
+            }
+            other => other,
+        }
+    }
+
+    /// One login attempt, naming `device` if there is one.
+    async fn login_on(
+        &self,
+        credentials: &Credentials,
+        flow: AuthFlow,
+        device: Option<RememberedDevice>,
+    ) -> Result<LoginStep> {
+        let username = credentials.username();
         let device_key = device.as_ref().map(|d| d.device_key.clone());
         let mut params = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
         if let Some(h) = self.secret_hash(username) {
@@ -786,6 +815,12 @@ fn lenient_base64(s: &str) -> std::borrow::Cow<'_, str> {
         kept.push('=');
     }
     std::borrow::Cow::Owned(kept)
+}
+
+/// `ResourceNotFoundException: Device does not exist.`: the device named was forgotten by the pool.
+fn device_gone(e: &Error) -> bool {
+    matches!(e, Error::Cognito { kind, message, .. }
+        if kind == "ResourceNotFoundException" && message.contains("Device"))
 }
 
 /// A copy of the login state (the session and the device are shared by every branch).
