@@ -11,6 +11,7 @@
 //! | username | `--username` | `COGNATE_USERNAME` | `username` | |
 //! | endpoint | `--endpoint` | `COGNATE_ENDPOINT`, `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` | `endpoint` | AWS |
 //! | profile | `--profile` | `COGNATE_PROFILE` | | `default` |
+//! | identity pool (`aws-credentials`) | `--identity-pool-id` | `COGNATE_IDENTITY_POOL_ID` | `identity_pool_id` | |
 //!
 //! `AWS_REGION` comes after the pool id because a user pool lives in exactly one region: a
 //! shell-wide `AWS_REGION` set for other AWS work must not send requests for an `eu-west-1`
@@ -123,7 +124,7 @@ pub struct Connection {
     pub endpoint: Option<Setting<String>>,
     /// Header style for API calls (profile only for now).
     pub header_style: Option<Setting<String>>,
-    /// Identity pool id (profile only for now).
+    /// Identity pool id (environment or profile; `aws-credentials` has the flag).
     pub identity_pool_id: Option<Setting<String>>,
 }
 
@@ -247,7 +248,7 @@ impl Connection {
             username: pick(&args.username, &["COGNATE_USERNAME"], &p.username),
             endpoint,
             header_style: pick(&None, &[], &p.header_style),
-            identity_pool_id: pick(&None, &[], &p.identity_pool_id),
+            identity_pool_id: pick(&None, &["COGNATE_IDENTITY_POOL_ID"], &p.identity_pool_id),
         };
         tracing::debug!(
             profile = connection.profile.as_deref().unwrap_or("(none)"),

@@ -139,6 +139,79 @@ async fn admin(http: &reqwest::Client, endpoint: &str, op: &str, body: Value) ->
     Ok(answer)
 }
 
+/// The API user's ID token → an identity id → temporary AWS credentials, through an identity
+/// pool of the local Cognito that trusts the tenant pool's API client.
+async fn identity_pool_step(
+    story: &mut Story,
+    http: &reqwest::Client,
+    endpoint: &str,
+    source: &TokenSource,
+    clock: &DemoClock,
+) -> Result<()> {
+    let identity = |op: &'static str, body: Value| async move {
+        let resp = http
+            .post(endpoint)
+            .header("x-amz-target", format!("AWSCognitoIdentityService.{op}"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body.to_string())
+            .send()
+            .await
+            .with_context(|| format!("{op}: the local Cognito did not answer"))?;
+        let ok = resp.status().is_success();
+        let answer: Value = resp.json().await.unwrap_or(Value::Null);
+        if !ok {
+            bail!("{op} failed: {answer}");
+        }
+        Ok(answer)
+    };
+    let provider = format!("cognito-idp.us-east-1.amazonaws.com/{TENANT_POOL}");
+    let created = identity(
+        "CreateIdentityPool",
+        json!({"IdentityPoolName": "cognate demo", "AllowUnauthenticatedIdentities": false,
+               "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": API_CLIENT}]}),
+    )
+    .await?;
+    let pool = created["IdentityPoolId"]
+        .as_str()
+        .context("CreateIdentityPool returned no IdentityPoolId")?
+        .to_owned();
+    identity(
+        "SetIdentityPoolRoles",
+        json!({"IdentityPoolId": pool,
+               "Roles": {"authenticated": "arn:aws:iam::123456789012:role/cognate-demo"}}),
+    )
+    .await?;
+    let aws = cognate_client::IdentityPoolCredentials::builder(pool.as_str(), source.clone())
+        .build()
+        .context("cannot set up the identity pool credentials")?;
+    let identity_id = aws
+        .identity_id()
+        .await
+        .context("GetId failed for the API user")?;
+    let creds = aws
+        .credentials()
+        .await
+        .context("GetCredentialsForIdentity failed for the API user")?;
+    let key = creds.access_key_id();
+    let prefix: String = key.chars().take(4).collect();
+    let expires_in = creds
+        .expiry()
+        .and_then(|e| e.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX) - clock.now_secs());
+    story.say(format!(
+        "   identity pool {pool}: ID token → GetId → {identity_id} → GetCredentialsForIdentity → AWS access key {prefix}… (expires in {} s)",
+        expires_in.unwrap_or_default()
+    ));
+    story.step(
+        "identity_pool",
+        identity_id.starts_with("us-east-1:") && prefix == "ASIA" && key.len() == 20,
+        json!({"shown": true, "identityPoolId": pool, "identityId": identity_id,
+               "accessKeyIdPrefix": prefix, "sessionToken": creds.session_token().is_some(),
+               "expires_in_secs": expires_in}),
+    );
+    Ok(())
+}
+
 /// What an API answered: the status, and the JSON body (or null).
 struct Answer {
     status: u16,
@@ -406,14 +479,7 @@ async fn demo(args: DemoArgs, quiet: bool) -> Result<()> {
         keyed.status == 200 && keyless.status == 403,
         json!({"status": keyed.status, "body": keyed.body, "without_key_status": keyless.status}),
     );
-    story.say(
-        "   (identity pools — AWS credentials for the ID token — are not in the local Cognito yet: not shown)",
-    );
-    story.step(
-        "identity_pool",
-        true,
-        json!({"shown": false, "reason": "identity pools are not implemented in the local Cognito yet"}),
-    );
+    identity_pool_step(&mut story, &http, &endpoint, &source, &clock).await?;
 
     // 5. Refusals, as the user sees them.
     story.say("5. refusals:");

@@ -3,7 +3,8 @@
 //!
 //! The password comes from `--password-stdin`, `COGNATE_PASSWORD`, or a prompt without echo on
 //! a terminal; never from a flag. Without a terminal nothing is ever asked: a missing password
-//! or a challenge (new password, MFA code) is an error saying what is needed.
+//! or a challenge (new password, MFA code) is an error saying what is needed. MFA set-up shows
+//! the key as text, as an `otpauth://` URI and as a QR code.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -198,6 +199,9 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
                 eprintln!("This pool requires MFA. Add this key to your authenticator app:");
                 eprintln!("  secret: {}", setup.secret());
                 eprintln!("  URI:    {}", setup.otpauth_uri());
+                if let Some(qr) = qr_code(setup.otpauth_uri()) {
+                    eprintln!("or scan this QR code:\n{qr}");
+                }
                 let code = prompt_line("First code from the app: ")?;
                 c.verify(&code, Some("cognate")).await
             }
@@ -214,6 +218,21 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
         Exit::Auth,
         "too many challenges in one login",
     ))
+}
+
+/// `text` as a QR code of Unicode half blocks (two modules a character), light modules drawn
+/// and dark ones left blank, for a terminal with a dark background; `None` if it does not fit
+/// in a QR code.
+fn qr_code(text: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
 }
 
 fn choose(options: &[MfaType]) -> Result<MfaType> {
@@ -266,16 +285,19 @@ fn prompt_line(prompt: &str) -> Result<String> {
 }
 
 /// Prompts on stderr and reads a line from the terminal with echo off.
+///
+/// Echo goes off before the prompt is shown: whatever is typed (or pasted) as soon as the
+/// prompt appears is never echoed.
 #[cfg(unix)]
 fn prompt_secret(prompt: &str) -> Result<SecretString> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
     let stdin = std::io::stdin();
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
     let saved = tcgetattr(&stdin).map_err(std::io::Error::from)?;
     let mut quiet = saved.clone();
     quiet.local_modes.remove(LocalModes::ECHO);
     tcsetattr(&stdin, OptionalActions::Now, &quiet).map_err(std::io::Error::from)?;
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
     let result = read_line_secret(&mut stdin.lock(), "the password");
     let _ = tcsetattr(&stdin, OptionalActions::Now, &saved);
     eprintln!();
@@ -291,6 +313,20 @@ fn prompt_secret(prompt: &str) -> Result<SecretString> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn otpauth_uris_become_qr_codes_of_half_blocks() {
+        let qr =
+            qr_code("otpauth://totp/cognate:alice?secret=JBSWY3DPEHPK3PXP&issuer=cognate").unwrap();
+        let lines: Vec<&str> = qr.lines().collect();
+        let width = lines[0].chars().count();
+        // Version 3 or more (29+ modules) plus a 4-module quiet zone on each side.
+        assert!(width >= 37, "{qr}");
+        assert!(lines.iter().all(|l| l.chars().count() == width), "{qr}");
+        assert!(qr.chars().all(|c| " ▀▄█\n".contains(c)), "{qr}");
+        // Two modules a line: about half as many lines as columns.
+        assert_eq!(lines.len(), width.div_ceil(2));
+    }
 
     #[test]
     fn stdin_passwords_lose_only_the_newline() {

@@ -6,6 +6,7 @@
 //! lines, colour), `error` (one line and a hint) and `exit` (the documented exit codes).
 
 mod account;
+mod aws_credentials;
 mod completions;
 mod configure;
 mod connection;
@@ -84,6 +85,8 @@ enum Command {
     Whoami(account::WhoamiArgs),
     /// Revoke the tokens (or sign out everywhere) and remove the token file.
     Logout(account::LogoutArgs),
+    /// Print AWS credentials for the login, through an identity pool (`credential_process`).
+    AwsCredentials(aws_credentials::AwsCredentialsArgs),
     /// Show a token's header and claims without verifying anything.
     Decode(decode::DecodeArgs),
     /// Verify a token's signature and claims; exit 0 only when it is valid.
@@ -142,6 +145,7 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Curl(args) => curl::run(args, ui),
         Command::Whoami(args) => account::whoami(args, ui),
         Command::Logout(args) => account::logout(args, ui),
+        Command::AwsCredentials(args) => aws_credentials::run(args, ui),
     }
 }
 

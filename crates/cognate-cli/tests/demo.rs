@@ -102,7 +102,19 @@ fn demo_runs_every_step_and_exits_0() {
     assert_eq!(s["rest"]["body"], tenant);
     assert_eq!(s["api_key"]["status"], 200);
     assert_eq!(s["api_key"]["without_key_status"], 403);
-    assert_eq!(s["identity_pool"]["shown"], false);
+    // The ID token traded for AWS credentials through an identity pool.
+    let identity = &s["identity_pool"];
+    assert_eq!(identity["shown"], true);
+    assert_eq!(identity["ok"], true);
+    assert_eq!(identity["accessKeyIdPrefix"], "ASIA");
+    assert_eq!(identity["sessionToken"], true);
+    // An hour, counted by the demo's clock after the answer (so a second boundary may pass).
+    let expires_in = identity["expires_in_secs"].as_i64().unwrap();
+    assert!((3595..=3600).contains(&expires_in), "{expires_in}");
+    for id in ["identityPoolId", "identityId"] {
+        let v = identity[id].as_str().unwrap();
+        assert!(v.starts_with("us-east-1:") && v.len() == 46, "{id}: {v}");
+    }
 
     // 5. Refusals.
     let wrong = &s["wrong_password"];

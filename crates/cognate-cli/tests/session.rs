@@ -33,7 +33,8 @@ fn cognito() -> &'static str {
                 {"username": USER, "password": PASSWORD,
                  "attributes": {"email": "alice@example.com", "custom:companyId": "42"}},
                 {"username": "newbie", "password": "Temporary 1!", "temporary": true},
-                {"username": "newbie2", "password": "Temporary 1!", "temporary": true}
+                {"username": "newbie2", "password": "Temporary 1!", "temporary": true},
+                {"username": "globetrotter", "password": PASSWORD}
             ]
         }]}))
         .unwrap();
@@ -512,20 +513,40 @@ fn logout_revokes_and_removes_the_tokens() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("nothing to do"));
 
-    // --global: GlobalSignOut, and the file goes whatever the server says. The local Cognito
-    // has no GlobalSignOut yet (issue 4), so today this is the failure path; when it lands, this
-    // test must change to expect "signed out everywhere" and exit 0.
-    home.login("srp");
-    let out = home
-        .cognate()
+    // --global: GlobalSignOut ends every login of the user, and the file goes. With a user of
+    // its own, so that no other test's session (same server) is signed out with it.
+    let as_globetrotter = || {
+        let mut cmd = home.cognate();
+        cmd.env("COGNATE_USERNAME", "globetrotter");
+        cmd
+    };
+    let out = as_globetrotter()
+        .args(["login", "--flow", "srp", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let saved = std::fs::read(home.token_file()).unwrap();
+    let out = as_globetrotter()
         .args(["logout", "--global"])
         .output()
         .unwrap();
     let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("but the server call failed"), "{err}");
-    assert!(err.contains("UnknownOperationException"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.starts_with(
+            "logged out of profile default: signed out everywhere (GlobalSignOut); removed "
+        ),
+        "{err}"
+    );
     assert!(!home.token_file().exists());
+    // The old access token is refused by the server now: put the old tokens back, GetUser.
+    std::fs::write(home.token_file(), &saved).unwrap();
+    let out = as_globetrotter().arg("whoami").output().unwrap();
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Access Token has been revoked"), "{err}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
 }
 
 #[test]

@@ -1,0 +1,442 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+#![cfg(unix)]
+//! `cognate login` as a person uses it: the real binary in a real terminal (a detached tmux
+//! session, 120×40, on its own server socket), keys typed with `send-keys`, the screen read with
+//! `capture-pane`. The local Cognito runs in this test process.
+//!
+//! Every wait polls the screen for the expected text for at most [`PATIENCE`]; nothing here
+//! asserts a duration. tmux is installed by `scripts/install-interop`.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{Home, PASSWORD, POOL, USER, call, mode, text};
+
+/// How long the screen may take to show what is expected.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A tmux server of our own (`tmux -L <unique>`) with one session running `cognate`; the
+/// server is killed and its socket removed on drop, also when a test fails.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    /// Starts `cognate ARGS` in a new 120×40 terminal, with `home`'s shell environment and
+    /// nothing else: the pool, app client and endpoint come from the profile (written with
+    /// [`Home::configure`] first). When cognate exits, the pane shows
+    /// `[cognate exited with N]` and stays open.
+    fn start(home: &Home, args: &[&str]) -> Terminal {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let socket = format!(
+            "cognate-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is needed for these tests: `apt-get install -y tmux` (scripts/install-interop \
+             installs it)"
+        );
+        let mut line = String::from("env -i TERM=screen");
+        for (k, v) in home.shell_env() {
+            line.push_str(&format!(" {k}={}", quote(&v)));
+        }
+        line.push_str(&format!(
+            " {}",
+            quote(&support::bin().display().to_string())
+        ));
+        for a in args {
+            line.push_str(&format!(" {}", quote(a)));
+        }
+        line.push_str("; echo \"[cognate exited with $?]\"; exec sleep 3600");
+        let terminal = Terminal { socket };
+        let out = terminal.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-s",
+            "cognate",
+            &line,
+        ]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        terminal
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-u", "-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap()
+    }
+
+    /// Everything on the screen and in the scrollback, wrapped lines joined.
+    fn screen(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "cognate"]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    /// Waits until the screen satisfies `done`; the screen then. Fails with the screen after
+    /// [`PATIENCE`].
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "waited {PATIENCE:?} for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until `needle` is on the screen `times` times.
+    fn wait_for_n(&self, needle: &str, times: usize) -> String {
+        self.wait_until(&format!("{times}× {needle:?}"), |s| {
+            s.matches(needle).count() >= times
+        })
+    }
+
+    /// Waits until `needle` is on the screen.
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_n(needle, 1)
+    }
+
+    /// Types `keys` literally, then Enter.
+    fn type_line(&self, keys: &str) {
+        let out = self.tmux(&["send-keys", "-t", "cognate", "-l", keys]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        let out = self.tmux(&["send-keys", "-t", "cognate", "Enter"]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+    }
+
+    /// Waits for cognate to exit; its exit code and the final screen.
+    fn exit(&self) -> (i32, String) {
+        let screen = self.wait_for("[cognate exited with ");
+        let code = screen
+            .split("[cognate exited with ")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        (code, screen)
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        // tmux leaves its socket behind: remove it too.
+        let socket = self.tmux(&["display-message", "-p", "#{socket_path}"]);
+        let _ = self.tmux(&["kill-server"]);
+        let path = text(&socket.stdout);
+        if socket.status.success() && path.trim_end().ends_with(&self.socket) {
+            let _ = std::fs::remove_file(path.trim_end());
+        }
+    }
+}
+
+/// `s` in single quotes for `sh`.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `cognate token --profile P` prints one access token, which `cognate verify --profile P`
+/// accepts, and `cognate whoami` names `username` (the profile's settings only).
+fn assert_token(home: &Home, profile: &str, username: &str) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new(support::bin())
+            .env_clear()
+            .envs(home.shell_env())
+            .args(args)
+            .args(["--profile", profile])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let token = run(&["token"]);
+    let token = token.strip_suffix('\n').unwrap().to_owned();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    run(&["verify", "--token-use", "access", &token]);
+    let who: serde_json::Value = serde_json::from_str(&run(&["whoami", "-o", "json"])).unwrap();
+    assert_eq!(who["username"], username);
+    token
+}
+
+#[test]
+fn login_asks_the_username_and_the_password_without_echo() {
+    let home = Home::new();
+    home.configure("work");
+    let term = Terminal::start(&home, &["login", "--profile", "work"]);
+    term.wait_for("Username: ");
+    term.type_line(USER);
+    term.wait_for("Password for alice: ");
+    term.type_line(PASSWORD);
+    let (code, screen) = term.exit();
+    assert_eq!(code, 0, "{screen}");
+    // The username was echoed as typed; the password never was.
+    assert!(screen.contains("Username: alice\n"), "{screen}");
+    assert!(screen.contains("Password for alice: \n"), "{screen}");
+    assert!(!screen.contains(PASSWORD), "{screen}");
+    assert!(!screen.contains("Correct"), "{screen}");
+    assert!(
+        screen.contains("logged in as alice (profile work); tokens saved in "),
+        "{screen}"
+    );
+    let file = home.token_file("work");
+    assert_eq!(mode(&file), 0o600);
+    assert_token(&home, "work", USER);
+    // The default profile was not touched.
+    assert!(!home.token_file("default").exists());
+}
+
+#[test]
+fn a_wrong_password_on_the_terminal_fails_with_a_hint() {
+    let home = Home::new();
+    home.configure("default");
+    let term = Terminal::start(&home, &["login", "--username", USER]);
+    term.wait_for("Password for alice: ");
+    term.type_line("Not the password 1!");
+    let (code, screen) = term.exit();
+    assert_eq!(code, 3, "{screen}");
+    assert!(!screen.contains("Not the password"), "{screen}");
+    assert!(
+        screen.contains("error: Incorrect username or password."),
+        "{screen}"
+    );
+    assert!(screen.contains("hint: check the username"), "{screen}");
+    assert!(!home.token_file("default").exists());
+}
+
+/// A user created by an administrator (`AdminCreateUser` with a temporary password).
+fn admin_create_user(name: &str) {
+    let created = call(
+        "AdminCreateUser",
+        &json!({
+            "UserPoolId": POOL, "Username": name, "TemporaryPassword": "Temporary 1!",
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": "email", "Value": format!("{name}@example.com")}],
+        }),
+    )
+    .unwrap();
+    assert_eq!(created["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
+}
+
+fn user_status(name: &str) -> String {
+    let user = call(
+        "AdminGetUser",
+        &json!({"UserPoolId": POOL, "Username": name}),
+    )
+    .unwrap();
+    user["UserStatus"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn new_password_challenge_asks_twice_and_again_when_they_differ() {
+    let name = "newcomer";
+    admin_create_user(name);
+    let new_password = "Brand new passw0rd!";
+    let home = Home::new();
+    home.configure("new");
+    let term = Terminal::start(&home, &["login", "--profile", "new", "--username", name]);
+    term.wait_for("Password for newcomer: ");
+    term.type_line("Temporary 1!");
+    term.wait_for("newcomer must choose a new password.");
+    term.wait_for("New password: ");
+    term.type_line(new_password);
+    term.wait_for("New password again: ");
+    term.type_line("Something else 1!");
+    // The confirmation differs: the CLI says so and asks both again.
+    term.wait_for("the passwords differ; try again");
+    term.wait_for_n("New password: ", 2);
+    assert_eq!(user_status(name), "FORCE_CHANGE_PASSWORD");
+    term.type_line(new_password);
+    term.wait_for_n("New password again: ", 2);
+    term.type_line(new_password);
+    let (code, screen) = term.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("logged in as newcomer (profile new)"),
+        "{screen}"
+    );
+    for secret in ["Temporary 1!", new_password, "Something else"] {
+        assert!(!screen.contains(secret), "{secret} echoed:\n{screen}");
+    }
+    assert_eq!(user_status(name), "CONFIRMED");
+    assert_token(&home, "new", name);
+    // The new password is the password now; the temporary one is not.
+    let other = Home::new();
+    let out = other.run(
+        &["login", "--username", name, "--password-stdin"],
+        &format!("{new_password}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = other.run(
+        &["login", "--username", name, "--password-stdin"],
+        "Temporary 1!\n",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_new_password_the_policy_refuses_ends_the_login_with_a_hint() {
+    let name = "newcomer-weak";
+    admin_create_user(name);
+    let home = Home::new();
+    home.configure("default");
+    let term = Terminal::start(&home, &["login", "--username", name]);
+    term.wait_for("Password for newcomer-weak: ");
+    term.type_line("Temporary 1!");
+    term.wait_for("New password: ");
+    term.type_line("short");
+    term.wait_for("New password again: ");
+    term.type_line("short");
+    let (code, screen) = term.exit();
+    // InvalidPasswordException: exit 3, Cognito's message, and what to do.
+    assert_eq!(code, 3, "{screen}");
+    assert!(
+        screen.contains("error: Password did not conform with policy: Password not long enough"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("hint: choose a password that meets the pool's password policy"),
+        "{screen}"
+    );
+    assert!(!home.token_file("default").exists());
+    assert_eq!(user_status(name), "FORCE_CHANGE_PASSWORD");
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The value after `label` on a line of `screen`.
+fn shown(screen: &str, label: &str) -> String {
+    screen
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label:?} on the screen:\n{screen}"))
+        .trim()
+        .to_owned()
+}
+
+/// A pool with MFA required and only TOTP enabled: the first login sets up the authenticator
+/// app (MFA_SETUP: the secret, otpauth URI and its QR code on the screen, the first code
+/// typed), later logins ask for a code (SOFTWARE_TOKEN_MFA).
+#[test]
+fn totp_mfa_is_set_up_on_the_first_login_and_asked_on_the_next() {
+    use support::{MFA_CLIENT, MFA_POOL, MFA_USER};
+    let config = call(
+        "SetUserPoolMfaConfig",
+        &json!({"UserPoolId": MFA_POOL, "MfaConfiguration": "ON",
+                "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
+    )
+    .unwrap();
+    assert_eq!(config["MfaConfiguration"], "ON", "{config}");
+    let home = Home::new();
+    home.configure_pool("mfa", MFA_POOL, MFA_CLIENT);
+    let login = ["login", "--profile", "mfa", "--username", MFA_USER];
+
+    // 1. MFA_SETUP: read the key off the screen as a person would, into "the app".
+    let term = Terminal::start(&home, &login);
+    term.wait_for("Password for bob: ");
+    term.type_line(PASSWORD);
+    let screen = term.wait_for("First code from the app: ");
+    assert!(
+        screen.contains("This pool requires MFA. Add this key to your authenticator app:"),
+        "{screen}"
+    );
+    let secret = shown(&screen, "secret:");
+    let uri = shown(&screen, "URI:");
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    // The QR code on the screen is the URI's (light modules drawn, for a dark background).
+    let qr: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| *l != "or scan this QR code:")
+        .skip(1)
+        .take_while(|l| !l.is_empty() && l.chars().all(|c| " ▀▄█".contains(c)))
+        .collect();
+    let expected = qrcode::QrCode::new(uri.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    let expected: Vec<&str> = expected.lines().collect();
+    assert!(expected.len() >= 15, "{expected:?}");
+    assert_eq!(qr, expected, "the screen:\n{screen}");
+    let app = cognate_totp::TotpSecret::from_base32(&secret).unwrap();
+    term.type_line(&app.code_at(unix_now()));
+    let (code, screen) = term.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("logged in as bob (profile mfa)"),
+        "{screen}"
+    );
+    assert!(!screen.contains(PASSWORD), "{screen}");
+    let first = assert_token(&home, "mfa", MFA_USER);
+    drop(term);
+
+    // 2. SOFTWARE_TOKEN_MFA, a wrong code: the login ends, saying what to do.
+    let term = Terminal::start(&home, &login);
+    term.wait_for("Password for bob: ");
+    term.type_line(PASSWORD);
+    term.wait_for("Code from your authenticator app: ");
+    let now = unix_now();
+    let wrong = (1..)
+        .map(|step| app.code_for_step(step))
+        .find(|c| (0..3).all(|d| *c != app.code_at(now + d * 30 - 30)))
+        .unwrap();
+    term.type_line(&wrong);
+    let (code, screen) = term.exit();
+    assert_eq!(code, 3, "{screen}");
+    assert!(
+        screen.contains("error: Invalid code received for user"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("hint: run `cognate login` again"),
+        "{screen}"
+    );
+    drop(term);
+
+    // 3. The right code: the next step's (the one just used at set-up is good only once, and
+    // the local Cognito accepts a code one 30 s step early or late, for clock drift).
+    let term = Terminal::start(&home, &login);
+    term.wait_for("Password for bob: ");
+    term.type_line(PASSWORD);
+    let screen = term.wait_for("Code from your authenticator app: ");
+    assert!(!screen.contains("secret:"), "no second set-up:\n{screen}");
+    term.type_line(&app.code_at(unix_now() + 30));
+    let (code, screen) = term.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("logged in as bob (profile mfa)"),
+        "{screen}"
+    );
+    let second = assert_token(&home, "mfa", MFA_USER);
+    assert_ne!(first, second);
+}
