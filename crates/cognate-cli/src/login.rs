@@ -4,12 +4,21 @@
 //! The password comes from `--password-stdin`, `COGNATE_PASSWORD`, or a prompt without echo on
 //! a terminal; never from a flag. Without a terminal nothing is ever asked: a missing password
 //! or a challenge (new password, MFA code) is an error saying what is needed. MFA set-up shows
-//! the key as text, as an `otpauth://` URI and as a QR code.
+//! the key as text, as an `otpauth://` URI and as a QR code. A mistyped MFA code is asked again
+//! in the same login, up to [`CODE_TRIES`] times in all.
+//!
+//! At a password prompt the terminal's echo is off, and it is restored on every way out: the
+//! answer, end of input, an error, a panic (a guard restores it when dropped) and Ctrl-C (read
+//! as a key while the prompt is up, so the settings are restored before `cognate` exits with
+//! status 130).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::future::Future;
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 use clap::{Args, ValueEnum};
-use cognate_client::{AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet, TokenStore};
+use cognate_client::{
+    AnswerError, AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet, TokenStore,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::connection::{ConnectionArgs, process_env};
@@ -163,18 +172,23 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
                 c.respond(new.expose_secret(), &attrs).await
             }
             Challenge::SoftwareTokenMfa(c) => {
-                let code = prompt_line("Code from your authenticator app: ")?;
-                c.respond(&code).await
+                let prompt = "Code from your authenticator app: ";
+                step = ask_code(c, prompt, |c, code| async move { c.respond(&code).await }).await?;
+                continue;
             }
             Challenge::SmsMfa(c) => {
                 let to = c.destination.clone().unwrap_or_else(|| "your phone".into());
-                let code = prompt_line(&format!("Code sent by SMS to {to}: "))?;
-                c.respond(&code).await
+                let prompt = format!("Code sent by SMS to {to}: ");
+                step =
+                    ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
+                continue;
             }
             Challenge::EmailOtp(c) => {
                 let to = c.destination.clone().unwrap_or_else(|| "your email".into());
-                let code = prompt_line(&format!("Code sent by email to {to}: "))?;
-                c.respond(&code).await
+                let prompt = format!("Code sent by email to {to}: ");
+                step =
+                    ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
+                continue;
             }
             Challenge::SelectMfaType(c) => {
                 let choice = choose(&c.options)?;
@@ -202,8 +216,12 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
                 if let Some(qr) = qr_code(setup.otpauth_uri()) {
                     eprintln!("or scan this QR code:\n{qr}");
                 }
-                let code = prompt_line("First code from the app: ")?;
-                c.verify(&code, Some("cognate")).await
+                let prompt = "First code from the app: ";
+                step = ask_code(c, prompt, |c, code| async move {
+                    c.verify(&code, Some("cognate")).await
+                })
+                .await?;
+                continue;
             }
             other => {
                 return Err(CliError::new(
@@ -218,6 +236,36 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
         Exit::Auth,
         "too many challenges in one login",
     ))
+}
+
+/// How many codes one challenge may be answered with in one login before `cognate login` gives
+/// up (Cognito keeps the session after a wrong code, up to its own limit).
+pub const CODE_TRIES: usize = 3;
+
+/// Prompts for a code and answers `challenge` with it; a wrong code (the challenge handed back)
+/// is asked again, up to [`CODE_TRIES`] codes in all.
+async fn ask_code<C, F, Fut>(mut challenge: C, prompt: &str, answer: F) -> Result<LoginStep>
+where
+    F: Fn(C, String) -> Fut,
+    Fut: Future<Output = std::result::Result<LoginStep, AnswerError<C>>>,
+{
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        let code = prompt_line(prompt)?;
+        match answer(challenge, code).await {
+            Ok(step) => return Ok(step),
+            Err(refused) => match refused.into_parts() {
+                (e, Some(again)) if tried < CODE_TRIES => {
+                    let left = CODE_TRIES - tried;
+                    let tries = if left == 1 { "try" } else { "tries" };
+                    eprintln!("{}; try again ({left} {tries} left)", client_error(e));
+                    challenge = again;
+                }
+                (e, _) => return Err(client_error(e)),
+            },
+        }
+    }
 }
 
 /// `text` as a QR code of Unicode half blocks (two modules a character), light modules drawn
@@ -287,21 +335,135 @@ fn prompt_line(prompt: &str) -> Result<String> {
 /// Prompts on stderr and reads a line from the terminal with echo off.
 ///
 /// Echo goes off before the prompt is shown: whatever is typed (or pasted) as soon as the
-/// prompt appears is never echoed.
+/// prompt appears is never echoed. The terminal's settings come back on every way out: a
+/// [`TerminalGuard`] restores them when dropped (the answer, end of input, an error, a panic).
+/// Ctrl-C would kill the process by a signal before anything could restore them, so while the
+/// prompt is up the terminal's signal keys are read as keys (`ISIG` off, line editing done
+/// here): Ctrl-C restores the settings, then exits with status 130 (128 + `SIGINT`), as a
+/// shell expects of an interrupted command. Ctrl-Z and Ctrl-\ do nothing at this prompt.
 #[cfg(unix)]
 fn prompt_secret(prompt: &str) -> Result<SecretString> {
-    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    use rustix::termios::{LocalModes, OptionalActions, SpecialCodeIndex, tcgetattr, tcsetattr};
     let stdin = std::io::stdin();
     let saved = tcgetattr(&stdin).map_err(std::io::Error::from)?;
+    let keys = Keys {
+        interrupt: saved.special_codes[SpecialCodeIndex::VINTR],
+        end: saved.special_codes[SpecialCodeIndex::VEOF],
+        erase: saved.special_codes[SpecialCodeIndex::VERASE],
+        kill: saved.special_codes[SpecialCodeIndex::VKILL],
+    };
     let mut quiet = saved.clone();
-    quiet.local_modes.remove(LocalModes::ECHO);
+    quiet
+        .local_modes
+        .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG);
+    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
+    let guard = TerminalGuard { saved };
     tcsetattr(&stdin, OptionalActions::Now, &quiet).map_err(std::io::Error::from)?;
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
-    let result = read_line_secret(&mut stdin.lock(), "the password");
-    let _ = tcsetattr(&stdin, OptionalActions::Now, &saved);
+    let typed = read_typed(&mut stdin.lock(), &keys);
+    drop(guard);
     eprintln!();
-    result
+    match typed? {
+        Typed::Line(secret) if secret.expose_secret().is_empty() => Err(CliError::usage(
+            "the password: nothing was typed",
+        )
+        .hint("type the password at the prompt, or use --password-stdin or COGNATE_PASSWORD")),
+        Typed::Line(secret) => Ok(secret),
+        Typed::End => Err(CliError::usage(
+            "the password: standard input ended before an answer",
+        )),
+        Typed::Interrupted => std::process::exit(130),
+    }
+}
+
+/// Puts the terminal's settings back as they were when dropped.
+#[cfg(unix)]
+struct TerminalGuard {
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        use rustix::termios::{OptionalActions, tcsetattr};
+        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
+    }
+}
+
+/// The terminal's editing keys (0 when a key is disabled).
+#[derive(Clone, Copy, Debug)]
+struct Keys {
+    /// Ctrl-C.
+    interrupt: u8,
+    /// Ctrl-D.
+    end: u8,
+    /// Backspace (DEL; ^H is taken too).
+    erase: u8,
+    /// Ctrl-U.
+    kill: u8,
+}
+
+/// How a secret prompt ended.
+enum Typed {
+    /// Enter: the line (without it).
+    Line(SecretString),
+    /// End of input, or Ctrl-D on an empty line.
+    End,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// Reads one line key by key from a terminal without line editing, editing it as the terminal
+/// would (erase, kill line, end of input on an empty line) and stopping at Ctrl-C.
+fn read_typed(input: &mut impl Read, keys: &Keys) -> Result<Typed> {
+    use secrecy::zeroize::Zeroize;
+    let is = |b: u8, key: u8| key != 0 && b == key;
+    let mut line: Vec<u8> = Vec::new();
+    let mut byte = [0u8; 1];
+    let outcome = loop {
+        let b = match input.read(&mut byte) {
+            Ok(0) => break Typed::End,
+            Ok(_) => byte[0],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                line.zeroize();
+                return Err(e.into());
+            }
+        };
+        match b {
+            b'\n' | b'\r' => {
+                let text = match String::from_utf8(std::mem::take(&mut line)) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        e.into_bytes().zeroize();
+                        byte.zeroize();
+                        return Err(CliError::usage("the password is not valid UTF-8"));
+                    }
+                };
+                break Typed::Line(SecretString::from(text));
+            }
+            b if is(b, keys.interrupt) => break Typed::Interrupted,
+            b if is(b, keys.end) => {
+                if line.is_empty() {
+                    break Typed::End;
+                }
+            }
+            b if is(b, keys.erase) || b == 0x08 => {
+                // One character: its UTF-8 continuation bytes, then its first byte.
+                while line.last().is_some_and(|c| c & 0xC0 == 0x80) {
+                    line.pop();
+                }
+                line.pop();
+            }
+            b if is(b, keys.kill) => line.zeroize(),
+            b => line.push(b),
+        }
+    };
+    line.zeroize();
+    byte.zeroize();
+    Ok(outcome)
 }
 
 #[cfg(not(unix))]
@@ -326,6 +488,48 @@ mod tests {
         assert!(qr.chars().all(|c| " ▀▄█\n".contains(c)), "{qr}");
         // Two modules a line: about half as many lines as columns.
         assert_eq!(lines.len(), width.div_ceil(2));
+    }
+
+    const KEYS: Keys = Keys {
+        interrupt: 3,
+        end: 4,
+        erase: 0x7f,
+        kill: 0x15,
+    };
+
+    fn typed(bytes: &[u8]) -> Typed {
+        read_typed(&mut &bytes[..], &KEYS).unwrap()
+    }
+
+    #[test]
+    fn secret_prompts_edit_like_a_terminal_and_stop_at_ctrl_c() {
+        let line = |bytes: &[u8]| match typed(bytes) {
+            Typed::Line(s) => s.expose_secret().to_owned(),
+            _ => panic!("not a line: {bytes:?}"),
+        };
+        assert_eq!(line(b"pass word\n"), "pass word");
+        assert_eq!(line(b"pass\r"), "pass");
+        // Backspace (DEL or ^H) takes one character, also a multi-byte one; ^U the line.
+        assert_eq!(line(b"ab\x7fc\n"), "ac");
+        assert_eq!(line("p\u{e9}\x7fe\x08x\n".as_bytes()), "px");
+        assert_eq!(line(b"wrong\x15right\n"), "right");
+        assert_eq!(line(b"\x7f\x7fok\n"), "ok");
+        // Ctrl-D ends input only on an empty line.
+        assert_eq!(line(b"ab\x04c\n"), "abc");
+        assert!(matches!(typed(b"\x04"), Typed::End));
+        assert!(matches!(typed(b""), Typed::End));
+        assert!(matches!(typed(b"half"), Typed::End));
+        // Ctrl-C stops at once, whatever follows.
+        assert!(matches!(typed(b"secr\x03et\n"), Typed::Interrupted));
+        // A disabled key (0) is never matched: NUL is text then.
+        let none = Keys {
+            interrupt: 0,
+            ..KEYS
+        };
+        assert!(matches!(
+            read_typed(&mut &b"a\x00\x03\n"[..], &none).unwrap(),
+            Typed::Line(s) if s.expose_secret() == "a\x00\x03"
+        ));
     }
 
     #[test]

@@ -30,6 +30,13 @@ impl Terminal {
     /// [`Home::configure`] first). When cognate exits, the pane shows
     /// `[cognate exited with N]` and stays open.
     fn start(home: &Home, args: &[&str]) -> Terminal {
+        Self::start_then(home, args, "")
+    }
+
+    /// [`Terminal::start`], with the shell running `then` after cognate exits (and after the
+    /// `[cognate exited with N]` line). The shell traps SIGINT (a trap, not an ignore: cognate
+    /// still gets Ctrl-C as usual) so that it survives a Ctrl-C sent to cognate.
+    fn start_then(home: &Home, args: &[&str], then: &str) -> Terminal {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let socket = format!(
             "cognate-test-{}-{}",
@@ -41,7 +48,7 @@ impl Terminal {
             "tmux is needed for these tests: `apt-get install -y tmux` (scripts/install-interop \
              installs it)"
         );
-        let mut line = String::from("env -i TERM=screen");
+        let mut line = String::from("trap : INT; env -i TERM=screen");
         for (k, v) in home.shell_env() {
             line.push_str(&format!(" {k}={}", quote(&v)));
         }
@@ -52,7 +59,12 @@ impl Terminal {
         for a in args {
             line.push_str(&format!(" {}", quote(a)));
         }
-        line.push_str("; echo \"[cognate exited with $?]\"; exec sleep 3600");
+        line.push_str("; echo \"[cognate exited with $?]\"");
+        if !then.is_empty() {
+            line.push_str("; ");
+            line.push_str(then);
+        }
+        line.push_str("; exec sleep 3600");
         let terminal = Terminal { socket };
         let out = terminal.tmux(&[
             "new-session",
@@ -119,6 +131,12 @@ impl Terminal {
         let out = self.tmux(&["send-keys", "-t", "cognate", "-l", keys]);
         assert!(out.status.success(), "tmux: {}", text(&out.stderr));
         let out = self.tmux(&["send-keys", "-t", "cognate", "Enter"]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+    }
+
+    /// Sends one key by its tmux name (`C-c`, `C-d`).
+    fn key(&self, key: &str) {
+        let out = self.tmux(&["send-keys", "-t", "cognate", key]);
         assert!(out.status.success(), "tmux: {}", text(&out.stderr));
     }
 
@@ -206,6 +224,57 @@ fn login_asks_the_username_and_the_password_without_echo() {
     assert_token(&home, "work", USER);
     // The default profile was not touched.
     assert!(!home.token_file("default").exists());
+}
+
+/// The terminal's local modes as `stty` prints them after cognate left, on a line of its own
+/// (`[stty] echo icanon isig ...`).
+const STTY: &str = "echo \"[stty] $(stty -a | tr -s ' ;\\n' '   ')\"";
+
+/// The words of the `[stty]` line on `screen`.
+fn stty_words(screen: &str) -> Vec<String> {
+    let line = screen
+        .lines()
+        .find_map(|l| l.strip_prefix("[stty] "))
+        .unwrap_or_else(|| panic!("no [stty] line:\n{screen}"));
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Ctrl-C or Ctrl-D (after Ctrl-U) at the password prompt (echo off) ends the login and leaves the terminal as
+/// it was: echo on, line editing on, Ctrl-C a signal again. Ctrl-C exits 130.
+#[test]
+fn interrupting_the_password_prompt_restores_the_terminal() {
+    let home = Home::new();
+    home.configure("default");
+    // Ctrl-D ends input only on an empty line, as in a terminal's own line editing: Ctrl-U
+    // (kill the line) first.
+    for (keys, exit) in [(&["C-c"][..], 130), (&["C-u", "C-d"][..], 2)] {
+        let key = keys.join(" ");
+        let term = Terminal::start_then(&home, &["login", "--username", USER], STTY);
+        term.wait_for("Password for alice: ");
+        // Half a password, then the key.
+        let out = term.tmux(&["send-keys", "-t", "cognate", "-l", "Correct h"]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        for k in keys {
+            term.key(k);
+        }
+        let (code, _) = term.exit();
+        let screen = term.wait_for("[stty] ");
+        assert_eq!(code, exit, "{key}: {screen}");
+        assert!(!screen.contains("Correct"), "{key}: {screen}");
+        let words = stty_words(&screen);
+        for mode in ["echo", "icanon", "isig"] {
+            assert!(
+                words.iter().any(|w| w == mode),
+                "{key}: `{mode}` is not on after cognate exited:\n{screen}"
+            );
+            let off = format!("-{mode}");
+            assert!(!words.contains(&off), "{key}: {off}:\n{screen}");
+        }
+        // And the shell's terminal echoes what is typed again.
+        term.type_line("echo-is-back");
+        term.wait_for("echo-is-back");
+        assert!(!home.token_file("default").exists());
+    }
 }
 
 #[test]
@@ -389,8 +458,19 @@ fn totp_mfa_is_set_up_on_the_first_login_and_asked_on_the_next() {
     assert!(expected.len() >= 15, "{expected:?}");
     assert_eq!(qr, expected, "the screen:\n{screen}");
     let app = cognate_totp::TotpSecret::from_base32(&secret).unwrap();
+    // A code that is none of the steps around now (for this step and the next ones).
+    let now = unix_now();
+    let wrong = (1..)
+        .map(|step| app.code_for_step(step))
+        .find(|c| (0..5).all(|d| *c != app.code_at(now + d * 30 - 30)))
+        .unwrap();
+    // A mistyped first code: asked again, with the same key (no new set-up).
+    term.type_line(&wrong);
+    term.wait_for("Code mismatch and fail enable Software Token MFA; try again (2 tries left)");
+    term.wait_for_n("First code from the app: ", 2);
     term.type_line(&app.code_at(unix_now()));
     let (code, screen) = term.exit();
+    assert_eq!(screen.matches("secret:").count(), 1, "{screen}");
     assert_eq!(code, 0, "{screen}");
     assert!(
         screen.contains("logged in as bob (profile mfa)"),
@@ -400,19 +480,46 @@ fn totp_mfa_is_set_up_on_the_first_login_and_asked_on_the_next() {
     let first = assert_token(&home, "mfa", MFA_USER);
     drop(term);
 
-    // 2. SOFTWARE_TOKEN_MFA, a wrong code: the login ends, saying what to do.
+    // 2. SOFTWARE_TOKEN_MFA, a wrong code: asked again in the same login (no second
+    // password), then the right code logs in. The right code is the next step's: the one just
+    // used at set-up is good only once, and the local Cognito accepts a code one 30 s step
+    // early or late, for clock drift.
     let term = Terminal::start(&home, &login);
     term.wait_for("Password for bob: ");
     term.type_line(PASSWORD);
-    term.wait_for("Code from your authenticator app: ");
-    let now = unix_now();
-    let wrong = (1..)
-        .map(|step| app.code_for_step(step))
-        .find(|c| (0..3).all(|d| *c != app.code_at(now + d * 30 - 30)))
-        .unwrap();
+    let screen = term.wait_for("Code from your authenticator app: ");
+    assert!(!screen.contains("secret:"), "no second set-up:\n{screen}");
     term.type_line(&wrong);
+    term.wait_for("Invalid code received for user; try again (2 tries left)");
+    term.wait_for_n("Code from your authenticator app: ", 2);
+    term.type_line(&app.code_at(unix_now() + 30));
+    let (code, screen) = term.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("logged in as bob (profile mfa)"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("Password for bob: ").count(), 1, "{screen}");
+    drop(term);
+    let second = assert_token(&home, "mfa", MFA_USER);
+    assert_ne!(first, second);
+
+    // 3. Three wrong codes: the login ends, saying what to do.
+    let term = Terminal::start(&home, &login);
+    term.wait_for("Password for bob: ");
+    term.type_line(PASSWORD);
+    for n in 1..=3 {
+        term.wait_for_n("Code from your authenticator app: ", n);
+        term.type_line(&wrong);
+    }
     let (code, screen) = term.exit();
     assert_eq!(code, 3, "{screen}");
+    assert!(screen.contains("(1 try left)"), "{screen}");
+    assert_eq!(
+        screen.matches("Code from your authenticator app: ").count(),
+        3,
+        "{screen}"
+    );
     assert!(
         screen.contains("error: Invalid code received for user"),
         "{screen}"
@@ -421,22 +528,6 @@ fn totp_mfa_is_set_up_on_the_first_login_and_asked_on_the_next() {
         screen.contains("hint: run `cognate login` again"),
         "{screen}"
     );
-    drop(term);
-
-    // 3. The right code: the next step's (the one just used at set-up is good only once, and
-    // the local Cognito accepts a code one 30 s step early or late, for clock drift).
-    let term = Terminal::start(&home, &login);
-    term.wait_for("Password for bob: ");
-    term.type_line(PASSWORD);
-    let screen = term.wait_for("Code from your authenticator app: ");
-    assert!(!screen.contains("secret:"), "no second set-up:\n{screen}");
-    term.type_line(&app.code_at(unix_now() + 30));
-    let (code, screen) = term.exit();
-    assert_eq!(code, 0, "{screen}");
-    assert!(
-        screen.contains("logged in as bob (profile mfa)"),
-        "{screen}"
-    );
-    let second = assert_token(&home, "mfa", MFA_USER);
-    assert_ne!(first, second);
+    // The saved tokens are still those of the last good login.
+    assert_eq!(assert_token(&home, "mfa", MFA_USER), second);
 }

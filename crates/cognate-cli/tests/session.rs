@@ -384,6 +384,59 @@ fn login_never_hangs_without_a_terminal() {
     let err = text(&out.stderr);
     assert!(err.contains("--password-stdin"), "{err}");
 }
+/// The cached path sends nothing: with fresh tokens in the file, `cognate token` answers while
+/// the endpoint is a socket that accepts no request (nothing even connects to it) or a closed
+/// port; with stale tokens the same closed port is a network failure (exit 4).
+#[test]
+fn token_on_the_cached_path_makes_no_request() {
+    let home = Home::new();
+    home.login("password");
+    let stored = home.stored();
+    let access = stored["access_token"].as_str().unwrap().to_owned();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let listening = format!("http://{}", listener.local_addr().unwrap());
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    for endpoint in [&listening, &closed] {
+        for args in [&["token"][..], &["token", "--header", "access"]] {
+            let out = home
+                .cognate()
+                .env("COGNATE_ENDPOINT", endpoint)
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let want = if args.len() == 1 {
+                format!("{access}\n")
+            } else {
+                format!("Authorization: {access}\n")
+            };
+            assert_eq!(text(&out.stdout), want);
+        }
+    }
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("cognate token connected to the endpoint: {other:?}"),
+    }
+    assert_eq!(home.stored(), stored);
+
+    // Stale tokens need a refresh: then the closed port is reached for, and fails.
+    let mut aged = stored.clone();
+    aged["clock_skew_secs"] = json!(7200);
+    std::fs::write(home.token_file(), serde_json::to_vec(&aged).unwrap()).unwrap();
+    let out = home
+        .cognate()
+        .env("COGNATE_ENDPOINT", &closed)
+        .arg("token")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
 
 #[test]
 fn token_without_login_exits_3() {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as idp;
@@ -100,6 +100,11 @@ impl RetryPolicy {
 /// A Cognito app client, configured: how to reach Cognito and how to sign requests for this
 /// client (`SECRET_HASH` when it has a secret). Cheap to clone.
 ///
+/// Building one does no I/O: the SDK client underneath, with its HTTP connector (which loads
+/// the platform's TLS root certificates), is set up on the first call that needs it (see
+/// [`Client::sdk`]), and shared by every clone. A program that only reads fresh tokens from a
+/// [`crate::TokenStore`] never pays for it.
+///
 /// ```no_run
 /// # async fn run() -> cognate_client::Result<()> {
 /// use cognate_client::{Client, Credentials};
@@ -124,7 +129,9 @@ pub(crate) struct ClientInner {
     pub(crate) client_secret: Option<SecretString>,
     pub(crate) region: String,
     pub(crate) identity_endpoint: Option<String>,
-    pub(crate) idp: idp::Client,
+    /// The SDK client, built on first use from `sdk_settings` (or handed in, already built).
+    idp: OnceLock<idp::Client>,
+    sdk_settings: SdkSettings,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) auth_flow: AuthFlow,
@@ -144,6 +151,37 @@ impl fmt::Debug for Client {
             .field("region", &i.region)
             .field("auth_flow", &i.auth_flow)
             .finish_non_exhaustive()
+    }
+}
+
+/// What the SDK client is built from, when it is first needed.
+struct SdkSettings {
+    region: String,
+    endpoint: Option<String>,
+    timeout: Option<Duration>,
+}
+
+impl SdkSettings {
+    /// The user pools SDK client: unsigned calls, no SDK retries (ours wrap it), the timeout.
+    /// This is where the HTTP connector, and so the TLS roots, are loaded.
+    fn build(&self) -> idp::Client {
+        let mut conf = idp::Config::builder()
+            .behavior_version(idp::config::BehaviorVersion::latest())
+            .region(idp::config::Region::new(self.region.clone()))
+            .retry_config(idp::config::retry::RetryConfig::disabled());
+        if let Some(t) = self.timeout {
+            conf = conf.timeout_config(
+                idp::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(t)
+                    .connect_timeout(Duration::from_secs(10).min(t))
+                    .build(),
+            );
+        }
+        if let Some(url) = &self.endpoint {
+            conf = conf.endpoint_url(url.trim_end_matches('/'));
+        }
+        tracing::debug!(region = %self.region, "building the Cognito SDK client");
+        idp::Client::from_conf(conf.build())
     }
 }
 
@@ -214,8 +252,13 @@ impl Client {
         &self.inner.region
     }
     /// The SDK client used underneath, for calls this crate does not wrap.
+    ///
+    /// Built on the first call (here or by any method that talks to Cognito), once, and shared
+    /// by every clone of this client; the one given to [`ClientBuilder::sdk_client`] otherwise.
     pub fn sdk(&self) -> &idp::Client {
-        &self.inner.idp
+        self.inner
+            .idp
+            .get_or_init(|| self.inner.sdk_settings.build())
     }
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -333,7 +376,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on a malformed pool id.
+    /// Builds the client. Fails on a malformed pool id. Does no I/O: the SDK client and its
+    /// HTTP connector are set up on first use (see [`Client::sdk`]).
     pub fn build(self) -> Result<Client> {
         cognate_srp::pool_name(&self.user_pool_id)
             .map_err(|_| Error::Config(format!("`{}` is not a pool id", self.user_pool_id)))?;
@@ -352,25 +396,13 @@ impl ClientBuilder {
                 .flatten()
         });
         let idp = match self.sdk {
-            Some(c) => c,
-            None => {
-                let mut conf = idp::Config::builder()
-                    .behavior_version(idp::config::BehaviorVersion::latest())
-                    .region(idp::config::Region::new(region.clone()))
-                    .retry_config(idp::config::retry::RetryConfig::disabled());
-                if let Some(t) = self.timeout {
-                    conf = conf.timeout_config(
-                        idp::config::timeout::TimeoutConfig::builder()
-                            .operation_timeout(t)
-                            .connect_timeout(Duration::from_secs(10).min(t))
-                            .build(),
-                    );
-                }
-                if let Some(url) = &endpoint {
-                    conf = conf.endpoint_url(url.trim_end_matches('/'));
-                }
-                idp::Client::from_conf(conf.build())
-            }
+            Some(c) => OnceLock::from(c),
+            None => OnceLock::new(),
+        };
+        let sdk_settings = SdkSettings {
+            region: region.clone(),
+            endpoint,
+            timeout: self.timeout,
         };
         Ok(Client {
             inner: Arc::new(ClientInner {
@@ -380,11 +412,54 @@ impl ClientBuilder {
                 region,
                 identity_endpoint,
                 idp,
+                sdk_settings,
                 retry: self.retry,
                 clock: self.clock,
                 auth_flow: self.auth_flow,
                 devices: self.devices,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_sdk_client_is_built_on_first_use_once() {
+        let client = Client::builder("us-east-1_AbC123xyZ", "client")
+            .endpoint("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        // Building (and cloning) loads nothing: no HTTP connector, no TLS roots.
+        let clone = client.clone();
+        assert!(client.inner.idp.get().is_none());
+        let sdk = clone.sdk() as *const idp::Client;
+        assert!(client.inner.idp.get().is_some());
+        // One SDK client, shared by the clones.
+        assert_eq!(client.sdk() as *const idp::Client, sdk);
+        assert_eq!(
+            client.sdk().config().region().map(|r| r.as_ref()),
+            Some("us-east-1")
+        );
+
+        // One handed in is used as is.
+        let own = idp::Client::from_conf(
+            idp::Config::builder()
+                .behavior_version(idp::config::BehaviorVersion::latest())
+                .region(idp::config::Region::new("eu-west-1"))
+                .build(),
+        );
+        let client = Client::builder("us-east-1_AbC123xyZ", "client")
+            .sdk_client(own)
+            .build()
+            .unwrap();
+        assert!(client.inner.idp.get().is_some());
+        assert_eq!(
+            client.sdk().config().region().map(|r| r.as_ref()),
+            Some("eu-west-1")
+        );
     }
 }

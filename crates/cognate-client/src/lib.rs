@@ -5,7 +5,8 @@
 //!   AWS credentials needed), with `SECRET_HASH` on every call when the app client has a secret,
 //!   and bounded, jittered retries of throttled calls.
 //! - [`Client::login`]: `USER_SRP_AUTH` (default) or `USER_PASSWORD_AUTH`; challenges come back
-//!   as a [`LoginStep::Challenge`] the caller answers ([`Challenge`]).
+//!   as a [`LoginStep::Challenge`] the caller answers ([`Challenge`]); a mistyped MFA code
+//!   hands the challenge back ([`AnswerError`]) to be answered again in the same login.
 //! - [`TokenSet`]: access, ID and refresh tokens with decoded claims (`custom:*` included).
 //! - [`TokenSource`]: shared, self-refreshing, one refresh in flight, re-login when allowed.
 //! - [`TokenStore`]: [`MemoryStore`], [`FileStore`] (0600, atomic, locked).
@@ -59,7 +60,7 @@ pub use error::{Error, Result};
 pub use http::{Authenticator, COGNITO_SECURITY_TOKEN, HeaderStyle, X_API_KEY};
 pub use identity::{IdentityPoolCredentials, IdentityPoolCredentialsBuilder};
 pub use login::{
-    AuthFlow, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
+    AnswerError, AuthFlow, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
     NewPasswordRequired, OtherChallenge, SelectMfaType, SoftwareTokenSetup, otpauth_uri,
 };
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};

@@ -207,6 +207,96 @@ impl NewPasswordRequired {
     }
 }
 
+/// An answer a challenge refused, and the challenge itself when it may be answered again.
+///
+/// Cognito keeps a login's `Session` after a wrong MFA code (`CodeMismatchException`; for
+/// [`MfaSetup::verify`] also `EnableSoftwareTokenMFAException`), until the session expires or
+/// the attempts run out: [`CodeChallenge::respond`] and [`MfaSetup::verify`] then hand the
+/// challenge back ([`AnswerError::into_challenge`]) so the user can type the code again
+/// without logging in again. Any other failure ends the login (no challenge comes back).
+///
+/// It converts into [`Error`], so `?` works in functions returning [`crate::Result`].
+///
+/// ```no_run
+/// # async fn run(client: cognate_client::Client, mut codes: Vec<String>)
+/// # -> cognate_client::Result<()> {
+/// use cognate_client::{Challenge, Credentials, LoginStep};
+///
+/// let step = client.login(&Credentials::new("alice", "Correct horse 1!")).await?;
+/// let LoginStep::Challenge(Challenge::SoftwareTokenMfa(mut challenge)) = step else {
+///     return Ok(());
+/// };
+/// let tokens = loop {
+///     let code = codes.pop().unwrap_or_default(); // ask the user
+///     match challenge.respond(&code).await {
+///         Ok(step) => break step.into_tokens()?,
+///         Err(refused) => match refused.into_parts() {
+///             // A wrong code: the same challenge, answered again.
+///             (err, Some(again)) => {
+///                 eprintln!("{err}; try again");
+///                 challenge = again;
+///             }
+///             (err, None) => return Err(err),
+///         },
+///     }
+/// };
+/// # let _ = tokens;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct AnswerError<C> {
+    error: Error,
+    challenge: Option<C>,
+}
+
+impl<C> AnswerError<C> {
+    /// The error: a wrong code keeps Cognito's `__type` and message ([`Error::Cognito`]).
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+    /// Whether the challenge came back, i.e. the code may be typed again in this login.
+    pub fn can_retry(&self) -> bool {
+        self.challenge.is_some()
+    }
+    /// The challenge, to answer again, if the login can go on.
+    pub fn into_challenge(self) -> Option<C> {
+        self.challenge
+    }
+    /// The error and, if the login can go on, the challenge.
+    pub fn into_parts(self) -> (Error, Option<C>) {
+        (self.error, self.challenge)
+    }
+    /// The error alone (the login ends).
+    pub fn into_error(self) -> Error {
+        self.error
+    }
+}
+
+impl<C> fmt::Display for AnswerError<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl<C: fmt::Debug> std::error::Error for AnswerError<C> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
+}
+
+impl<C> From<AnswerError<C>> for Error {
+    fn from(e: AnswerError<C>) -> Error {
+        e.error
+    }
+}
+
+/// `err` with `challenge` handed back when `retry(&err)` says the same session takes another
+/// answer.
+fn refused<C>(error: Error, challenge: C, retry: impl Fn(&Error) -> bool) -> AnswerError<C> {
+    let challenge = retry(&error).then_some(challenge);
+    AnswerError { error, challenge }
+}
+
 /// A challenge answered with a code (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
 #[derive(Debug)]
 pub struct CodeChallenge {
@@ -219,21 +309,29 @@ pub struct CodeChallenge {
 }
 
 impl CodeChallenge {
-    /// Answers with the code.
-    pub async fn respond(self, code: &str) -> Result<LoginStep> {
+    /// Answers with the code (spaces around it are dropped).
+    ///
+    /// A wrong code (`CodeMismatchException`) hands this challenge back in the error, to be
+    /// answered again in the same login (see [`AnswerError`]); any other error ends the login.
+    pub async fn respond(self, code: &str) -> Result<LoginStep, AnswerError<CodeChallenge>> {
         let key = match self.kind {
             ChallengeNameType::SmsMfa => "SMS_MFA_CODE",
             ChallengeNameType::EmailOtp => "EMAIL_OTP_CODE",
             _ => "SOFTWARE_TOKEN_MFA_CODE",
         };
         let r = HashMap::from([(key.to_owned(), code.trim().to_owned())]);
-        let next = self
-            .pending
-            .client
-            .respond(&self.pending, self.kind.clone(), r)
-            .await?;
         let client = self.pending.client.clone();
-        client.advance(*self.pending, next).await
+        let next = match client.respond(&self.pending, self.kind.clone(), r).await {
+            Ok(next) => next,
+            Err(e) => return Err(refused(e, self, |e| e.is("CodeMismatchException"))),
+        };
+        client
+            .advance(*self.pending, next)
+            .await
+            .map_err(|error| AnswerError {
+                error,
+                challenge: None,
+            })
     }
 }
 
@@ -348,10 +446,19 @@ impl MfaSetup {
     }
 
     /// `VerifySoftwareToken` with a code from the app, then finishes the challenge.
-    pub async fn verify(mut self, code: &str, friendly_name: Option<&str>) -> Result<LoginStep> {
+    ///
+    /// A wrong code (`EnableSoftwareTokenMFAException` from Cognito, or
+    /// `CodeMismatchException`) hands this challenge back in the error, to verify another code
+    /// in the same login without associating again (see [`AnswerError`]); any other error ends
+    /// the login.
+    pub async fn verify(
+        mut self,
+        code: &str,
+        friendly_name: Option<&str>,
+    ) -> Result<LoginStep, AnswerError<MfaSetup>> {
         let client = self.pending.client.clone();
         let session = self.pending.session.clone();
-        let out = client
+        let verified = client
             .with_retry("VerifySoftwareToken", || async {
                 client
                     .sdk()
@@ -363,13 +470,28 @@ impl MfaSetup {
                     .await
                     .map_err(from_sdk)
             })
-            .await?;
+            .await;
+        let out = match verified {
+            Ok(out) => out,
+            Err(e) => {
+                return Err(refused(e, self, |e| {
+                    e.is("EnableSoftwareTokenMFAException") || e.is("CodeMismatchException")
+                }));
+            }
+        };
+        let ended = |error| AnswerError {
+            error,
+            challenge: None,
+        };
         if let Some(s) = out.session() {
             self.pending.session = Some(s.to_owned());
         }
         let name = ChallengeNameType::MfaSetup;
-        let next = client.respond(&self.pending, name, HashMap::new()).await?;
-        client.advance(*self.pending, next).await
+        let next = client
+            .respond(&self.pending, name, HashMap::new())
+            .await
+            .map_err(ended)?;
+        client.advance(*self.pending, next).await.map_err(ended)
     }
 }
 

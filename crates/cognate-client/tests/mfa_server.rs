@@ -283,35 +283,13 @@ async fn mfa_setup_then_software_token_mfa() {
     let c = env.client(REQUIRED, REQ_CLIENT, Some(REQ_SECRET));
     let creds = Credentials::new("carol@example.com", PASSWORD);
 
-    // (a) The pool requires MFA and carol has none: MFA_SETUP. A wrong first code is refused
-    // by VerifySoftwareToken with its own error.
+    // (a) The pool requires MFA and carol has none: MFA_SETUP. The secret and its otpauth://
+    // URI.
     let step = c.login(&creds).await.unwrap();
     let LoginStep::Challenge(Challenge::MfaSetup(mut setup)) = step else {
         panic!("{step:?}")
     };
     assert_eq!(setup.options, vec![MfaType::SoftwareToken]);
-    let sw = setup
-        .associate_software_token("Cognate Tests")
-        .await
-        .unwrap();
-    let secret = TotpSecret::from_base32(sw.secret()).unwrap();
-    let err = setup
-        .verify(&wrong(&secret.code_at(env.now())), Some("phone"))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        cognito_error(&err),
-        (
-            "EnableSoftwareTokenMFAException",
-            "Code mismatch and fail enable Software Token MFA"
-        )
-    );
-
-    // Again, right: the secret and its otpauth:// URI, a code computed from them, tokens.
-    let step = c.login(&creds).await.unwrap();
-    let LoginStep::Challenge(Challenge::MfaSetup(mut setup)) = step else {
-        panic!("{step:?}")
-    };
     let sw = setup
         .associate_software_token("Cognate Tests")
         .await
@@ -330,6 +308,29 @@ async fn mfa_setup_then_software_token_mfa() {
     );
     assert_eq!(format!("{sw:?}"), "SoftwareTokenSetup(<redacted>)");
     let secret = TotpSecret::from_base32(sw.secret()).unwrap();
+    // A wrong first code is refused by VerifySoftwareToken with its own error, and the
+    // challenge comes back: the same login goes on.
+    let err = setup
+        .verify(&wrong(&secret.code_at(env.now())), Some("phone"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        cognito_error(err.error()),
+        (
+            "EnableSoftwareTokenMFAException",
+            "Code mismatch and fail enable Software Token MFA"
+        )
+    );
+    assert_eq!(err.to_string(), err.error().to_string());
+    assert!(err.can_retry());
+    let setup = err.into_challenge().unwrap();
+    // A second wrong code: handed back again.
+    let err = setup
+        .verify(&wrong(&wrong(&secret.code_at(env.now()))), Some("phone"))
+        .await
+        .unwrap_err();
+    let setup = err.into_challenge().unwrap();
+    // Then the right one, in the same login (no second AssociateSoftwareToken): tokens.
     let tokens = setup
         .verify(&secret.code_at(env.now()), Some("phone"))
         .await
@@ -346,7 +347,8 @@ async fn mfa_setup_then_software_token_mfa() {
     // (b) From now on every login asks SOFTWARE_TOKEN_MFA, by SRP and by password.
     for flow in [AuthFlow::UserSrp, AuthFlow::UserPassword] {
         env.next_step();
-        // A wrong code: the typed error with Cognito's name and message.
+        // A wrong code: the typed error with Cognito's name and message, and the challenge
+        // back.
         let step = c.login_with(&creds, flow).await.unwrap();
         let LoginStep::Challenge(Challenge::SoftwareTokenMfa(ch)) = step else {
             panic!("{flow:?}: {step:?}")
@@ -356,16 +358,14 @@ async fn mfa_setup_then_software_token_mfa() {
             .respond(&wrong(&secret.code_at(env.now())))
             .await
             .unwrap_err();
-        assert!(err.is_bad_code(), "{err:?}");
+        assert!(err.error().is_bad_code(), "{err:?}");
         assert_eq!(
-            cognito_error(&err),
+            cognito_error(err.error()),
             ("CodeMismatchException", "Invalid code received for user")
         );
-        // The right one: tokens for the same user.
-        let step = c.login_with(&creds, flow).await.unwrap();
-        let LoginStep::Challenge(Challenge::SoftwareTokenMfa(ch)) = step else {
-            panic!("{flow:?}: {step:?}")
-        };
+        let (_, again) = err.into_parts();
+        let ch = again.expect("a wrong code hands the challenge back");
+        // The right one, in the same login: tokens for the same user.
         let t = ch
             .respond(&secret.code_at(env.now()))
             .await
@@ -386,6 +386,27 @@ async fn mfa_setup_then_software_token_mfa() {
             "{err:?}"
         );
     }
+
+    // (c) Only a wrong code is worth another try: an expired session ends the login, and the
+    // challenge does not come back.
+    env.next_step();
+    let step = c.login(&creds).await.unwrap();
+    let LoginStep::Challenge(Challenge::SoftwareTokenMfa(ch)) = step else {
+        panic!("{step:?}")
+    };
+    env.clock.advance(3600);
+    env.client_clock.advance_secs(3600);
+    let err = ch.respond(&secret.code_at(env.now())).await.unwrap_err();
+    assert!(!err.can_retry(), "{err:?}");
+    assert_eq!(
+        cognito_error(err.error()),
+        (
+            "NotAuthorizedException",
+            "Invalid session for the user, session is expired."
+        )
+    );
+    let err: Error = err.into();
+    assert!(err.is_not_authorized());
     env.server.shutdown().await;
 }
 
@@ -468,12 +489,16 @@ async fn select_mfa_type_then_email_or_totp() {
     let code = env.outbox_code(OPTIONAL, "dan").await;
     let err = ch.respond(&wrong(&code)).await.unwrap_err();
     assert_eq!(
-        cognito_error(&err),
+        cognito_error(err.error()),
         (
             "CodeMismatchException",
             "Invalid code or auth state for the user."
         )
     );
+    // The same session takes the right code next: tokens, and no second email.
+    let ch = err.into_challenge().unwrap();
+    let t = ch.respond(&code).await.unwrap().into_tokens().unwrap();
+    assert_eq!(t.username(), Some("dan"));
 
     // SELECT_MFA_TYPE → SOFTWARE_TOKEN_MFA → a TOTP code → tokens.
     let step = c.login(&Credentials::new("dan", PASSWORD)).await.unwrap();
