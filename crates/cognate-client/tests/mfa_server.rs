@@ -1,9 +1,10 @@
 //! The client's challenge state machine against cognate-server (in process), which checks
 //! every proof for real: MFA_SETUP (AssociateSoftwareToken / VerifySoftwareToken in the login
 //! session, a TOTP code from cognate-totp), SOFTWARE_TOKEN_MFA (right and wrong codes),
-//! SELECT_MFA_TYPE then EMAIL_OTP with the code read from the server's outbox, device tracking
-//! (ConfirmDevice with a cognate-srp verifier, then DEVICE_SRP_AUTH skipping MFA), and a
-//! TokenSource logging in again after GlobalSignOut.
+//! SELECT_MFA_TYPE then EMAIL_OTP with the code read from the server's outbox, SMS_MFA (a wrong
+//! code, then the one from the outbox), device tracking (ConfirmDevice with a cognate-srp
+//! verifier, then DEVICE_SRP_AUTH skipping MFA), and a TokenSource logging in again after
+//! GlobalSignOut.
 //!
 //! The server runs on a manual clock so that each TOTP code is used in its own 30-second step
 //! (the server accepts a code once).
@@ -204,6 +205,13 @@ impl Env {
 
     /// The code of the newest outbox message to `username` of `pool`.
     async fn outbox_code(&self, pool: &str, username: &str) -> String {
+        let last = self.outbox_last(pool, username).await;
+        assert_eq!(last["purpose"], "EMAIL_OTP", "{last}");
+        last["code"].as_str().unwrap().to_owned()
+    }
+
+    /// The newest outbox message to `username` of `pool`.
+    async fn outbox_last(&self, pool: &str, username: &str) -> Value {
         let v: Value = self
             .http
             .get(format!(
@@ -216,9 +224,7 @@ impl Env {
             .json()
             .await
             .unwrap();
-        let last = v["messages"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!(last["purpose"], "EMAIL_OTP", "{v}");
-        last["code"].as_str().unwrap().to_owned()
+        v["messages"].as_array().unwrap().last().unwrap().clone()
     }
 
     /// Logs in without a second factor, then associates, verifies and switches on a TOTP
@@ -516,6 +522,78 @@ async fn select_mfa_type_then_email_or_totp() {
         .into_tokens()
         .unwrap();
     assert_eq!(t.username(), Some("dan"));
+    env.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_mfa_wrong_then_right_code() {
+    let env = start().await;
+    env.admin(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": OPTIONAL, "MfaConfiguration": "OPTIONAL",
+               "SmsMfaConfiguration": {"SmsConfiguration": {
+                   "SnsCallerArn": "arn:aws:iam::123456789012:role/cognito-sms",
+                   "ExternalId": "cognate-tests"}}}),
+    )
+    .await;
+    env.admin(
+        "AdminUpdateUserAttributes",
+        json!({"UserPoolId": OPTIONAL, "Username": "gus", "UserAttributes": [
+            {"Name": "phone_number", "Value": "+15555551234"},
+            {"Name": "phone_number_verified", "Value": "true"}]}),
+    )
+    .await;
+    env.admin(
+        "AdminSetUserMFAPreference",
+        json!({"UserPoolId": OPTIONAL, "Username": "gus",
+               "SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}),
+    )
+    .await;
+    let user = env
+        .admin(
+            "AdminGetUser",
+            json!({"UserPoolId": OPTIONAL, "Username": "gus"}),
+        )
+        .await;
+    assert_eq!(user["UserMFASettingList"], json!(["SMS_MFA"]), "{user}");
+    assert_eq!(user["PreferredMfaSetting"], "SMS_MFA", "{user}");
+
+    // SMS_MFA with the masked phone number; the code is in the outbox.
+    let c = env.client(OPTIONAL, OPT_CLIENT, None);
+    let step = c.login(&Credentials::new("gus", PASSWORD)).await.unwrap();
+    let LoginStep::Challenge(Challenge::SmsMfa(ch)) = step else {
+        panic!("{step:?}")
+    };
+    assert_eq!(ch.destination.as_deref(), Some("+*******1234"));
+    assert_eq!(ch.delivery_medium.as_deref(), Some("SMS"));
+    let sent = env.outbox_last(OPTIONAL, "gus").await;
+    assert_eq!(
+        (&sent["purpose"], &sent["medium"], &sent["destination"]),
+        (&json!("SMS_MFA"), &json!("SMS"), &json!("+15555551234")),
+        "{sent}"
+    );
+    let code = sent["code"].as_str().unwrap().to_owned();
+
+    // A wrong code: CodeMismatchException, and the challenge comes back.
+    let err = ch.respond(&wrong(&code)).await.unwrap_err();
+    assert!(err.error().is_bad_code(), "{err:?}");
+    assert!(err.can_retry());
+    assert_eq!(
+        cognito_error(err.error()),
+        (
+            "CodeMismatchException",
+            "Invalid code or auth state for the user."
+        )
+    );
+    let ch = err.into_challenge().expect("a wrong code hands it back");
+    assert_eq!(ch.destination.as_deref(), Some("+*******1234"));
+
+    // The right code in the same login: tokens that work, and no second SMS.
+    let t = ch.respond(&code).await.unwrap().into_tokens().unwrap();
+    assert_eq!(t.username(), Some("gus"));
+    let me = c.get_user(t.access_token().as_str()).await.unwrap();
+    assert_eq!(me.username, "gus");
+    assert_eq!(env.outbox_last(OPTIONAL, "gus").await, sent);
     env.server.shutdown().await;
 }
 
