@@ -70,6 +70,20 @@ impl Story {
     }
 
     /// Records a step's outcome; `ok: false` is a failure of the demo.
+    /// Narrates and records a request the API must refuse with 401.
+    fn refusal(&mut self, name: &str, what: &str, answer: &Answer) {
+        self.say(format!(
+            "   {what} → {} {}",
+            answer.status,
+            answer.challenge.as_deref().unwrap_or("")
+        ));
+        self.step(
+            name,
+            answer.status == 401,
+            json!({"status": answer.status, "www_authenticate": answer.challenge}),
+        );
+    }
+
     fn step(&mut self, name: &str, ok: bool, mut outcome: Value) {
         if !ok {
             self.say(format!(
@@ -505,16 +519,7 @@ async fn demo(args: DemoArgs, quiet: bool) -> Result<()> {
         &first,
     )?)
     .await?;
-    story.say(format!(
-        "   expired access token → {} {}",
-        stale.status,
-        stale.challenge.as_deref().unwrap_or("")
-    ));
-    story.step(
-        "expired_token",
-        stale.status == 401,
-        json!({"status": stale.status, "www_authenticate": stale.challenge}),
-    );
+    story.refusal("expired_token", "expired access token", &stale);
     let other_client = wiring::client(&endpoint, OTHER_POOL, OTHER_CLIENT, &clock, &calls)?;
     let foreign = login(&other_client, "mallory", SEED_PASSWORD).await?;
     let refused = call(with_header(
@@ -523,15 +528,10 @@ async fn demo(args: DemoArgs, quiet: bool) -> Result<()> {
         &foreign,
     )?)
     .await?;
-    story.say(format!(
-        "   access token of another pool ({OTHER_POOL}) → {} {}",
-        refused.status,
-        refused.challenge.as_deref().unwrap_or("")
-    ));
-    story.step(
+    story.refusal(
         "other_pool",
-        refused.status == 401,
-        json!({"status": refused.status, "www_authenticate": refused.challenge}),
+        &format!("access token of another pool ({OTHER_POOL})"),
+        &refused,
     );
 
     // The story is over: back to the system clock before anyone outside can act on the summary
