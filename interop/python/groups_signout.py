@@ -11,48 +11,20 @@ botocore's ClientError NotAuthorizedException, the old refresh token too, a new 
 Prints one line per check on stderr and a JSON summary on stdout; exits 1 at the first failure.
 """
 
-import base64
 import datetime
 import json
-import os
-import sys
 
 import boto3
 from botocore.exceptions import ClientError
+import harness
+from harness import ENDPOINT, REGION, PASSWORD, idp, ok, checks, claims
 
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-PASSWORD = "Correct horse 1!"
 ROLE_ADMIN = "arn:aws:iam::123456789012:role/admin"
 ROLE_READ = "arn:aws:iam::123456789012:role/read"
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-
-idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=ENDPOINT)
-checks = 0
-
-
-def ok(what):
-    global checks
-    checks += 1
-    print(f"ok {checks}: {what}", file=sys.stderr)
 
 
 def expect_error(code, message, fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
-        if message is not None:
-            assert e.response["Error"]["Message"] == message, e.response["Error"]["Message"]
-        return e
-    raise AssertionError(f"expected {code}, call succeeded")
-
-
-def claims(token):
-    body = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return harness.expect_error(code, fn, message=message, **kwargs)
 
 
 def login(client_id, username):
@@ -169,4 +141,4 @@ expect_error("UserNotFoundException", "User does not exist.",
 assert idp.get_user(AccessToken=fresh["AccessToken"])["Username"] == "alice"
 ok("AdminUserGlobalSignOut")
 
-print(json.dumps({"checks": checks}))
+print(json.dumps({"checks": checks()}))

@@ -15,41 +15,14 @@ the first failure.
 
 import datetime
 import json
-import os
-import sys
 
 import boto3
 import botocore.credentials
-from botocore.exceptions import ClientError
+from harness import ENDPOINT, REGION, PASSWORD, idp, ok, checks, expect_error
 
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-PASSWORD = "Correct horse 1!"
 ROLE = "arn:aws:iam::123456789012:role/cognate-authenticated"
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=ENDPOINT)
 ci = boto3.client("cognito-identity", region_name=REGION, endpoint_url=ENDPOINT)
-checks = 0
-
-
-def ok(what):
-    global checks
-    checks += 1
-    print(f"ok {checks}: {what}", file=sys.stderr)
-
-
-def expect_error(code, fn, *args, message=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
-        if message is not None:
-            assert e.response["Error"]["Message"] == message, e.response["Error"]["Message"]
-        return e
-    raise AssertionError(f"expected {code}, call succeeded")
 
 
 # A user pool, an app client, a user, a login.
@@ -196,4 +169,4 @@ ci.delete_identity_pool(IdentityPoolId=identity_pool_id)
 expect_error("ResourceNotFoundException", ci.describe_identity_pool, IdentityPoolId=identity_pool_id)
 ok("delete_identity_pool")
 
-print(json.dumps({"checks": checks, "identity_id": identity_id}))
+print(json.dumps({"checks": checks(), "identity_id": identity_id}))

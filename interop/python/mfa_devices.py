@@ -29,60 +29,16 @@ import hmac
 import json
 import os
 import struct
-import sys
 import time
 import types
 
 import boto3
 import requests
-from botocore.exceptions import ClientError
 from pycognito import Cognito
 from pycognito import aws_srp as aws_srp_module
 from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import SoftwareTokenMFAChallengeException
-
-ENDPOINT = sys.argv[1].rstrip("/")
-REGION = "us-east-1"
-PASSWORD = "Correct horse 1!"
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-os.environ.pop("COGNITO_JWKS", None)
-
-idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=ENDPOINT)
-checks = 0
-
-
-def ok(what):
-    global checks
-    checks += 1
-    print(f"ok {checks}: {what}", file=sys.stderr)
-
-
-def expect_error(code, fn, *args, message=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
-        if message is not None:
-            assert e.response["Error"]["Message"] == message, e.response["Error"]["Message"]
-        return e
-    raise AssertionError(f"expected {code}, call succeeded")
-
-
-def cognito(pool_id, client_id, username, secret=None):
-    return Cognito(
-        pool_id,
-        client_id,
-        username=username,
-        client_secret=secret,
-        boto3_client_kwargs={"endpoint_url": ENDPOINT, "region_name": REGION},
-    )
-
-
-def claims(token):
-    body = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+from harness import ENDPOINT, REGION, PASSWORD, idp, ok, checks, expect_error, cognito, claims
 
 
 class Authenticator:
@@ -318,4 +274,4 @@ ok("forget_device: gone; a login naming it gets ResourceNotFoundException")
 
 assert [c[0] for c in device_calls] == ["ConfirmDevice", "UpdateDeviceStatus", "ForgetDevice"], device_calls
 
-print(json.dumps({"checks": checks}))
+print(json.dumps({"checks": checks()}))

@@ -16,53 +16,7 @@ import subprocess
 import sys
 
 import boto3
-from botocore.exceptions import ClientError
-from pycognito import Cognito
-
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-PASSWORD = "Correct horse 1!"
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-os.environ.pop("COGNITO_JWKS", None)
-
-idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=ENDPOINT)
-checks = 0
-
-
-def ok(what):
-    global checks
-    checks += 1
-    print(f"ok {checks}: {what}", file=sys.stderr)
-
-
-def expect_error(code, fn, *args, message=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
-        if message is not None:
-            assert e.response["Error"]["Message"] == message, e.response["Error"]["Message"]
-        return e
-    raise AssertionError(f"expected {code}, call succeeded")
-
-
-def cognito(pool_id, client_id, username, secret=None):
-    return Cognito(
-        pool_id,
-        client_id,
-        username=username,
-        client_secret=secret,
-        boto3_client_kwargs={"endpoint_url": ENDPOINT, "region_name": REGION},
-    )
-
-
-def decode(token):
-    import base64
-
-    body = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+from harness import ENDPOINT, REGION, PASSWORD, idp, ok, checks, expect_error, cognito, claims as decode
 
 
 # ---- pools
@@ -296,4 +250,4 @@ idp.delete_user_pool(UserPoolId=epool)
 expect_error("ResourceNotFoundException", idp.describe_user_pool, UserPoolId=epool)
 ok("DeleteUserPool (with deletion protection)")
 
-print(json.dumps({"checks": checks, "pool_id": pool_id}))
+print(json.dumps({"checks": checks(), "pool_id": pool_id}))

@@ -13,48 +13,20 @@ check on stderr and a JSON summary on stdout; exits 1 at the first failure.
 """
 
 import json
-import os
-import sys
 import urllib.parse
 import urllib.request
 
 import boto3
-from botocore.exceptions import ClientError
 from pycognito import Cognito
+from harness import ENDPOINT, REGION, PASSWORD, idp, ok, checks, expect_error, claims
 
-ENDPOINT = sys.argv[1]
-REGION = "us-east-1"
-PASSWORD = "Correct horse 1!"
 NEW_PASSWORD = "Battery staple 2?"
 THIRD_PASSWORD = "Third password 3#"
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-os.environ.pop("COGNITO_JWKS", None)
 
-idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=ENDPOINT)
-checks = 0
 
 MISMATCH = "Invalid verification code provided, please try again."
 EXPIRED = "Invalid code provided, please request a code again."
 LIMIT = "Attempt limit exceeded, please try after some time."
-
-
-def ok(what):
-    global checks
-    checks += 1
-    print(f"ok {checks}: {what}", file=sys.stderr)
-
-
-def expect_error(code, fn, *args, message=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
-        if message is not None:
-            assert e.response["Error"]["Message"] == message, e.response["Error"]["Message"]
-        return e
-    raise AssertionError(f"expected {code}, call succeeded")
 
 
 def cognito(username, client=None, secret=None):
@@ -84,13 +56,6 @@ def latest_code(username, purpose):
 
 def wrong(code):
     return "111111" if code == "000000" else "000000"
-
-
-def claims(token):
-    import base64
-
-    body = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
 # ---- a pool where users sign up and verify their email
@@ -274,4 +239,4 @@ expect_error("NotAuthorizedException", idp.sign_up, ClientId=client_id, Username
              message="SignUp is not permitted for this user pool")
 ok("AllowAdminCreateUserOnly: SignUp refused")
 
-print(json.dumps({"checks": checks}))
+print(json.dumps({"checks": checks()}))
