@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,8 +16,6 @@ use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType,
 };
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognate_server::{ManualClock, RunningServer, Seed, Server};
 use cognate_srp::{PasswordVerifierChallenge, SrpClient, Timestamp};
 use serde_json::{Value, json};
@@ -91,10 +91,7 @@ fn e(kind: &str, message: &str) -> (String, String) {
     (kind.to_owned(), message.to_owned())
 }
 
-fn claims(token: &str) -> Value {
-    let body = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap()
-}
+use common::claims;
 
 /// A raw JSON 1.1 call: `(status, body)`.
 async fn raw(server: &RunningServer, op: &str, body: Value) -> (u16, Value) {

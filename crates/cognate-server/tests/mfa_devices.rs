@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognate_server::{ManualClock, RunningServer, Seed, Server};
 use cognate_srp::{DeviceSecret, PasswordVerifierChallenge, SrpClient, Timestamp};
 use cognate_totp::TotpSecret;
@@ -129,29 +129,7 @@ async fn start() -> Env {
 
 impl Env {
     async fn call(&self, op: &str, body: Value) -> Result<Value, (String, String)> {
-        let resp = self
-            .http
-            .post(self.server.endpoint_url())
-            .header("Content-Type", "application/x-amz-json-1.1")
-            .header(
-                "X-Amz-Target",
-                format!("AWSCognitoIdentityProviderService.{op}"),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let v: Value = resp.json().await.unwrap();
-        if status == 200 {
-            Ok(v)
-        } else {
-            assert_eq!(status, 400, "{op}: {v}");
-            Err((
-                v["__type"].as_str().unwrap().to_owned(),
-                v["message"].as_str().unwrap().to_owned(),
-            ))
-        }
+        common::idp_call(&self.server.endpoint_url(), op, body).await
     }
 
     async fn ok(&self, op: &str, body: Value) -> Value {
@@ -219,10 +197,7 @@ impl Env {
     }
 }
 
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
+use common::claims;
 
 fn session(v: &Value) -> String {
     v["Session"].as_str().unwrap().to_owned()

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::config::Region;
@@ -123,28 +125,7 @@ async fn start() -> (RunningServer, Arc<ManualClock>) {
 
 /// One call on the wire: the answer, or `(__type, message)`.
 async fn call(server: &RunningServer, op: &str, body: Value) -> Result<Value, (String, String)> {
-    let resp = reqwest::Client::new()
-        .post(server.endpoint_url())
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header(
-            "X-Amz-Target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let v: Value = resp.json().await.unwrap();
-    if status == 200 {
-        Ok(v)
-    } else {
-        assert_eq!(status, 400, "{v}");
-        Err((
-            v["__type"].as_str().unwrap().to_owned(),
-            v["message"].as_str().unwrap().to_owned(),
-        ))
-    }
+    common::idp_call(&server.endpoint_url(), op, body).await
 }
 
 fn err(kind: &str, message: &str) -> Result<Value, (String, String)> {

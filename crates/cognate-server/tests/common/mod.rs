@@ -72,3 +72,44 @@ pub async fn run_ok(mut cmd: Command) -> Output {
     );
     out
 }
+
+/// The claims of a JWT, unverified.
+pub fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// One `AWSCognitoIdentityProviderService.{op}` call over the wire: the answer, or the
+/// `(__type, message)` of a 400 (any other status fails the test).
+pub async fn idp_call(
+    endpoint: &str,
+    op: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, (String, String)> {
+    let resp = reqwest::Client::new()
+        .post(endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "X-Amz-Target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let v: serde_json::Value = resp.json().await.unwrap();
+    if status == 200 {
+        Ok(v)
+    } else {
+        assert_eq!(status, 400, "{op}: {v}");
+        Err((
+            v["__type"].as_str().unwrap().to_owned(),
+            v["message"].as_str().unwrap().to_owned(),
+        ))
+    }
+}
