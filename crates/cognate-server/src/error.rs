@@ -120,7 +120,7 @@ pub enum StoreError {
     /// A stored record could not be decoded.
     #[error("corrupt record: {0}")]
     Corrupt(#[from] serde_json::Error),
-    /// The writer thread is gone (the server is shutting down).
+    /// The store was closed (the server is shutting down).
     #[error("the storage writer has stopped")]
     Closed,
     /// The data directory could not be prepared.

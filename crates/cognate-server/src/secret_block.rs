@@ -50,6 +50,10 @@ pub(crate) struct SrpState {
     pub login: String,
     /// The secret `b`, base64.
     pub b: String,
+    /// `B` (`SRP_B`) as big-endian bytes, base64: kept so that the answer is checked without
+    /// recomputing `k·v + g^b`. Absent in blocks sealed by older versions (then rebuilt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub big_b: Option<String>,
     /// `SRP_A` as sent.
     pub srp_a: String,
     /// Issue time (Unix seconds).

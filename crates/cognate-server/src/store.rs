@@ -1,10 +1,14 @@
 //! Storage: the [`Store`] trait and its SQLite implementation.
 //!
 //! Methods are blocking; the server calls them off the async reactor. A write returns only
-//! after it is durable: the SQLite store runs all writes on one thread that commits them in
-//! groups (one `fsync` for every write waiting at that moment, with `synchronous=FULL` in WAL
-//! mode), and answers each caller after the commit.
+//! after it is durable: the SQLite store commits writes in groups on its one writer connection
+//! (one `fsync` for every write waiting at that moment, with `synchronous=FULL` in WAL mode),
+//! and answers each caller after the commit. The commit is run by a caller itself (leader and
+//! followers): a write queues its job, takes the writer connection, and, unless the previous
+//! holder already committed that job, commits every job queued at that moment. An uncontended
+//! write thus costs no hand-over to another thread.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
@@ -131,16 +135,34 @@ CREATE INDEX IF NOT EXISTS docs_scope ON docs (scope);
 ";
 
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
-/// A queued write: run on the writer's connection (`None`: the transaction could not start).
+/// A queued write: run on the writer's connection (`None`: the transaction could not start, or
+/// the store is closed).
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Done) + Send>;
 
-/// The SQLite store: WAL, `synchronous=FULL`, one writer thread with group commit, a small
-/// pool of reader connections.
+/// The SQLite store: WAL, `synchronous=FULL`, one writer connection with group commit, a small
+/// pool of reader connections, and a cache of decoded pools and app clients (read by every
+/// request; this process is the database's only writer).
 pub struct SqliteStore {
-    writer: Mutex<Option<mpsc::Sender<Job>>>,
-    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The writer connection (`None` once closed); whoever holds it commits the queue.
+    writer: Mutex<Option<Connection>>,
+    /// Writes waiting for the next commit.
+    queue: Mutex<Vec<Job>>,
     readers: Mutex<Vec<Connection>>,
+    cache: Mutex<RecordCache>,
     target: Target,
+}
+
+/// Most records [`RecordCache`] keeps of each kind before it starts again.
+const CACHE_LIMIT: usize = 1024;
+
+/// Decoded pools and clients by id. Every write of a pool or client empties it and bumps
+/// `generation` once the write is committed; a read caches what it read only if no such write
+/// ended meanwhile, so a stale record is never kept.
+#[derive(Default)]
+struct RecordCache {
+    generation: u64,
+    pools: HashMap<String, UserPool>,
+    clients: HashMap<String, AppClient>,
 }
 
 #[derive(Clone)]
@@ -162,6 +184,8 @@ impl Target {
             )?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Room for every statement the store runs often, so none is parsed twice.
+        conn.set_prepared_statement_cache_capacity(64);
         if let Target::File(_) = self {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
@@ -192,20 +216,13 @@ impl SqliteStore {
     fn start(target: Target) -> Result<Self, StoreError> {
         let conn = target.open()?;
         conn.execute_batch(SCHEMA)?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        let thread = std::thread::Builder::new()
-            .name("cognate-store-writer".into())
-            .spawn(move || writer_loop(conn, rx))
-            .map_err(|source| StoreError::Io {
-                path: "writer thread".into(),
-                source,
-            })?;
         // The writer connection keeps an in-memory database alive; readers open their own.
         let reader = target.open()?;
         Ok(SqliteStore {
-            writer: Mutex::new(Some(tx)),
-            writer_thread: Mutex::new(Some(thread)),
+            writer: Mutex::new(Some(conn)),
+            queue: Mutex::new(Vec::new()),
             readers: Mutex::new(vec![reader]),
+            cache: Mutex::new(RecordCache::default()),
             target,
         })
     }
@@ -252,23 +269,54 @@ impl SqliteStore {
             });
             (ok, done)
         });
+        self.queue.lock().map_err(|_| StoreError::Closed)?.push(job);
         {
-            let guard = self.writer.lock().map_err(|_| StoreError::Closed)?;
-            let sender = guard.as_ref().ok_or(StoreError::Closed)?;
-            sender.send(job).map_err(|_| StoreError::Closed)?;
+            let writer = self.writer.lock().map_err(|_| StoreError::Closed)?;
+            // The previous holder may have committed this job with its group: it answers
+            // every job of its group before it lets go of the connection.
+            if let Ok(outcome) = reply_rx.try_recv() {
+                return outcome;
+            }
+            let batch = std::mem::take(&mut *self.queue.lock().map_err(|_| StoreError::Closed)?);
+            commit_group(writer.as_ref(), batch);
         }
         reply_rx.recv().map_err(|_| StoreError::Closed)?
     }
 
-    /// Stops the writer thread after the writes already queued (also done on drop).
+    /// Empties the record cache after a write of a pool or client (whatever its outcome).
+    fn forget_cached(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.generation = cache.generation.wrapping_add(1);
+            cache.pools.clear();
+            cache.clients.clear();
+        }
+    }
+
+    /// A cached record, or the cache generation to insert a fresh read under.
+    fn cached<T: Clone>(
+        &self,
+        pick: impl FnOnce(&RecordCache) -> Option<&T>,
+    ) -> Result<T, Option<u64>> {
+        match self.cache.lock() {
+            Ok(cache) => pick(&cache).cloned().ok_or(Some(cache.generation)),
+            Err(_) => Err(None),
+        }
+    }
+
+    /// Caches a record read under `generation` unless a pool or client write ended since.
+    fn remember(&self, generation: Option<u64>, put: impl FnOnce(&mut RecordCache)) {
+        if let (Some(generation), Ok(mut cache)) = (generation, self.cache.lock())
+            && cache.generation == generation
+        {
+            put(&mut cache);
+        }
+    }
+
+    /// Closes the writer connection after the writes in progress (also done on drop); later
+    /// writes fail with [`StoreError::Closed`].
     pub fn close(&self) {
         if let Ok(mut w) = self.writer.lock() {
             w.take();
-        }
-        if let Ok(mut t) = self.writer_thread.lock()
-            && let Some(t) = t.take()
-        {
-            let _ = t.join();
         }
     }
 }
@@ -279,46 +327,54 @@ impl Drop for SqliteStore {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < 512 {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let mut done = Vec::with_capacity(batch.len());
-        let begun = conn.execute_batch("BEGIN IMMEDIATE");
-        if let Err(e) = begun {
-            let msg = e.to_string();
-            for job in batch {
-                // Run nothing: report the failure to every caller.
-                let (_, d) = job(None);
-                done.push(d);
-            }
-            let _ = conn.execute_batch("ROLLBACK");
-            for d in done {
-                d(Err(msg.clone()));
-            }
-            continue;
-        }
+/// Runs one transaction-control statement, prepared once per connection.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Runs `batch` in one transaction on `conn` (each job in its own savepoint, so a failing job
+/// leaves the others in), commits it, and answers every job. With no connection (closed) every
+/// job is answered [`StoreError::Closed`].
+fn commit_group(conn: Option<&Connection>, batch: Vec<Job>) {
+    if batch.is_empty() {
+        return;
+    }
+    let Some(conn) = conn else {
         for job in batch {
-            let _ = conn.execute_batch("SAVEPOINT job");
-            let (ok, d) = job(Some(&conn));
-            if !ok {
-                let _ = conn.execute_batch("ROLLBACK TO job");
-            }
-            let _ = conn.execute_batch("RELEASE job");
+            let (_, d) = job(None);
+            d(Err("the store is closed".into()));
+        }
+        return;
+    };
+    let mut done = Vec::with_capacity(batch.len());
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        for job in batch {
+            // Run nothing: report the failure to every caller.
+            let (_, d) = job(None);
             done.push(d);
         }
-        let committed = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if committed.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
+        let _ = control(conn, "ROLLBACK");
         for d in done {
-            d(committed.clone());
+            d(Err(msg.clone()));
         }
+        return;
+    }
+    for job in batch {
+        let _ = control(conn, "SAVEPOINT job");
+        let (ok, d) = job(Some(conn));
+        if !ok {
+            let _ = control(conn, "ROLLBACK TO job");
+        }
+        let _ = control(conn, "RELEASE job");
+        done.push(d);
+    }
+    let committed = control(conn, "COMMIT").map_err(|e| e.to_string());
+    if committed.is_err() {
+        let _ = control(conn, "ROLLBACK");
+    }
+    for d in done {
+        d(committed.clone());
     }
 }
 
@@ -357,22 +413,38 @@ impl Store for SqliteStore {
 
     fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError> {
         let (id, data) = (pool.id.clone(), encode(pool)?);
-        self.write(move |c| {
+        let out = self.write(move |c| {
             c.execute(
                 "INSERT INTO pools (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![id, data],
             )?;
             Ok(())
-        })
+        });
+        self.forget_cached();
+        out
     }
 
     fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError> {
-        self.read(|c| {
-            c.query_row("SELECT data FROM pools WHERE id = ?1", [id], |r| r.get(0))
+        let generation = match self.cached(|c| c.pools.get(id)) {
+            Ok(pool) => return Ok(Some(pool)),
+            Err(generation) => generation,
+        };
+        let pool: Option<UserPool> = self.read(|c| {
+            c.prepare_cached("SELECT data FROM pools WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
                 .optional()?
                 .map(decode)
                 .transpose()
-        })
+        })?;
+        if let Some(p) = &pool {
+            self.remember(generation, |cache| {
+                if cache.pools.len() >= CACHE_LIMIT {
+                    cache.pools.clear();
+                }
+                cache.pools.insert(id.to_owned(), p.clone());
+            });
+        }
+        Ok(pool)
     }
 
     fn pool_list(&self) -> Result<Vec<UserPool>, StoreError> {
@@ -385,7 +457,7 @@ impl Store for SqliteStore {
 
     fn pool_delete(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
-        self.write(move |c| {
+        let out = self.write(move |c| {
             let n = c.execute("DELETE FROM pools WHERE id = ?1", [&id])?;
             c.execute("DELETE FROM clients WHERE pool_id = ?1", [&id])?;
             c.execute("DELETE FROM users WHERE pool_id = ?1", [&id])?;
@@ -393,28 +465,45 @@ impl Store for SqliteStore {
             c.execute("DELETE FROM revoked_logins WHERE pool_id = ?1", [&id])?;
             c.execute("DELETE FROM docs WHERE scope = ?1", [&id])?;
             Ok(n > 0)
-        })
+        });
+        self.forget_cached();
+        out
     }
 
     fn client_put(&self, client: &AppClient) -> Result<(), StoreError> {
         let (id, pool, data) = (client.id.clone(), client.pool_id.clone(), encode(client)?);
-        self.write(move |c| {
+        let out = self.write(move |c| {
             c.execute(
                 "INSERT INTO clients (id, pool_id, data) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![id, pool, data],
             )?;
             Ok(())
-        })
+        });
+        self.forget_cached();
+        out
     }
 
     fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError> {
-        self.read(|c| {
+        let generation = match self.cached(|c| c.clients.get(id)) {
+            Ok(client) => return Ok(Some(client)),
+            Err(generation) => generation,
+        };
+        let client: Option<AppClient> = self.read(|c| {
             c.prepare_cached("SELECT data FROM clients WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))
                 .optional()?
                 .map(decode)
                 .transpose()
-        })
+        })?;
+        if let Some(cl) = &client {
+            self.remember(generation, |cache| {
+                if cache.clients.len() >= CACHE_LIMIT {
+                    cache.clients.clear();
+                }
+                cache.clients.insert(id.to_owned(), cl.clone());
+            });
+        }
+        Ok(client)
     }
 
     fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError> {
@@ -428,7 +517,10 @@ impl Store for SqliteStore {
 
     fn client_delete(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
-        self.write(move |c| Ok(c.execute("DELETE FROM clients WHERE id = ?1", [&id])? > 0))
+        let out =
+            self.write(move |c| Ok(c.execute("DELETE FROM clients WHERE id = ?1", [&id])? > 0));
+        self.forget_cached();
+        out
     }
 
     fn user_insert(&self, user: &User) -> Result<bool, StoreError> {

@@ -117,8 +117,9 @@ impl fmt::Debug for Verifier {
 
 /// One login attempt from the server's side: the secret `b` and `B = k·v + g^b` sent as
 /// `SRP_B`. A server that keeps no session state (pycognito answers without a `Session`) stores
-/// [`SrpServer::secret`] inside its encrypted `SECRET_BLOCK` and rebuilds the value with
-/// [`SrpServer::from_secret`].
+/// [`SrpServer::secret`] (and, to skip an exponentiation, [`SrpServer::public_bytes`]) inside its
+/// encrypted `SECRET_BLOCK` and rebuilds the value with [`SrpServer::from_secret`] (or
+/// [`SrpServer::restore`]).
 pub struct SrpServer {
     b: Bn,
     big_b: Bn,
@@ -144,6 +145,40 @@ impl SrpServer {
         }
         let big_b = math::server_public(verifier.v(), &b)?;
         Ok(SrpServer { b, big_b })
+    }
+
+    /// Restores a challenge from what [`SrpServer::secret`] and [`SrpServer::public_bytes`]
+    /// returned, without the exponentiation [`SrpServer::from_secret`] does to rebuild `B`.
+    ///
+    /// `B` is taken as given, so both values must come back from where the server kept them
+    /// tamper-proof (e.g. an authenticated-encrypted `SECRET_BLOCK`): a `B` that does not
+    /// belong to `b` only makes the answer's check fail. A zero `b`, or a `B` that is zero
+    /// modulo N or not below N, is refused.
+    ///
+    /// ```
+    /// use cognate_srp::{SrpServer, Verifier};
+    /// let mut rng = cognate_srp::os_rng();
+    /// let v = Verifier::generate(&mut rng, "AbC123xyZ", "alice", "Correct horse 1!").unwrap();
+    /// let server = SrpServer::new(&mut rng, &v).unwrap();
+    /// let again = SrpServer::restore(&server.secret(), &server.public_bytes()).unwrap();
+    /// assert_eq!(again.srp_b(), server.srp_b());
+    /// ```
+    pub fn restore(b: &[u8], big_b: &[u8]) -> Result<Self, Error> {
+        let b = Bn::from_be_bytes(b)?;
+        if b.is_zero() {
+            return Err(Error::Empty("the secret b"));
+        }
+        let big_b = Bn::from_be_bytes(big_b)?;
+        if big_b.is_zero() || group()?.modulus.reduce(&big_b)? != big_b {
+            return Err(Error::IllegalPublicValue { field: "SRP_B" });
+        }
+        Ok(SrpServer { b, big_b })
+    }
+
+    /// `B` as big-endian bytes (no padding), for a server to keep with [`SrpServer::secret`]
+    /// and give back to [`SrpServer::restore`].
+    pub fn public_bytes(&self) -> Vec<u8> {
+        self.big_b.to_be_bytes()
     }
 
     /// The secret `b`, big-endian, for a server to keep (encrypted) until the answer arrives.

@@ -186,7 +186,7 @@ fn password_login(
         return Err(unknown_user(client));
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
-    super::lockout::check(ctx, &pool.id, &user.username)?;
+    let checked = super::lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let matches = verifier
         .matches_password(pool_name(pool)?, &user.username, password)
@@ -195,7 +195,7 @@ fn password_login(
         super::lockout::failed(ctx, &pool.id, &user.username)?;
         return Err(ApiError::bad_credentials());
     }
-    super::lockout::reset(ctx, &pool.id, &user.username)?;
+    super::lockout::succeeded(ctx, &pool.id, &user.username, checked)?;
     after_credentials(
         ctx,
         pool,
@@ -254,6 +254,7 @@ fn start_srp(
         user: internal.clone(),
         login: username.to_owned(),
         b: STANDARD.encode(server.secret().as_slice()),
+        big_b: Some(STANDARD.encode(server.public_bytes())),
         srp_a: srp_a.to_owned(),
         issued: ctx.now(),
         decoy,
@@ -379,13 +380,23 @@ fn password_verifier(
         .store
         .user_get(&pool.id, &state.user)?
         .ok_or_else(ApiError::bad_credentials)?;
-    super::lockout::check(ctx, &pool.id, &user.username)?;
+    let checked = super::lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let b = STANDARD
         .decode(&state.b)
         .map_err(|_| ApiError::bad_credentials())?;
-    let server = cognate_srp::SrpServer::from_secret(&b, &verifier)
-        .map_err(|_| ApiError::bad_credentials())?;
+    // B travels in the sealed block (authenticated, so it is the one this server made for b):
+    // restoring it saves recomputing k·v + g^b.
+    let server = match &state.big_b {
+        Some(big_b) => {
+            let big_b = STANDARD
+                .decode(big_b)
+                .map_err(|_| ApiError::bad_credentials())?;
+            cognate_srp::SrpServer::restore(&b, &big_b)
+        }
+        None => cognate_srp::SrpServer::from_secret(&b, &verifier),
+    }
+    .map_err(|_| ApiError::bad_credentials())?;
     let verdict = server.check(
         &verifier,
         &cognate_srp::PasswordVerifierAnswer {
@@ -398,7 +409,7 @@ fn password_verifier(
         },
     );
     match verdict {
-        Ok(()) => super::lockout::reset(ctx, &pool.id, &user.username)?,
+        Ok(()) => super::lockout::succeeded(ctx, &pool.id, &user.username, checked)?,
         Err(cognate_srp::Error::SignatureMismatch) => {
             super::lockout::failed(ctx, &pool.id, &user.username)?;
             return Err(ApiError::bad_credentials());

@@ -64,14 +64,21 @@ fn exceeded() -> ApiError {
     ApiError::not_authorized("Password attempts exceeded")
 }
 
+/// What [`check`] saw: whether the user had a counter, so that a right password
+/// ([`succeeded`]) deletes it without reading it again.
+#[must_use]
+pub(crate) struct Checked {
+    counted: bool,
+}
+
 /// Refuses a password attempt of a locked-out user (before the password is looked at).
-pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<Checked, ApiError> {
     let now = ctx.now();
     let Some(stored) = ctx.store.doc_get(ATTEMPTS, pool_id, username)? else {
-        return Ok(());
+        return Ok(Checked { counted: false });
     };
     if Attempts::current(Some(stored), now).locked_until <= now {
-        return Ok(());
+        return Ok(Checked { counted: true });
     }
     // Still locked: the attempt counts as activity (it delays the quiet reset), not a failure.
     let after = ctx.store.doc_update(
@@ -89,8 +96,22 @@ pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiE
     if Attempts::current(after, now).locked_until > now {
         Err(exceeded())
     } else {
-        Ok(())
+        Ok(Checked { counted: true })
     }
+}
+
+/// A right password after [`check`]: the count starts again. No store access at all when the
+/// user had no counter (the usual case), so a successful login writes nothing here.
+pub(crate) fn succeeded(
+    ctx: &Ctx,
+    pool_id: &str,
+    username: &str,
+    checked: Checked,
+) -> Result<(), ApiError> {
+    if checked.counted {
+        ctx.store.doc_delete(ATTEMPTS, pool_id, username)?;
+    }
+    Ok(())
 }
 
 /// Counts a wrong password.
