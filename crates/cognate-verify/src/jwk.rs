@@ -5,12 +5,14 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 
+use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
 use serde_json::Value;
 
 use crate::error::{KeyProblem, Part, VerifyError};
+use crate::rsa_ifma::Rs256Key2048;
 use crate::strict;
 
 /// The largest JWKS document accepted: 256 KiB (Cognito's is under 2 KiB).
@@ -19,15 +21,27 @@ pub const MAX_JWKS_LEN: usize = 256 * 1024;
 /// An RSA public key from a JWKS, parsed once and ready to verify RS256 signatures.
 pub(crate) struct RsaKey {
     key: ParsedPublicKey,
+    /// The same key for the AVX-512 IFMA check, when the key and the CPU allow it.
+    fast: Option<Rs256Key2048>,
 }
 
 impl RsaKey {
     /// Verifies an RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature. The algorithm is fixed here,
     /// never taken from the token or the key.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-        self.key
-            .verify_sig(message, signature)
-            .map_err(|_| VerifyError::Signature)
+        let valid = match &self.fast {
+            Some(fast) => {
+                let mut hash = [0u8; 32];
+                hash.copy_from_slice(digest(&SHA256, message).as_ref());
+                fast.verify_digest(&hash, signature)
+            }
+            None => self.key.verify_sig(message, signature).is_ok(),
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(VerifyError::Signature)
+        }
     }
 
     fn der(&self) -> &[u8] {
@@ -171,10 +185,11 @@ fn rsa_key(jwk: &serde_json::Map<String, Value>) -> Result<RsaKey, KeyProblem> {
     if !(2048..=8192).contains(&bits) {
         return Err(KeyProblem::Size(bits));
     }
+    let fast = Rs256Key2048::new(&n, &e);
     let der = rsa_public_key_der(n, e);
     let key =
         ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).map_err(|_| KeyProblem::Rejected)?;
-    Ok(RsaKey { key })
+    Ok(RsaKey { key, fast })
 }
 
 /// A base64url unsigned integer, big-endian, without leading zero bytes.
@@ -196,7 +211,7 @@ fn uint(jwk: &serde_json::Map<String, Value>, name: &'static str) -> Result<Vec<
 }
 
 /// DER of `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017).
-fn rsa_public_key_der(n: Vec<u8>, e: Vec<u8>) -> Vec<u8> {
+pub(crate) fn rsa_public_key_der(n: Vec<u8>, e: Vec<u8>) -> Vec<u8> {
     fn integer(out: &mut Vec<u8>, magnitude: &[u8]) {
         let pad = magnitude.first().is_some_and(|b| b & 0x80 != 0);
         out.push(0x02);

@@ -61,6 +61,7 @@ mod clock;
 mod error;
 mod jwk;
 mod jwks;
+mod rsa_ifma;
 mod scan;
 mod strict;
 mod token;
