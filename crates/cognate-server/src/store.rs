@@ -270,17 +270,26 @@ impl SqliteStore {
             (ok, done)
         });
         self.queue.lock().map_err(|_| StoreError::Closed)?.push(job);
-        {
-            let writer = self.writer.lock().map_err(|_| StoreError::Closed)?;
-            // The previous holder may have committed this job with its group: it answers
-            // every job of its group before it lets go of the connection.
-            if let Ok(outcome) = reply_rx.try_recv() {
-                return outcome;
+        let commit = || {
+            {
+                let writer = self.writer.lock().map_err(|_| StoreError::Closed)?;
+                // The previous holder may have committed this job with its group: it answers
+                // every job of its group before it lets go of the connection.
+                if let Ok(outcome) = reply_rx.try_recv() {
+                    return outcome;
+                }
+                let batch =
+                    std::mem::take(&mut *self.queue.lock().map_err(|_| StoreError::Closed)?);
+                commit_group(writer.as_ref(), batch);
             }
-            let batch = std::mem::take(&mut *self.queue.lock().map_err(|_| StoreError::Closed)?);
-            commit_group(writer.as_ref(), batch);
+            reply_rx.recv().map_err(|_| StoreError::Closed)?
+        };
+        match self.target {
+            // Waiting for the disk (an fsync, or another request's group commit): tell tokio,
+            // so that the worker's other tasks go on meanwhile.
+            Target::File(_) => may_block(commit),
+            Target::Memory(_) => commit(),
         }
-        reply_rx.recv().map_err(|_| StoreError::Closed)?
     }
 
     /// Empties the record cache after a write of a pool or client (whatever its outcome).
@@ -324,6 +333,18 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// Runs `f`, which may wait on the disk. On a worker of a multi-thread tokio runtime this is
+/// `block_in_place` (the worker's other tasks move to another thread meanwhile); anywhere else
+/// (a current-thread runtime, a blocking-pool thread, no runtime) `f` just runs.
+fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

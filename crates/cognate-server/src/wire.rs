@@ -1,8 +1,9 @@
 //! The HTTP face: AWS JSON 1.1 on `POST /`, JWKS and OpenID discovery per pool, a health check.
 //!
 //! Every request body is read whole, parsed, and handed with its operation name to `ops`,
-//! which blocks (SQLite, SRP maths and RSA signing): on a multi-thread runtime inside
-//! `block_in_place`, on a current-thread runtime on the blocking thread pool. Bad input never
+//! which blocks (SQLite, SRP maths and RSA signing): on a multi-thread runtime on the worker
+//! itself (durable writes use `block_in_place`), on a current-thread runtime on the blocking
+//! thread pool. Bad input never
 //! yields a 500: malformed JSON and missing members are `InvalidParameterException`, unknown
 //! operations `UnknownOperationException`.
 
@@ -97,16 +98,17 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
         }
     };
     tracing::debug!(op = %op, "request");
-    // On a multi-thread runtime, run the operation on this worker thread (tokio moves the
-    // worker's other tasks to another thread meanwhile): that saves handing every request to
-    // a pool thread and back, two thread wake-ups that cost more CPU than a small operation.
-    // A current-thread runtime cannot do that, so there it goes to the blocking pool.
+    // On a multi-thread runtime, run the operation right here on the worker: it is CPU work
+    // (SRP maths, RSA signatures, SQLite reads from the page cache) of at most about a
+    // millisecond, and handing it to another thread costs thread wake-ups that take more CPU
+    // than a small operation. The one wait that can be long, a durable write, tells tokio
+    // itself (`block_in_place` in the store), so other tasks go on meanwhile. A current-thread
+    // runtime must not block its only thread, so there the operation goes to the blocking pool.
     if tokio::runtime::Handle::current().runtime_flavor()
         == tokio::runtime::RuntimeFlavor::MultiThread
     {
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            tokio::task::block_in_place(|| dispatch(&ctx, &op, body))
-        }));
+        let ran =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, &op, body)));
         return ran.unwrap_or_else(|_| {
             tracing::error!("operation panicked");
             Err(ApiError::internal("internal error"))

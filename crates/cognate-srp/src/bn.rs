@@ -17,6 +17,7 @@ use aws_lc_sys as ffi;
 use subtle::ConstantTimeEq;
 
 use crate::Error;
+use crate::ifma::{IfmaFixedBase, IfmaModulus};
 
 /// An owned, heap-allocated big integer (non-negative in all our uses).
 pub(crate) struct Bn(NonNull<ffi::BIGNUM>);
@@ -177,6 +178,8 @@ pub(crate) struct Modulus {
     n: Bn,
     mont: NonNull<ffi::BN_MONT_CTX>,
     bytes: usize,
+    /// The same modulus for AVX-512 IFMA exponentiation, where the CPU has it.
+    ifma: Option<IfmaModulus>,
 }
 
 // SAFETY: after construction the BN_MONT_CTX is only ever passed as `*const` (read-only), which
@@ -199,8 +202,28 @@ impl Modulus {
         // SAFETY: `n` and `ctx` are live; aws-lc copies `n` into the new context.
         let mont = unsafe { ffi::BN_MONT_CTX_new_for_modulus(n.as_ptr(), ctx.0.as_ptr()) };
         let mont = NonNull::new(mont).ok_or(Error::Backend)?;
-        let bytes = n.to_be_bytes().len();
-        Ok(Modulus { n, mont, bytes })
+        let n_bytes = n.to_be_bytes();
+        Ok(Modulus {
+            ifma: IfmaModulus::new(&n_bytes),
+            bytes: n_bytes.len(),
+            n,
+            mont,
+        })
+    }
+
+    /// As [`Modulus::new`], with every exponentiation on aws-lc (the tests' reference, and
+    /// the path on CPUs without AVX-512 IFMA).
+    #[cfg(test)]
+    pub(crate) fn new_aws_lc_only(n: Bn) -> Result<Self, Error> {
+        let mut m = Self::new(n)?;
+        m.ifma = None;
+        Ok(m)
+    }
+
+    /// The modulus, big-endian.
+    #[cfg(test)]
+    pub(crate) fn n_bytes(&self) -> Vec<u8> {
+        self.n.to_be_bytes()
     }
 
     /// Size of the modulus in bytes.
@@ -264,9 +287,15 @@ impl Modulus {
         self.binary(&a, &b, ffi::BN_mod_sub)
     }
 
-    /// `base^exp mod n` in time independent of the value of `exp` (and of `base`).
+    /// `base^exp mod n` in time independent of the value of `exp` (and of `base`): with AVX-512
+    /// IFMA where the CPU has it ([`crate::ifma`]), else aws-lc's `BN_mod_exp_mont_consttime`.
     pub(crate) fn pow(&self, base: &Bn, exp: &Bn) -> Result<Bn, Error> {
         let base = self.reduce(base)?;
+        if let Some(ifma) = &self.ifma {
+            let base = zeroize::Zeroizing::new(base.to_be_bytes());
+            let exp = zeroize::Zeroizing::new(exp.to_be_bytes());
+            return Bn::from_be_bytes(&ifma.pow(&base, &exp));
+        }
         let ctx = Ctx::new()?;
         let mut r = Bn::alloc()?;
         // SAFETY: all live; `base` is reduced as aws-lc requires; `mont` belongs to `n`.
@@ -339,10 +368,21 @@ pub(crate) struct FixedBase {
     max_bits: u32,
     limbs: usize,
     table: Vec<u64>,
+    /// The same table for AVX-512 IFMA, when the modulus has an IFMA form.
+    ifma: Option<IfmaFixedBase>,
 }
 
 impl FixedBase {
     pub(crate) fn new(modulus: &Modulus, base: &Bn, max_bits: u32) -> Result<Self, Error> {
+        if let Some(m) = &modulus.ifma {
+            let base = modulus.reduce(base)?.to_be_bytes();
+            return Ok(FixedBase {
+                max_bits,
+                limbs: 0,
+                table: Vec::new(),
+                ifma: Some(m.fixed_base(&base, max_bits as usize)),
+            });
+        }
         let ctx = Ctx::new()?;
         let limbs = modulus.len().div_ceil(8);
         let windows = (max_bits as usize).div_ceil(WINDOW);
@@ -376,6 +416,7 @@ impl FixedBase {
             max_bits,
             limbs,
             table,
+            ifma: None,
         })
     }
 
@@ -384,6 +425,13 @@ impl FixedBase {
     pub(crate) fn pow(&self, modulus: &Modulus, exp: &Bn) -> Result<Option<Bn>, Error> {
         if exp.bits() > self.max_bits {
             return Ok(None);
+        }
+        if let (Some(m), Some(table)) = (&modulus.ifma, &self.ifma) {
+            let exp = zeroize::Zeroizing::new(exp.to_be_bytes());
+            return match m.pow_fixed(table, &exp) {
+                Some(out) => Ok(Some(Bn::from_be_bytes(&out)?)),
+                None => Ok(None),
+            };
         }
         let windows = (self.max_bits as usize).div_ceil(WINDOW);
         let mut exp_bytes = zeroize::Zeroizing::new(vec![0u8; windows.div_ceil(2)]);

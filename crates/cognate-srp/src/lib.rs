@@ -57,6 +57,7 @@ mod device;
 mod error;
 mod group;
 mod hex;
+mod ifma;
 mod math;
 mod secret_hash;
 mod server;

@@ -185,4 +185,26 @@ mod tests {
             assert!(table == plain, "exponent {exp:02x?}");
         }
     }
+
+    /// The aws-lc table (the path on CPUs without AVX-512 IFMA) against aws-lc's own
+    /// exponentiation, whatever this CPU has.
+    #[test]
+    fn aws_lc_fixed_base_table_agrees_with_plain_exponentiation() {
+        use crate::bn::{FixedBase, Modulus};
+        let grp = group().unwrap();
+        let n = Bn::from_be_bytes(&grp.modulus.n_bytes()).unwrap();
+        let m = Modulus::new_aws_lc_only(n).unwrap();
+        let table = FixedBase::new(&m, &grp.g, 256).unwrap();
+        for exp in [&[1u8][..], &[0xff; 32], &[0x80, 0, 0, 1], &[0x12; 31]] {
+            let e = Bn::from_be_bytes(exp).unwrap();
+            let fast = table.pow(&m, &e).unwrap().unwrap();
+            assert!(fast == m.pow(&grp.g, &e).unwrap(), "exponent {exp:02x?}");
+        }
+        assert!(
+            table
+                .pow(&m, &Bn::from_be_bytes(&[1; 33]).unwrap())
+                .unwrap()
+                .is_none()
+        );
+    }
 }
