@@ -351,14 +351,29 @@ unsafe fn pow_ct(_: &Limbs, _: &[u8], _: &Limbs, _: &Limbs, _: u64) -> Limbs {
     unreachable!("IfmaModulus is only built on x86_64 CPUs with AVX-512 IFMA")
 }
 
-/// The table entry at `index`, reading every entry under a mask.
+/// The table entry at `index`, reading every entry under a mask (eight lanes at a time).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
 fn select(table: &[Limbs; 1 << WINDOW], index: u8) -> Limbs {
-    let mut out = [0u64; LANES];
+    use std::arch::x86_64::{
+        _mm512_and_si512, _mm512_loadu_epi64, _mm512_or_si512, _mm512_set1_epi64,
+        _mm512_setzero_si512, _mm512_storeu_epi64,
+    };
+    const V: usize = LANES / 8;
+    let mut acc = [_mm512_setzero_si512(); V];
     for (j, entry) in table.iter().enumerate() {
         let mask = 0u64.wrapping_sub(u64::from((j as u8).ct_eq(&index).unwrap_u8()));
-        for (o, e) in out.iter_mut().zip(entry) {
-            *o |= e & mask;
+        let mask = _mm512_set1_epi64(mask as i64);
+        for (k, a) in acc.iter_mut().enumerate() {
+            // SAFETY: reads 8 in-bounds u64 of `entry`.
+            let e = unsafe { _mm512_loadu_epi64(entry[8 * k..].as_ptr().cast()) };
+            *a = _mm512_or_si512(*a, _mm512_and_si512(e, mask));
         }
+    }
+    let mut out = [0u64; LANES];
+    for (k, a) in acc.iter().enumerate() {
+        // SAFETY: writes 8 in-bounds u64 of `out`.
+        unsafe { _mm512_storeu_epi64(out[8 * k..].as_mut_ptr().cast(), *a) };
     }
     out
 }
