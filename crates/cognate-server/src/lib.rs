@@ -187,6 +187,7 @@ impl ServerBuilder {
             issuer: self.issuer,
             local_base: format!("http://{addr}"),
             region: self.region,
+            last_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
         });
         if let Some(seed) = seed {
             let c = ctx.clone();

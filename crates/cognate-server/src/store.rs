@@ -107,6 +107,9 @@ pub trait Store: Send + Sync + 'static {
         key: &str,
         change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
     ) -> Result<Option<Value>, StoreError>;
+    /// Deletes, in one durable transaction, every record of `kind` (in every scope) whose data
+    /// has a numeric `expires` member (epoch seconds) below `now`; returns how many went.
+    fn doc_purge_expired(&self, kind: &str, now: i64) -> Result<usize, StoreError>;
 }
 
 const SCHEMA: &str = "
@@ -828,6 +831,17 @@ impl Store for SqliteStore {
             Ok(new)
         })
     }
+
+    fn doc_purge_expired(&self, kind: &str, now: i64) -> Result<usize, StoreError> {
+        let kind = kind.to_owned();
+        self.write(move |c| {
+            // A record without a numeric `expires` compares as NULL and stays.
+            Ok(c.prepare_cached(
+                "DELETE FROM docs WHERE kind = ?1 AND json_extract(data, '$.expires') < ?2",
+            )?
+            .execute(params![kind, now])?)
+        })
+    }
 }
 
 fn doc_read(
@@ -847,6 +861,45 @@ fn doc_read(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn expired_docs_are_purged_in_every_scope_and_nothing_else() {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .doc_put("used", "pool-a", "old", &json!({"expires": 99}))
+            .unwrap();
+        store
+            .doc_put("used", "pool-b", "old", &json!({"expires": 10}))
+            .unwrap();
+        store
+            .doc_put("used", "pool-a", "now", &json!({"expires": 100}))
+            .unwrap();
+        store
+            .doc_put("used", "pool-a", "new", &json!({"expires": 500}))
+            .unwrap();
+        store
+            .doc_put("used", "pool-a", "none", &json!({"by": "x"}))
+            .unwrap();
+        store
+            .doc_put("used", "pool-a", "text", &json!({"expires": "soon"}))
+            .unwrap();
+        store
+            .doc_put("other", "pool-a", "old", &json!({"expires": 1}))
+            .unwrap();
+        assert_eq!(store.doc_purge_expired("used", 100).unwrap(), 2);
+        let left = |scope| -> Vec<String> {
+            store
+                .doc_list("used", scope)
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        assert_eq!(left("pool-a"), ["now", "new", "none", "text"]);
+        assert!(left("pool-b").is_empty());
+        assert!(store.doc_get("other", "pool-a", "old").unwrap().is_some());
+        assert_eq!(store.doc_purge_expired("used", 100).unwrap(), 0);
+    }
 
     #[test]
     fn docs_round_trip_update_atomically_and_go_with_their_pool() {

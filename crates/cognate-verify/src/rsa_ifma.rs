@@ -10,8 +10,8 @@
 //! Only public values go through this code (the key, the signature, the digest), so it has no
 //! secret to leak through timing. Every other key, and every CPU without IFMA, goes to aws-lc,
 //! and so does a key whose exponent is not 65537; setting `COGNATE_VERIFY_NO_IFMA` (to
-//! anything) sends every key there. The arithmetic is checked against an
-//! independent big-integer implementation in this module's tests and by a fuzz target.
+//! anything) sends every key there. This module's tests check the arithmetic against an
+//! independent big-integer implementation (num-bigint) and the whole check against aws-lc.
 //!
 //! This module and its intrinsics are the crate's only `unsafe` code.
 #![allow(unsafe_code)]
@@ -56,7 +56,8 @@ impl Rs256Key2048 {
         Self::new_unchecked_cpu(n, e)
     }
 
-    /// As [`Rs256Key2048::new`], without asking the CPU (tests on IFMA machines only).
+    /// As [`Rs256Key2048::new`], without asking the CPU or the environment (tests use it
+    /// directly, and only run the arithmetic where the CPU has IFMA).
     fn new_unchecked_cpu(n: &[u8], e: &[u8]) -> Option<Self> {
         if e != [0x01, 0x00, 0x01] || n.len() != MODULUS_BYTES || n[0] & 0x80 == 0 {
             return None;

@@ -208,19 +208,34 @@ fn by_precedence(a: &Group, b: &Group) -> Ordering {
     .then_with(|| a.name.cmp(&b.name))
 }
 
-/// The groups `user` is in, in Cognito's order.
+/// The groups `user` is in, in Cognito's order. Every login asks, so this is one lookup of
+/// the membership per group of the pool (a pool has at most 10,000 groups and usually a handful)
+/// rather than a scan of every membership of the pool, which grows with its users.
 fn groups_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<Group>, ApiError> {
     let mut out = Vec::new();
-    for m in members(ctx, pool_id)? {
-        if m.username == user.username
+    for (_, g) in ctx.store.doc_list(GROUP, pool_id)? {
+        let g: Group = decode(g)?;
+        if let Some(m) = membership(ctx, pool_id, &g.name, &user.username)?
             && m.sub == user.sub
-            && let Some(g) = load(ctx, pool_id, &m.group)?
         {
             out.push(g);
         }
     }
     out.sort_by(by_precedence);
     Ok(out)
+}
+
+/// The membership of `username` in `group`, if any.
+fn membership(
+    ctx: &Ctx,
+    pool_id: &str,
+    group: &str,
+    username: &str,
+) -> Result<Option<Member>, ApiError> {
+    ctx.store
+        .doc_get(MEMBER, pool_id, &member_key(group, username))?
+        .map(decode)
+        .transpose()
 }
 
 /// The group claims of a user's tokens.
@@ -262,12 +277,12 @@ pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupCla
     Ok(out)
 }
 
-/// Deletes every membership of `user` (AdminDeleteUser).
+/// Deletes every membership of `user` (AdminDeleteUser), looking it up group by group.
 pub(crate) fn forget_user(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
-    for m in members(ctx, pool_id)? {
-        if m.username == username {
+    for (name, _) in ctx.store.doc_list(GROUP, pool_id)? {
+        if membership(ctx, pool_id, &name, username)?.is_some() {
             ctx.store
-                .doc_delete(MEMBER, pool_id, &member_key(&m.group, &m.username))?;
+                .doc_delete(MEMBER, pool_id, &member_key(&name, username))?;
         }
     }
     Ok(())

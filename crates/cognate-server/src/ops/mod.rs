@@ -52,6 +52,8 @@ pub(crate) struct Ctx {
     pub local_base: String,
     /// Region for new pool ids.
     pub region: String,
+    /// When (server clock) expired used-session records were last purged.
+    pub last_purge: std::sync::atomic::AtomicI64,
 }
 
 impl Ctx {

@@ -1,0 +1,89 @@
+//! Housekeeping of the server's own records: a challenge session is used once, and the record
+//! that says so is deleted once the session has expired, so the store does not grow with every
+//! answered challenge.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use cognate_server::{ManualClock, Seed, Server, SqliteStore, Store};
+use serde_json::json;
+
+const POOL: &str = "us-east-1_Housekeep";
+const CLIENT: &str = "housekeepclientaaaaaaaaaaa";
+/// Record kind of consumed challenge sessions (crates/cognate-server/src/ops/challenge.rs).
+const USED: &str = "used_session";
+
+/// Logs in a new admin-created user and answers its NEW_PASSWORD_REQUIRED challenge; returns
+/// the challenge's session.
+async fn answer_new_password(endpoint: &str, name: &str) -> String {
+    common::idp_call(
+        endpoint,
+        "AdminCreateUser",
+        json!({"UserPoolId": POOL, "Username": name, "TemporaryPassword": "Temporary 1!", "MessageAction": "SUPPRESS"}),
+    )
+    .await
+    .unwrap();
+    let challenge = common::idp_call(
+        endpoint,
+        "InitiateAuth",
+        json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": name, "PASSWORD": "Temporary 1!"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(challenge["ChallengeName"], "NEW_PASSWORD_REQUIRED");
+    let session = challenge["Session"].as_str().unwrap().to_owned();
+    let answer = json!({"ClientId": CLIENT, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session, "ChallengeResponses": {"USERNAME": name, "NEW_PASSWORD": "Permanent 1!"}});
+    let tokens = common::idp_call(endpoint, "RespondToAuthChallenge", answer.clone())
+        .await
+        .unwrap();
+    assert!(tokens["AuthenticationResult"]["AccessToken"].is_string());
+    // Used once: the same answer again is refused.
+    assert_eq!(
+        common::idp_call(endpoint, "RespondToAuthChallenge", answer)
+            .await
+            .unwrap_err(),
+        (
+            "NotAuthorizedException".to_owned(),
+            "Invalid session for the user.".to_owned()
+        )
+    );
+    session
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn used_session_records_go_once_their_session_has_expired() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let clock = Arc::new(ManualClock::starting_now());
+    let seed = Seed::from_toml(&format!(
+        "[[pools]]\nid = \"{POOL}\"\nname = \"housekeeping\"\n[[pools.clients]]\nname = \"c\"\nid = \"{CLIENT}\"\nExplicitAuthFlows = [\"ALLOW_USER_PASSWORD_AUTH\", \"ALLOW_REFRESH_TOKEN_AUTH\"]\n"
+    ))
+    .unwrap();
+    let server = Server::builder()
+        .store(store.clone())
+        .clock(clock.clone())
+        .seed_data(seed)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap();
+    let endpoint = server.endpoint_url();
+    let used = || store.doc_list(USED, POOL).unwrap().len();
+
+    answer_new_password(&endpoint, "first").await;
+    assert_eq!(used(), 1, "the answered session is recorded as used");
+
+    // Within the session's 3 minutes, and within a minute of the last purge: nothing goes.
+    clock.advance(30);
+    answer_new_password(&endpoint, "second").await;
+    assert_eq!(used(), 2);
+
+    // 4 minutes on, both sessions have expired; the next answer purges their records and
+    // keeps its own.
+    clock.advance(240);
+    answer_new_password(&endpoint, "third").await;
+    assert_eq!(used(), 1, "expired sessions' records are purged");
+    server.shutdown().await;
+}
