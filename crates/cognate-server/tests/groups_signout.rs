@@ -18,7 +18,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use cognate_server::{ManualClock, RunningServer, Seed, Server};
 use cognate_srp::{PasswordVerifierChallenge, SrpClient, Timestamp};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const POOL: &str = "us-east-1_GroupsSO1";
 const CLIENT: &str = "groupssignoutclientaaaaaaa";
@@ -92,23 +92,6 @@ fn e(kind: &str, message: &str) -> (String, String) {
 }
 
 use common::claims;
-
-/// A raw JSON 1.1 call: `(status, body)`.
-async fn raw(server: &RunningServer, op: &str, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(server.endpoint_url())
-        .header("content-type", "application/x-amz-json-1.1")
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
-}
 
 async fn password_login(
     sdk: &Client,
@@ -275,8 +258,8 @@ async fn group_operations_and_their_errors() {
     assert_eq!(g.last_modified_date().unwrap().secs(), 1_700_000_000);
 
     // The wire shape: dates are epoch seconds as numbers, absent members absent.
-    let (status, body) = raw(
-        &server,
+    let (status, body) = common::idp_raw(
+        &server.endpoint_url(),
         "CreateGroup",
         json!({"UserPoolId": POOL, "GroupName": "readers"}),
     )
@@ -287,8 +270,8 @@ async fn group_operations_and_their_errors() {
         json!({"Group": {"GroupName": "readers", "UserPoolId": POOL,
             "CreationDate": 1_700_000_000.0, "LastModifiedDate": 1_700_000_000.0}})
     );
-    let (status, body) = raw(
-        &server,
+    let (status, body) = common::idp_raw(
+        &server.endpoint_url(),
         "CreateGroup",
         json!({"UserPoolId": POOL, "GroupName": "readers"}),
     )

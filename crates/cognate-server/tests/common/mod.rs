@@ -83,13 +83,13 @@ pub fn claims(token: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-/// One `AWSCognitoIdentityProviderService.{op}` call over the wire: the answer, or the
-/// `(__type, message)` of a 400 (any other status fails the test).
-pub async fn idp_call(
+/// One raw `AWSCognitoIdentityProviderService.{op}` call over the wire: `(status, body)`.
+#[allow(dead_code)] // not every test file uses it
+pub async fn idp_raw(
     endpoint: &str,
     op: &str,
     body: serde_json::Value,
-) -> Result<serde_json::Value, (String, String)> {
+) -> (u16, serde_json::Value) {
     let resp = reqwest::Client::new()
         .post(endpoint)
         .header("Content-Type", "application/x-amz-json-1.1")
@@ -102,7 +102,18 @@ pub async fn idp_call(
         .await
         .unwrap();
     let status = resp.status().as_u16();
-    let v: serde_json::Value = resp.json().await.unwrap();
+    (status, resp.json().await.unwrap())
+}
+
+/// One `AWSCognitoIdentityProviderService.{op}` call over the wire: the answer, or the
+/// `(__type, message)` of a 400 (any other status fails the test).
+#[allow(dead_code)] // not every test file uses it
+pub async fn idp_call(
+    endpoint: &str,
+    op: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, (String, String)> {
+    let (status, v) = idp_raw(endpoint, op, body).await;
     if status == 200 {
         Ok(v)
     } else {
