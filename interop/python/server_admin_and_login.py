@@ -54,12 +54,19 @@ public = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="public", Ex
 client_id = public["ClientId"]
 assert len(client_id) == 26 and client_id.isalnum() and client_id.lower() == client_id
 assert "ClientSecret" not in public
+# A rotation client refreshes only with GetTokensFromRefreshToken: AWS's guide has it drop
+# ALLOW_REFRESH_TOKEN_AUTH, and REFRESH_TOKEN_AUTH is refused on it regardless.
 confidential = idp.create_user_pool_client(
-    UserPoolId=pool_id, ClientName="confidential", GenerateSecret=True, ExplicitAuthFlows=flows,
+    UserPoolId=pool_id, ClientName="confidential", GenerateSecret=True,
+    ExplicitAuthFlows=[f for f in flows if f != "ALLOW_REFRESH_TOKEN_AUTH"],
     AccessTokenValidity=30, TokenValidityUnits={"AccessToken": "minutes"},
     RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
 )["UserPoolClient"]
 secret_id, secret = confidential["ClientId"], confidential["ClientSecret"]
+classic = idp.create_user_pool_client(
+    UserPoolId=pool_id, ClientName="confidential-classic", GenerateSecret=True, ExplicitAuthFlows=flows,
+)["UserPoolClient"]
+classic_id, classic_secret = classic["ClientId"], classic["ClientSecret"]
 srp_only = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="srp-only",
                                        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                                        PreventUserExistenceErrors="ENABLED")["UserPoolClient"]["ClientId"]
@@ -69,7 +76,7 @@ idp.update_user_pool_client(UserPoolId=pool_id, ClientId=srp_only, ClientName="s
                             ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                             PreventUserExistenceErrors="ENABLED")
 clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-assert {c["ClientName"] for c in clients} == {"public", "confidential", "srp-only-2"}, clients
+assert {c["ClientName"] for c in clients} == {"public", "confidential", "confidential-classic", "srp-only-2"}, clients
 throwaway = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="gone")["UserPoolClient"]["ClientId"]
 idp.delete_user_pool_client(UserPoolId=pool_id, ClientId=throwaway)
 expect_error("ResourceNotFoundException", idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=throwaway)
@@ -120,13 +127,18 @@ assert u.access_token != first_access
 assert renewed["origin_jti"] == access["origin_jti"] and renewed["auth_time"] == access["auth_time"]
 ok("pycognito renew_access_token (REFRESH_TOKEN_AUTH), origin_jti and auth_time kept")
 
-s = cognito(pool_id, secret_id, "alice", secret)
+s = cognito(pool_id, classic_id, "alice", classic_secret)
 s.authenticate(password=PASSWORD)
-assert decode(s.access_token)["client_id"] == secret_id
-expect_error("NotAuthorizedException", cognito(pool_id, secret_id, "alice", secret).authenticate,
+assert decode(s.access_token)["client_id"] == classic_id
+expect_error("NotAuthorizedException", cognito(pool_id, classic_id, "alice", classic_secret).authenticate,
              password="Wrong horse 1!", message="Incorrect username or password.")
 s.renew_access_token()
 ok("pycognito with client secret: login, wrong password, renew")
+r = cognito(pool_id, secret_id, "alice", secret)
+r.authenticate(password=PASSWORD)
+expect_error("InvalidParameterException", r.renew_access_token,
+             message="REFRESH_TOKEN_AUTH flow not enabled for this client")
+ok("pycognito renew (REFRESH_TOKEN_AUTH) on a rotation client: refused")
 expect_error("NotAuthorizedException", cognito(pool_id, secret_id, "alice", "not-the-secret").authenticate,
              password=PASSWORD, message=f"Unable to verify secret hash for client {secret_id}")
 ok("wrong client secret: Unable to verify secret hash")

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_Account01";
 const CLIENT: &str = "accountclientaaaaaaaaaaaaa";
-const SECRET: &str = "the-account-client-secret-0123456789";
+const SECRET: &str = "the_account_client_secret_0123456789";
 const PASSWORD: &str = "Correct horse 1!";
 const NEW_PASSWORD: &str = "Battery staple 2?";
 const THIRD_PASSWORD: &str = "Third password 3#";

@@ -31,14 +31,14 @@ const PASSWORD: &str = "Correct horse 1!";
 /// with a secret.
 const REQUIRED: &str = "us-east-1_MfaClient1";
 const REQ_CLIENT: &str = "mfaclientrequiredaaaaaaaaa";
-const REQ_SECRET: &str = "required-pool-client-secret-0123";
+const REQ_SECRET: &str = "required_pool_client_secret_0123";
 /// MfaConfiguration OPTIONAL, public client.
 const OPTIONAL: &str = "us-east-1_MfaClient2";
 const OPT_CLIENT: &str = "mfaclientoptionalaaaaaaaaa";
 /// Device tracking (remembered only on the user's word), MFA OPTIONAL, a client with a secret.
 const DEVICES: &str = "us-east-1_MfaClient3";
 const DEV_CLIENT: &str = "mfaclientdevicesaaaaaaaaaa";
-const DEV_SECRET: &str = "devices-pool-client-secret-01234";
+const DEV_SECRET: &str = "devices_pool_client_secret_01234";
 
 fn seed() -> Seed {
     let flows = json!([

@@ -19,7 +19,7 @@ use serde_json::json;
 const POOL: &str = "us-east-1_Cognate01";
 const CLIENT: &str = "abcdefghijklmnopqrstuvwxyz";
 const PUBLIC: &str = "zyxwvutsrqponmlkjihgfedcba";
-const SECRET: &str = "the-client-secret-0123456789";
+const SECRET: &str = "the_client_secret_0123456789";
 const PASSWORD: &str = "Correct horse 1!";
 
 async fn server() -> RunningServer {

@@ -3,30 +3,89 @@
 
 use std::fmt;
 
-/// An error answered on the wire: HTTP 400 with `{"__type": kind, "message": message}`.
+use cognate_model::idp::ErrorKind as E;
+use cognate_model::{identity, idp};
+
+/// The `__type` of an error answered on the wire: a modeled exception of one of the two
+/// services, or one of the two errors of the AWS JSON 1.1 protocol itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exception {
+    /// A modeled exception of the user-pool API (`cognito-idp`).
+    Idp(idp::ErrorKind),
+    /// A modeled exception of the identity-pool API (`cognito-identity`).
+    Identity(identity::ErrorKind),
+    /// The body is not JSON, or a member has the wrong JSON type.
+    Serialization,
+    /// No such operation (or no `X-Amz-Target`).
+    UnknownOperation,
+}
+
+impl Exception {
+    /// The name sent in `__type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exception::Idp(k) => k.name(),
+            Exception::Identity(k) => k.name(),
+            Exception::Serialization => "SerializationException",
+            Exception::UnknownOperation => "UnknownOperationException",
+        }
+    }
+
+    /// The HTTP status: 500 for what the model calls a server fault, 400 otherwise.
+    pub fn status(self) -> u16 {
+        let fault = match self {
+            Exception::Idp(k) => k.is_fault(),
+            Exception::Identity(k) => k.is_fault(),
+            Exception::Serialization | Exception::UnknownOperation => false,
+        };
+        if fault { 500 } else { 400 }
+    }
+}
+
+impl From<idp::ErrorKind> for Exception {
+    fn from(k: idp::ErrorKind) -> Self {
+        Exception::Idp(k)
+    }
+}
+
+impl From<identity::ErrorKind> for Exception {
+    fn from(k: identity::ErrorKind) -> Self {
+        Exception::Identity(k)
+    }
+}
+
+impl fmt::Display for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An error answered on the wire: `{"__type": kind, "message": message}` with the status of
+/// its kind.
 ///
-/// `kind` is always one of Cognito's real exception names, and messages follow Cognito's
-/// wording where it is known (`Incorrect username or password.`, `User does not exist.`).
+/// `kind` is one of the models' exceptions (or a protocol error), and messages follow
+/// Cognito's wording where it is known (`Incorrect username or password.`, `User does not
+/// exist.`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// Cognito's exception name, e.g. `NotAuthorizedException`.
-    pub kind: &'static str,
+    /// The exception, e.g. `NotAuthorizedException`.
+    pub kind: Exception,
     /// The human-readable message.
     pub message: String,
 }
 
 impl ApiError {
     /// An error of `kind` with `message`.
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: impl Into<Exception>, message: impl Into<String>) -> Self {
         ApiError {
-            kind,
+            kind: kind.into(),
             message: message.into(),
         }
     }
 
     /// `InvalidParameterException`.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameterException", message)
+        Self::new(E::InvalidParameterException, message)
     }
 
     /// `InvalidParameterException` for a missing required member, in AWS's validation wording.
@@ -39,7 +98,7 @@ impl ApiError {
 
     /// `NotAuthorizedException` with `message`.
     pub fn not_authorized(message: impl Into<String>) -> Self {
-        Self::new("NotAuthorizedException", message)
+        Self::new(E::NotAuthorizedException, message)
     }
 
     /// `NotAuthorizedException: Incorrect username or password.`
@@ -49,13 +108,13 @@ impl ApiError {
 
     /// `UserNotFoundException: User does not exist.`
     pub fn user_not_found() -> Self {
-        Self::new("UserNotFoundException", "User does not exist.")
+        Self::new(E::UserNotFoundException, "User does not exist.")
     }
 
     /// `ResourceNotFoundException` for a user pool.
     pub fn pool_not_found(pool_id: &str) -> Self {
         Self::new(
-            "ResourceNotFoundException",
+            E::ResourceNotFoundException,
             format!("User pool {pool_id} does not exist."),
         )
     }
@@ -63,22 +122,19 @@ impl ApiError {
     /// `ResourceNotFoundException` for an app client.
     pub fn client_not_found(client_id: &str) -> Self {
         Self::new(
-            "ResourceNotFoundException",
+            E::ResourceNotFoundException,
             format!("User pool client {client_id} does not exist."),
         )
     }
 
     /// `InternalErrorException` (HTTP 500): only for faults of the server itself, never input.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("InternalErrorException", message)
+        Self::new(E::InternalErrorException, message)
     }
 
     /// The HTTP status this error is sent with.
     pub fn status(&self) -> u16 {
-        match self.kind {
-            "InternalErrorException" => 500,
-            _ => 400,
-        }
+        self.kind.status()
     }
 }
 

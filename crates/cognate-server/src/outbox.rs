@@ -43,6 +43,8 @@ pub(crate) enum Purpose {
     SmsMfa,
     /// The `EMAIL_OTP` challenge's code.
     EmailOtp,
+    /// AdminCreateUser's invitation: the `code` is the temporary password.
+    Invitation,
 }
 
 impl Purpose {
@@ -54,6 +56,7 @@ impl Purpose {
             Purpose::VerifyAttribute => "VERIFY_ATTRIBUTE",
             Purpose::SmsMfa => "SMS_MFA",
             Purpose::EmailOtp => "EMAIL_OTP",
+            Purpose::Invitation => "INVITATION",
         }
     }
 }
@@ -183,14 +186,21 @@ pub(crate) fn deliver(
             Some(Value::Array(list))
         }),
     )?;
+    // A one-time code is shown (this is the local server's mailbox); a temporary password is a
+    // password, and is only in the outbox, for whoever asks for it.
+    let shown = if purpose == Purpose::Invitation {
+        "(a temporary password)"
+    } else {
+        code
+    };
     tracing::info!(
         pool = pool_id,
         username,
         purpose = purpose.as_str(),
         medium = medium.as_str(),
         destination,
-        code,
-        "outbox: code sent (local server: read it at GET /_cognate/outbox)"
+        code = shown,
+        "outbox: message sent (local server: read it at GET /_cognate/outbox)"
     );
     Ok(CodeDeliveryDetails {
         destination: mask(medium, destination),

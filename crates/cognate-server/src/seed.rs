@@ -28,6 +28,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -142,6 +143,13 @@ impl Seed {
     }
 }
 
+/// Checks a seed entry as the AWS model checks request `op`, naming the entry in the error.
+fn conform(op: Operation, body: &Map<String, Value>, what: &str) -> Result<(), ApiError> {
+    let body = Value::Object(body.clone());
+    cognate_model::validate::input(&idp::SERVICE, op.def(), &body)
+        .map_err(|r| ApiError::invalid(format!("{what}: {}", r.message())))
+}
+
 pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
     for sp in &seed.pools {
         let existing = match &sp.id {
@@ -157,6 +165,20 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
             None => {
                 let mut req = sp.settings.clone();
                 req.insert("PoolName".into(), Value::String(sp.name.clone()));
+                conform(
+                    Operation::CreateUserPool,
+                    &req,
+                    &format!("pool {}", sp.name),
+                )?;
+                if let Some(id) = &sp.id {
+                    let mut probe = Map::new();
+                    probe.insert("UserPoolId".into(), Value::String(id.clone()));
+                    conform(
+                        Operation::DescribeUserPool,
+                        &probe,
+                        &format!("pool {}", sp.name),
+                    )?;
+                }
                 let pool = pools::build(ctx, &Req(req), sp.id.as_deref())?;
                 ctx.store.pool_put(&pool)?;
                 pool
@@ -180,6 +202,20 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
             let mut req = sc.settings.clone();
             req.insert("UserPoolId".into(), Value::String(pool.id.clone()));
             req.insert("ClientName".into(), Value::String(sc.name.clone()));
+            // The seed is checked as the requests it stands for would be: the settings, and a
+            // fixed id and secret against the model's ClientIdType and ClientSecretType.
+            let mut probe = req.clone();
+            if let Some(secret) = &sc.secret {
+                probe.insert("ClientSecret".into(), Value::String(secret.clone()));
+            }
+            let what = format!("client {}", sc.name);
+            conform(Operation::CreateUserPoolClient, &probe, &what)?;
+            if let Some(id) = &sc.id {
+                let mut probe = Map::new();
+                probe.insert("UserPoolId".into(), Value::String(pool.id.clone()));
+                probe.insert("ClientId".into(), Value::String(id.clone()));
+                conform(Operation::DescribeUserPoolClient, &probe, &what)?;
+            }
             req.insert("GenerateSecret".into(), Value::Bool(sc.generate_secret));
             clients::create(ctx, &Req(req), Some((sc.id.clone(), sc.secret.clone())))?;
         }
@@ -187,6 +223,27 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
             if users::find(ctx, &pool, &su.username)?.is_some() {
                 continue;
             }
+            let mut probe = Map::new();
+            probe.insert("UserPoolId".into(), Value::String(pool.id.clone()));
+            probe.insert("Username".into(), Value::String(su.username.clone()));
+            probe.insert(
+                "TemporaryPassword".into(),
+                Value::String(su.password.clone()),
+            );
+            probe.insert(
+                "UserAttributes".into(),
+                Value::Array(
+                    su.attributes
+                        .iter()
+                        .map(|(k, v)| serde_json::json!({"Name": k, "Value": v}))
+                        .collect(),
+                ),
+            );
+            conform(
+                Operation::AdminCreateUser,
+                &probe,
+                &format!("user {}", su.username),
+            )?;
             let attrs = su
                 .attributes
                 .iter()

@@ -1,11 +1,13 @@
 //! The HTTP face: AWS JSON 1.1 on `POST /`, JWKS and OpenID discovery per pool, a health check.
 //!
-//! Every request body is read whole, parsed, and handed with its operation name to `ops`,
-//! which blocks (SQLite, SRP maths and RSA signing): on a multi-thread runtime on the worker
-//! itself (durable writes use `block_in_place`), on a current-thread runtime on the blocking
-//! thread pool. Bad input never
-//! yields a 500: malformed JSON and missing members are `InvalidParameterException`, unknown
-//! operations `UnknownOperationException`.
+//! `X-Amz-Target` names a modeled operation of either service (anything else is
+//! `UnknownOperationException`); the body is read whole, parsed (`SerializationException` when
+//! it is not JSON), validated against the operation's input shape from the AWS model
+//! (`SerializationException` for a wrong JSON type, `InvalidParameterException` with AWS's
+//! wording for a violated constraint), and only then handed to `ops`, which blocks (SQLite,
+//! SRP maths and RSA signing): on a multi-thread runtime on the worker itself (durable writes
+//! use `block_in_place`), on a current-thread runtime on the blocking thread pool. Bad input
+//! never yields a 500.
 
 use std::sync::Arc;
 
@@ -17,13 +19,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use cognate_model::validate::{self, Rejection};
+use cognate_model::{identity, idp};
+
+use crate::error::{ApiError, Exception};
 use crate::ops::{self, Ctx};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
-const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
-/// Identity pools (`cognito-identity`), served on the same `POST /`.
-const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
 
 pub(crate) fn router(ctx: Arc<Ctx>) -> Router {
     Router::new()
@@ -44,14 +46,17 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -
 
 fn error_response(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut resp = json_response(
-        status,
-        JSON_11,
-        &json!({"__type": e.kind, "message": e.message}),
-    );
-    if let Ok(v) = HeaderValue::from_str(e.kind) {
-        resp.headers_mut().insert("x-amzn-errortype", v);
-    }
+    // AWS spells the message key `Message` on protocol errors and `message` on modeled ones.
+    let key = match e.kind {
+        Exception::Serialization => "Message",
+        _ => "message",
+    };
+    let mut body = serde_json::Map::new();
+    body.insert("__type".into(), Value::from(e.kind.name()));
+    body.insert(key.into(), Value::from(e.message.as_str()));
+    let mut resp = json_response(status, JSON_11, &Value::Object(body));
+    resp.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.kind.name()));
     resp
 }
 
@@ -67,37 +72,130 @@ async fn api(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Re
     resp
 }
 
+/// A modeled operation of one of the two services.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    Idp(idp::Operation),
+    Identity(identity::Operation),
+}
+
+impl Route {
+    /// The operation an `X-Amz-Target` header names.
+    fn from_target(target: &str) -> Option<Route> {
+        let (prefix, op) = target.split_once('.')?;
+        if prefix == idp::SERVICE.target_prefix {
+            idp::Operation::from_name(op).map(Route::Idp)
+        } else if prefix == identity::SERVICE.target_prefix {
+            identity::Operation::from_name(op).map(Route::Identity)
+        } else {
+            None
+        }
+    }
+
+    /// Checks the request against the operation's input shape, as AWS does before anything
+    /// else: wrong JSON types are `SerializationException`, constraint violations
+    /// `InvalidParameterException` in AWS's wording.
+    fn validate(self, body: &Value) -> Result<(), ApiError> {
+        let outcome = match self {
+            Route::Idp(op) => validate::input(&idp::SERVICE, op.def(), body),
+            Route::Identity(op) => validate::input(&identity::SERVICE, op.def(), body),
+        };
+        outcome.map_err(|r| match r {
+            Rejection::Serialization(m) => ApiError::new(Exception::Serialization, m),
+            Rejection::Invalid(m) => match self {
+                Route::Idp(_) => ApiError::new(idp::ErrorKind::InvalidParameterException, m),
+                Route::Identity(_) => {
+                    ApiError::new(identity::ErrorKind::InvalidParameterException, m)
+                }
+            },
+        })
+    }
+
+    fn dispatch(self, ctx: &Ctx, body: serde_json::Map<String, Value>) -> Result<Value, ApiError> {
+        let outcome = match self {
+            Route::Idp(op) => ops::call(ctx, op, body),
+            Route::Identity(op) => ops::identity::call(ctx, op, body),
+        };
+        outcome.map_err(|e| self.conform(e))
+    }
+
+    /// Whether the model lists exception `name` for this operation.
+    fn models(self, name: &str) -> bool {
+        match self {
+            Route::Idp(op) => op.errors().iter().any(|e| e.name() == name),
+            Route::Identity(op) => op.errors().iter().any(|e| e.name() == name),
+        }
+    }
+
+    /// Keeps every answer inside the operation's modeled exceptions: the services report a
+    /// missing user as `UserNotFoundException` whatever the operation, and the model tells
+    /// what this operation answers instead — `NotAuthorizedException` for the operations
+    /// authorized by a token (`GlobalSignOut`, `AssociateSoftwareToken`, …),
+    /// `ResourceNotFoundException` for the administrator's (`AdminGetDevice`, …). The message
+    /// stays. Any other unmodeled answer is a defect of cognate: it is logged, and sent as is.
+    fn conform(self, e: ApiError) -> ApiError {
+        let name = e.kind.name();
+        if matches!(
+            e.kind,
+            Exception::Serialization | Exception::UnknownOperation
+        ) || self.models(name)
+        {
+            return e;
+        }
+        if name == "UserNotFoundException" {
+            let admin = matches!(self, Route::Idp(op) if op.name().starts_with("Admin"));
+            let order = if admin {
+                ["ResourceNotFoundException", "NotAuthorizedException"]
+            } else {
+                ["NotAuthorizedException", "ResourceNotFoundException"]
+            };
+            for fallback in order {
+                if self.models(fallback)
+                    && let Some(kind) = idp::ErrorKind::from_name(fallback)
+                {
+                    return ApiError::new(kind, e.message);
+                }
+            }
+        }
+        tracing::error!(route = ?self, error = name, "cognate defect: an exception the model does not list for this operation");
+        e
+    }
+}
+
+/// Parses a JSON 1.1 body: empty is `{}`, anything unparsable is `SerializationException`.
+fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_slice::<Value>(body).map_err(|e| {
+        // AWS sends no message here; one that says what is wrong costs no client anything.
+        ApiError::new(
+            Exception::Serialization,
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })
+}
+
 async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value, ApiError> {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| ApiError::new("UnknownOperationException", "Missing X-Amz-Target header"))?;
-    type Dispatch = fn(&Ctx, &str, serde_json::Map<String, Value>) -> Result<Value, ApiError>;
-    let (dispatch, op): (Dispatch, &str) = if let Some(op) = target.strip_prefix(TARGET_PREFIX) {
-        (ops::call, op)
-    } else if let Some(op) = target.strip_prefix(IDENTITY_TARGET_PREFIX) {
-        (ops::identity::call, op)
-    } else {
-        return Err(ApiError::new(
-            "UnknownOperationException",
+        .ok_or_else(|| ApiError::new(Exception::UnknownOperation, "Missing X-Amz-Target header"))?;
+    let route = Route::from_target(target).ok_or_else(|| {
+        ApiError::new(
+            Exception::UnknownOperation,
             format!("Unknown operation {target}"),
+        )
+    })?;
+    let body = parse_body(&body)?;
+    route.validate(&body)?;
+    let Value::Object(body) = body else {
+        return Err(ApiError::new(
+            Exception::Serialization,
+            "Expected map or null",
         ));
     };
-    let op = op.to_owned();
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::Map::new()
-    } else {
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(ApiError::invalid("The request body must be a JSON object")),
-            Err(e) => {
-                return Err(ApiError::invalid(format!(
-                    "The request body is not valid JSON: {e}"
-                )));
-            }
-        }
-    };
-    tracing::debug!(op = %op, "request");
+    tracing::debug!(?route, "request");
     // On a multi-thread runtime, run the operation right here on the worker: it is CPU work
     // (SRP maths, RSA signatures, SQLite reads from the page cache) of at most about a
     // millisecond, and handing it to another thread costs thread wake-ups that take more CPU
@@ -108,13 +206,13 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
         == tokio::runtime::RuntimeFlavor::MultiThread
     {
         let ran =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, &op, body)));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| route.dispatch(&ctx, body)));
         return ran.unwrap_or_else(|_| {
             tracing::error!("operation panicked");
             Err(ApiError::internal("internal error"))
         });
     }
-    let outcome = tokio::task::spawn_blocking(move || dispatch(&ctx, &op, body)).await;
+    let outcome = tokio::task::spawn_blocking(move || route.dispatch(&ctx, body)).await;
     match outcome {
         Ok(result) => result,
         Err(e) => {
@@ -185,7 +283,7 @@ async fn pool_document(
     .await;
     match outcome {
         Ok(Ok(v)) => json_response(StatusCode::OK, "application/json", &v),
-        Ok(Err(e)) if e.kind == "ResourceNotFoundException" => json_response(
+        Ok(Err(e)) if e.kind.name() == "ResourceNotFoundException" => json_response(
             StatusCode::NOT_FOUND,
             "application/json",
             &json!({"message": e.message}),

@@ -317,11 +317,24 @@ async fn expiry_follows_the_injected_clock() {
 
     // Refresh token: 30 days.
     clock.advance(30 * 86_400);
+    // (A rotation client refreshes through GetTokensFromRefreshToken: REFRESH_TOKEN_AUTH is not
+    // available on it, as AWS documents.)
     let e = sdk
         .initiate_auth()
         .client_id(CLIENT)
         .auth_flow(AuthFlowType::RefreshTokenAuth)
         .auth_parameters("REFRESH_TOKEN", tokens.refresh_token().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("REFRESH_TOKEN_AUTH flow not enabled for this client")
+    );
+    let e = sdk
+        .get_tokens_from_refresh_token()
+        .client_id(CLIENT)
+        .refresh_token(tokens.refresh_token().unwrap())
         .send()
         .await
         .unwrap_err();
@@ -381,5 +394,46 @@ async fn new_password_required_through_the_sdk() {
         .send()
         .await
         .unwrap();
+    server.shutdown().await;
+}
+
+/// The model's validation, as the official SDK receives it: a typed
+/// `InvalidParameterException` with AWS's wording (sensitive values unquoted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_reach_the_sdk_typed() {
+    let (server, sdk) = start(Arc::new(ManualClock::starting_now())).await;
+    let e = sdk
+        .initiate_auth()
+        .client_id("not a client id")
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .send()
+        .await
+        .unwrap_err();
+    let service = e.as_service_error().unwrap();
+    assert!(service.is_invalid_parameter_exception(), "{service:?}");
+    assert_eq!(
+        service.message(),
+        Some(
+            "1 validation error detected: Value at 'clientId' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: [\\w+]+"
+        )
+    );
+    let e = sdk
+        .sign_up()
+        .client_id(CLIENT)
+        .username("newcomer")
+        .password(" leading space 1A!")
+        .send()
+        .await
+        .unwrap_err();
+    let service = e.as_service_error().unwrap();
+    assert!(service.is_invalid_parameter_exception(), "{service:?}");
+    assert_eq!(
+        service.message(),
+        Some(
+            "1 validation error detected: Value at 'password' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
+        )
+    );
     server.shutdown().await;
 }

@@ -64,17 +64,19 @@ async fn bad_input_is_a_400_with_the_cognito_error_shape() {
             "NoSuchOperation",
         ),
         (None, "{}", "UnknownOperationException", "X-Amz-Target"),
+        // AWS JSON 1.1: an unparsable body or a member of the wrong JSON type is a
+        // SerializationException, not a validation error.
         (
             Some(op("CreateUserPool")),
             "{not json",
-            "InvalidParameterException",
+            "SerializationException",
             "not valid JSON",
         ),
         (
             Some(op("CreateUserPool")),
             "[1,2]",
-            "InvalidParameterException",
-            "JSON object",
+            "SerializationException",
+            "Start of list found where not expected",
         ),
         (
             Some(op("CreateUserPool")),
@@ -91,8 +93,49 @@ async fn bad_input_is_a_400_with_the_cognito_error_shape() {
         (
             Some(op("AdminGetUser")),
             r#"{"UserPoolId":7,"Username":"x"}"#,
+            "SerializationException",
+            "can not be converted to an String",
+        ),
+        // A malformed id is a validation error (the model's pattern), not a missing pool.
+        (
+            Some(op("DescribeUserPool")),
+            r#"{"UserPoolId":"not a pool id!"}"#,
             "InvalidParameterException",
-            "UserPoolId",
+            "1 validation error detected: Value 'not a pool id!' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+",
+        ),
+        // Enum members are checked.
+        (
+            Some(op("SetUserPoolMfaConfig")),
+            r#"{"UserPoolId":"us-east-1_WireTest1","MfaConfiguration":"BOGUS"}"#,
+            "InvalidParameterException",
+            "Value 'BOGUS' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]",
+        ),
+        // A non-string attribute value is refused, not stored as "".
+        (
+            Some(op("AdminUpdateUserAttributes")),
+            r#"{"UserPoolId":"us-east-1_WireTest1","Username":"alice","UserAttributes":[{"Name":"email","Value":5}]}"#,
+            "SerializationException",
+            "can not be converted to an String",
+        ),
+        // Lengths count characters: 129 two-byte characters exceed GroupName's 128.
+        (
+            Some(op("GetGroup")),
+            &*Box::leak(
+                format!(
+                    r#"{{"UserPoolId":"us-east-1_WireTest1","GroupName":"{}"}}"#,
+                    "é".repeat(129)
+                )
+                .into_boxed_str(),
+            ),
+            "InvalidParameterException",
+            "Member must have length less than or equal to 128",
+        ),
+        // Several violations in one message, with AWS's count.
+        (
+            Some(op("AdminGetUser")),
+            "{}",
+            "InvalidParameterException",
+            "2 validation errors detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null; Value null at 'username' failed to satisfy constraint: Member must not be null",
         ),
         (
             Some(op("InitiateAuth")),
@@ -154,7 +197,8 @@ async fn bad_input_is_a_400_with_the_cognito_error_shape() {
         let (status, v) = post(&server, target.as_deref(), body).await;
         assert_eq!(status, 400, "{target:?} {body}: {v}");
         assert_eq!(v["__type"], kind, "{target:?} {body}: {v}");
-        let message = v["message"].as_str().unwrap();
+        // AWS spells the key `Message` on SerializationException.
+        let message = v["message"].as_str().or(v["Message"].as_str()).unwrap();
         assert!(message.contains(fragment), "{target:?} {body}: {message}");
     }
     server.shutdown().await;

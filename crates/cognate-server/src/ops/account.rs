@@ -10,12 +10,13 @@
 //! right code is used up, a wrong one counts, and after [`MAX_ATTEMPTS`] wrong answers the code
 //! is refused with `LimitExceededException` until a new one is requested.
 
+use cognate_model::idp::ErrorKind as E;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::auth::{check_access_token, check_secret_hash};
+use super::auth::check_secret_hash;
 use super::users::{check_attributes, find, logs_in_by_email, make_verifier, normalize_name};
 use super::{Ctx, Req};
 use crate::error::ApiError;
@@ -33,21 +34,21 @@ const CODE_KIND: &str = "code";
 
 fn code_mismatch() -> ApiError {
     ApiError::new(
-        "CodeMismatchException",
+        E::CodeMismatchException,
         "Invalid verification code provided, please try again.",
     )
 }
 
 fn expired_code() -> ApiError {
     ApiError::new(
-        "ExpiredCodeException",
+        E::ExpiredCodeException,
         "Invalid code provided, please request a code again.",
     )
 }
 
 fn attempts_exceeded() -> ApiError {
     ApiError::new(
-        "LimitExceededException",
+        E::LimitExceededException,
         "Attempt limit exceeded, please try after some time.",
     )
 }
@@ -207,27 +208,6 @@ fn client_and_pool(ctx: &Ctx, req: &Req) -> Result<(AppClient, UserPool), ApiErr
     Ok((client, pool))
 }
 
-/// The user an access token belongs to.
-fn token_user(ctx: &Ctx, req: &Req) -> Result<(UserPool, AppClient, User), ApiError> {
-    let (pool, claims) = check_access_token(ctx, req.str("AccessToken")?)?;
-    let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let client_id = claims
-        .get("client_id")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let user = ctx
-        .store
-        .user_get(&pool.id, username)?
-        .filter(|u| u.sub == sub)
-        .ok_or_else(ApiError::user_not_found)?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
-    }
-    let client = ctx.pool_client(&pool.id, client_id)?;
-    Ok((pool, client, user))
-}
-
 fn is_true(user: &User, attribute: &str) -> bool {
     user.attributes.get(attribute).map(String::as_str) == Some("true")
 }
@@ -383,14 +363,14 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         let taken = ctx.store.user_by_email(&pool.id, &email.to_lowercase())?;
         if !taken.is_empty() {
             return Err(ApiError::new(
-                "UsernameExistsException",
+                E::UsernameExistsException,
                 "An account with the given email already exists.",
             ));
         }
     }
     if !by_email && !by_phone && ctx.store.user_get(&pool.id, &internal)?.is_some() {
         return Err(ApiError::new(
-            "UsernameExistsException",
+            E::UsernameExistsException,
             "User already exists",
         ));
     }
@@ -409,7 +389,7 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     };
     if !ctx.store.user_insert(&user)? {
         return Err(ApiError::new(
-            "UsernameExistsException",
+            E::UsernameExistsException,
             "User already exists",
         ));
     }
@@ -471,7 +451,7 @@ pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             if other.username != user.username && is_true(&other, "email_verified") {
                 if !force {
                     return Err(ApiError::new(
-                        "AliasExistsException",
+                        E::AliasExistsException,
                         "An account with the given email already exists.",
                     ));
                 }
@@ -498,7 +478,7 @@ pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, Ap
             return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
         }
         return Err(ApiError::new(
-            "UserNotFoundException",
+            E::UserNotFoundException,
             "Username/client id combination not found.",
         ));
     };
@@ -550,7 +530,7 @@ pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
         }
         return Err(ApiError::new(
-            "UserNotFoundException",
+            E::UserNotFoundException,
             "Username/client id combination not found.",
         ));
     };
@@ -568,7 +548,7 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
             code_mismatch()
         } else {
             ApiError::new(
-                "UserNotFoundException",
+                E::UserNotFoundException,
                 "Username/client id combination not found.",
             )
         });
@@ -598,7 +578,7 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
 pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let previous = req.str("PreviousPassword")?;
     let proposed = password_param(req, "ProposedPassword")?;
-    let (pool, _, mut user) = token_user(ctx, req)?;
+    let (pool, _, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     let pool_name =
         cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
     let right = match &user.verifier {
@@ -653,20 +633,9 @@ pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiE
         return Err(ApiError::missing("UserAttributes"));
     }
     let attrs = req.attributes("UserAttributes")?;
-    let (pool, client, mut user) = token_user(ctx, req)?;
+    let (pool, client, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     check_attributes(&pool, &attrs)?;
-    for (k, _) in &attrs {
-        let writable = if client.write_attributes.is_empty() {
-            !k.ends_with("_verified")
-        } else {
-            client.write_attributes.contains(k)
-        };
-        if !writable {
-            return Err(ApiError::not_authorized(
-                "A client attempted to write unauthorized attribute",
-            ));
-        }
-    }
+    super::users::check_client_may_write(&client, &attrs)?;
     let mut to_verify = Vec::new();
     for (k, v) in attrs {
         if let Some(medium) = verifiable(&k)
@@ -678,7 +647,7 @@ pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiE
                 let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
                 if taken.iter().any(|u| u.username != user.username) {
                     return Err(ApiError::new(
-                        "AliasExistsException",
+                        E::AliasExistsException,
                         "An account with the given email already exists.",
                     ));
                 }
@@ -724,7 +693,7 @@ pub(crate) fn get_user_attribute_verification_code(
     ctx: &Ctx,
     req: &Req,
 ) -> Result<Value, ApiError> {
-    let (_, _, user) = token_user(ctx, req)?;
+    let (_, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     let (_, medium) = attribute_name(req, &user)?;
     let details = issue_code(
         ctx,
@@ -738,7 +707,7 @@ pub(crate) fn get_user_attribute_verification_code(
 
 pub(crate) fn verify_user_attribute(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let code = code_param(req, "Code")?;
-    let (_, _, mut user) = token_user(ctx, req)?;
+    let (_, _, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     let (name, _) = attribute_name(req, &user)?;
     use_code(ctx, &user, Purpose::VerifyAttribute, name, code)?;
     user.attributes

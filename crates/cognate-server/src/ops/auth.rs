@@ -3,6 +3,7 @@
 //! (`PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`; the MFA and device challenges are answered in
 //! `challenge`), GetTokensFromRefreshToken, GetUser, RevokeToken; and token minting.
 
+use cognate_model::idp::ErrorKind as E;
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -132,7 +133,9 @@ pub(crate) fn initiate(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiEr
             password_login(ctx, &pool, &client, &params)
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
-            if !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") {
+            // AWS documents that REFRESH_TOKEN_AUTH is unavailable on a client with refresh-token
+            // rotation: such clients refresh only through GetTokensFromRefreshToken.
+            if !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") || client.refresh_rotation {
                 return Err(flow_not_enabled("REFRESH_TOKEN_AUTH"));
             }
             let token = param(&params, "REFRESH_TOKEN")?;
@@ -447,13 +450,13 @@ fn after_credentials(
         UserStatus::Confirmed => {}
         UserStatus::Unconfirmed => {
             return Err(ApiError::new(
-                "UserNotConfirmedException",
+                E::UserNotConfirmedException,
                 "User is not confirmed.",
             ));
         }
         UserStatus::ResetRequired => {
             return Err(ApiError::new(
-                "PasswordResetRequiredException",
+                E::PasswordResetRequiredException,
                 "Password reset required for the user",
             ));
         }
@@ -558,10 +561,8 @@ fn new_password(
     let invalid_session = || ApiError::not_authorized("Invalid session for the user.");
     let state = super::challenge::open(ctx, pool, client, session, &["NEW_PASSWORD_REQUIRED"])?;
     let new_password = param(answers, "NEW_PASSWORD")?;
-    let username = answers
-        .get("USERNAME")
-        .map(String::as_str)
-        .unwrap_or(&state.user);
+    // Cognito requires USERNAME in every challenge answer but SELECT_CHALLENGE's.
+    let username = param(answers, "USERNAME")?;
     check_secret_hash(
         client,
         answers.get("SECRET_HASH").map(String::as_str),
@@ -574,12 +575,24 @@ fn new_password(
     if user.status != UserStatus::ForceChangePassword {
         return Err(invalid_session());
     }
-    let mut attrs = Vec::new();
-    for (k, v) in answers {
-        if let Some(name) = k.strip_prefix("userAttributes.") {
-            attrs.push((name.to_owned(), v.clone()));
-        }
+    // USERNAME names the session's user (by its name or an alias), never another one.
+    let same_user = username == state.user
+        || super::users::find(ctx, pool, username)?.is_some_and(|u| u.username == state.user);
+    if !same_user {
+        return Err(invalid_session());
     }
+    // `userAttributes.NAME`: attributes of the pool's schema that this client may write. (The
+    // pool's required attributes are there already: AdminCreateUser insists on them, as
+    // Cognito does today.)
+    let attrs: Vec<(String, String)> = answers
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("userAttributes.")
+                .map(|name| (name.to_owned(), v.clone()))
+        })
+        .collect();
+    super::users::check_attributes(pool, &attrs)?;
+    super::users::check_client_may_write(client, &attrs)?;
     for (k, v) in attrs {
         user.attributes.insert(k, v);
     }
@@ -634,7 +647,7 @@ fn refresh(
         && now - at >= client.rotation_grace_secs
     {
         return Err(ApiError::new(
-            "RefreshTokenReuseException",
+            E::RefreshTokenReuseException,
             "Refresh token has already been used",
         ));
     }
@@ -677,7 +690,9 @@ pub(crate) fn get_tokens_from_refresh_token(ctx: &Ctx, req: &Req) -> Result<Valu
     let token = req.str("RefreshToken")?;
     let client = ctx.client(req.str("ClientId")?)?;
     check_client_secret(&client, req.opt_str("ClientSecret")?)?;
-    if !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") {
+    // A rotation client must drop ALLOW_REFRESH_TOKEN_AUTH (AWS's guide to rotation) and
+    // refreshes here; a client without rotation needs the flow, as for REFRESH_TOKEN_AUTH.
+    if !client.refresh_rotation && !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") {
         return Err(flow_not_enabled("REFRESH_TOKEN_AUTH"));
     }
     let pool = ctx.pool(&client.pool_id)?;
@@ -811,6 +826,25 @@ pub(crate) fn check_access_token(
     Ok((pool, claims))
 }
 
+/// The pool, app client and user of a valid access token: the one check every operation
+/// authorized by an access token makes. A user deleted (or replaced by a new user of the same
+/// name) since the token was issued is `UserNotFoundException: User does not exist.`; a
+/// disabled one `NotAuthorizedException: User is disabled.`.
+pub(crate) fn token_user(ctx: &Ctx, token: &str) -> Result<(UserPool, AppClient, User), ApiError> {
+    let (pool, claims) = check_access_token(ctx, token)?;
+    let claim = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
+    let user = ctx
+        .store
+        .user_get(&pool.id, claim("username"))?
+        .filter(|u| u.sub == claim("sub"))
+        .ok_or_else(ApiError::user_not_found)?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    let client = ctx.pool_client(&pool.id, claim("client_id"))?;
+    Ok((pool, client, user))
+}
+
 pub(crate) fn get_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (pool, claims) = check_access_token(ctx, req.str("AccessToken")?)?;
     let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
@@ -837,7 +871,7 @@ pub(crate) fn revoke_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     check_client_secret(&client, req.opt_str("ClientSecret")?)?;
     if !client.enable_token_revocation {
         return Err(ApiError::new(
-            "UnsupportedOperationException",
+            E::UnsupportedOperationException,
             "Token revocation is not enabled for this app client.",
         ));
     }
@@ -847,7 +881,7 @@ pub(crate) fn revoke_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     };
     if record.client_id != client.id {
         return Err(ApiError::new(
-            "UnauthorizedException",
+            E::UnauthorizedException,
             "The refresh token was not issued to this client.",
         ));
     }

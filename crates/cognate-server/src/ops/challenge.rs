@@ -13,6 +13,7 @@
 //! and is consumed once, atomically, when it is answered or used for the next step, so a replay
 //! is refused ("Invalid session for the user.").
 
+use cognate_model::idp::ErrorKind as E;
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -335,7 +336,7 @@ pub(crate) fn answer_code(
             if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(code.trim().as_bytes()))
             {
                 return Err(ApiError::new(
-                    "CodeMismatchException",
+                    E::CodeMismatchException,
                     "Invalid code or auth state for the user.",
                 ));
             }

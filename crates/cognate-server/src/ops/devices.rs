@@ -10,9 +10,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cognate_model::idp::ErrorKind as E;
 use serde_json::{Value, json};
 
-use super::auth::check_access_token;
 use super::{Ctx, Req};
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
@@ -21,7 +21,7 @@ const KIND: &str = "device";
 const GROUP_KIND: &str = "device_group";
 
 fn not_found() -> ApiError {
-    ApiError::new("ResourceNotFoundException", "Device does not exist.")
+    ApiError::new(E::ResourceNotFoundException, "Device does not exist.")
 }
 
 /// A device of a user, as stored.
@@ -189,22 +189,6 @@ pub(crate) fn new_device(
     Ok(Some((key, group_key)))
 }
 
-/// The user of a valid access token.
-fn token_user(ctx: &Ctx, token: &str) -> Result<(UserPool, User), ApiError> {
-    let (pool, claims) = check_access_token(ctx, token)?;
-    let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let user = ctx
-        .store
-        .user_get(&pool.id, username)?
-        .filter(|u| u.sub == sub)
-        .ok_or_else(ApiError::user_not_found)?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
-    }
-    Ok((pool, user))
-}
-
 /// The pool and user of an Admin device operation.
 fn admin_user(ctx: &Ctx, req: &Req) -> Result<(UserPool, User), ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
@@ -214,7 +198,7 @@ fn admin_user(ctx: &Ctx, req: &Req) -> Result<(UserPool, User), ApiError> {
 
 /// ConfirmDevice.
 pub(crate) fn confirm_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     let key = req.str("DeviceKey")?;
     let device = load(ctx, &pool, &user, key)?;
     let config = req.opt_obj("DeviceSecretVerifierConfig")?;
@@ -274,7 +258,7 @@ fn set_status(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Valu
 
 /// UpdateDeviceStatus.
 pub(crate) fn update_device_status(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     set_status(ctx, &pool, &user, req)
 }
 
@@ -286,7 +270,7 @@ pub(crate) fn admin_update_device_status(ctx: &Ctx, req: &Req) -> Result<Value, 
 
 /// GetDevice.
 pub(crate) fn get_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     let d = confirmed_device(ctx, &pool, &user, req.str("DeviceKey")?)?;
     Ok(json!({ "Device": d.render() }))
 }
@@ -335,7 +319,7 @@ fn list(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Value, Api
 
 /// ListDevices.
 pub(crate) fn list_devices(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     list(ctx, &pool, &user, req)
 }
 
@@ -353,7 +337,7 @@ fn forget(ctx: &Ctx, pool: &UserPool, user: &User, key: &str) -> Result<Value, A
 
 /// ForgetDevice.
 pub(crate) fn forget_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     forget(ctx, &pool, &user, req.str("DeviceKey")?)
 }
 

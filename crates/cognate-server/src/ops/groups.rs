@@ -8,6 +8,7 @@
 //! deleting the pool deletes them. A membership remembers the user's `sub`: a user deleted and
 //! recreated under the same name is another user and is in no group.
 
+use cognate_model::idp::ErrorKind as E;
 use std::cmp::Ordering;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -54,7 +55,7 @@ fn member_key(group: &str, username: &str) -> String {
 }
 
 fn group_not_found() -> ApiError {
-    ApiError::new("ResourceNotFoundException", "Group not found.")
+    ApiError::new(E::ResourceNotFoundException, "Group not found.")
 }
 
 /// The `GroupType` shape (dates as epoch seconds, as AWS sends them).
@@ -324,7 +325,7 @@ pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 
 fn exists(name: &str) -> ApiError {
     ApiError::new(
-        "GroupExistsException",
+        E::GroupExistsException,
         format!("A group with the name {name} already exists."),
     )
 }

@@ -21,6 +21,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cognate_model::identity::ErrorKind as E;
+use cognate_model::identity::Operation;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, Req};
@@ -43,38 +45,37 @@ const OPENID_ISSUER: &str = "https://cognito-identity.amazonaws.com";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Runs identity-pool operation `op` (the part of `X-Amz-Target` after
-/// `AWSCognitoIdentityService.`).
-pub(crate) fn call(ctx: &Ctx, op: &str, body: Map<String, Value>) -> Result<Value, ApiError> {
+/// Runs identity-pool operation `op` on its validated request.
+pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
     let req = Req(body);
     match op {
-        "CreateIdentityPool" => create(ctx, &req),
-        "DescribeIdentityPool" => describe(ctx, &req),
-        "ListIdentityPools" => list(ctx, &req),
-        "UpdateIdentityPool" => update(ctx, &req),
-        "DeleteIdentityPool" => delete(ctx, &req),
-        "GetId" => get_id(ctx, &req),
-        "GetOpenIdToken" => get_open_id_token(ctx, &req),
-        "GetCredentialsForIdentity" => get_credentials_for_identity(ctx, &req),
-        "SetIdentityPoolRoles" => set_roles(ctx, &req),
-        "GetIdentityPoolRoles" => get_roles(ctx, &req),
-        _ => Err(ApiError::new(
-            "UnknownOperationException",
-            format!("Unknown operation {op}"),
+        Operation::CreateIdentityPool => create(ctx, &req),
+        Operation::DescribeIdentityPool => describe(ctx, &req),
+        Operation::ListIdentityPools => list(ctx, &req),
+        Operation::UpdateIdentityPool => update(ctx, &req),
+        Operation::DeleteIdentityPool => delete(ctx, &req),
+        Operation::GetId => get_id(ctx, &req),
+        Operation::GetOpenIdToken => get_open_id_token(ctx, &req),
+        Operation::GetCredentialsForIdentity => get_credentials_for_identity(ctx, &req),
+        Operation::SetIdentityPoolRoles => set_roles(ctx, &req),
+        Operation::GetIdentityPoolRoles => get_roles(ctx, &req),
+        _ => Err(super::not_implemented(
+            op.name(),
+            op.errors().iter().map(|e| e.name()),
         )),
     }
 }
 
 fn pool_not_found(id: &str) -> ApiError {
     ApiError::new(
-        "ResourceNotFoundException",
+        E::ResourceNotFoundException,
         format!("IdentityPool '{id}' not found."),
     )
 }
 
 fn identity_not_found(id: &str) -> ApiError {
     ApiError::new(
-        "ResourceNotFoundException",
+        E::ResourceNotFoundException,
         format!("Identity '{id}' not found."),
     )
 }
@@ -99,7 +100,7 @@ fn no_unauthenticated() -> ApiError {
 
 fn no_role() -> ApiError {
     ApiError::new(
-        "InvalidIdentityPoolConfigurationException",
+        E::InvalidIdentityPoolConfigurationException,
         "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
     )
 }

@@ -7,9 +7,9 @@
 //! user's factors the record `user_mfa` (key = internal user name, checked against the `sub`).
 //! TOTP secrets are stored sealed (AES-256-GCM under the server key) and never logged.
 
+use cognate_model::idp::ErrorKind as E;
 use serde_json::{Map, Value, json};
 
-use super::auth::check_access_token;
 use super::{Ctx, Req};
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
@@ -200,9 +200,25 @@ pub(crate) fn need(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<Option<Mfa
     {
         factors.push(Factor::SoftwareToken);
     }
+    // A pool that requires MFA sends SMS or email codes to a user who has the attribute, even
+    // one who never chose that factor (AWS: with MFA required, SMS and email MFA are active
+    // for every user with a phone number or email address).
+    if pool.mfa_configuration == "ON" && factors.is_empty() {
+        for (factor, attribute) in [(Factor::Sms, "phone_number"), (Factor::Email, "email")] {
+            if pf.enabled(factor) && user.attributes.contains_key(attribute) {
+                factors.push(factor);
+            }
+        }
+    }
     if factors.is_empty() {
-        if pool.mfa_configuration == "ON" && pf.enabled(Factor::SoftwareToken) {
-            return Ok(Some(MfaNeed::Setup(vec![Factor::SoftwareToken])));
+        if pool.mfa_configuration == "ON" {
+            // Required, and nothing to send a code to: the user must set a factor up first. No
+            // tokens without a second factor, ever.
+            let setup: Vec<Factor> = [Factor::SoftwareToken, Factor::Sms, Factor::Email]
+                .into_iter()
+                .filter(|f| pf.enabled(*f))
+                .collect();
+            return Ok(Some(MfaNeed::Setup(setup)));
         }
         return Ok(None);
     }
@@ -229,7 +245,7 @@ pub(crate) fn check_totp(
         (true, Some(s)) => s,
         _ => {
             return Err(ApiError::new(
-                "SoftwareTokenMFANotFoundException",
+                E::SoftwareTokenMFANotFoundException,
                 "Software Token MFA does not exist for the user.",
             ));
         }
@@ -237,11 +253,11 @@ pub(crate) fn check_totp(
     let now = u64::try_from(ctx.now()).unwrap_or(0);
     let step = secret
         .check(code, now, TOTP_WINDOW)
-        .ok_or_else(|| ApiError::new("CodeMismatchException", "Invalid code received for user"))?;
+        .ok_or_else(|| ApiError::new(E::CodeMismatchException, "Invalid code received for user"))?;
     let last = uf.doc.get("totp_last_step").and_then(Value::as_u64);
     if last.is_some_and(|l| step <= l) {
         return Err(ApiError::new(
-            "CodeMismatchException",
+            E::CodeMismatchException,
             "Your software token has already been used once.",
         ));
     }
@@ -290,22 +306,6 @@ pub(crate) fn annotate(
     Ok(())
 }
 
-/// The user of a valid access token.
-fn token_user(ctx: &Ctx, token: &str) -> Result<(UserPool, User), ApiError> {
-    let (pool, claims) = check_access_token(ctx, token)?;
-    let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let user = ctx
-        .store
-        .user_get(&pool.id, username)?
-        .filter(|u| u.sub == sub)
-        .ok_or_else(ApiError::user_not_found)?;
-    if !user.enabled {
-        return Err(ApiError::not_authorized("User is disabled."));
-    }
-    Ok((pool, user))
-}
-
 fn seal_secret(ctx: &Ctx, secret: &cognate_totp::TotpSecret) -> String {
     ctx.sealer.seal(Purpose::TotpSecret, &secret.to_base32())
 }
@@ -328,7 +328,7 @@ pub(crate) fn associate_software_token(ctx: &Ctx, req: &Req) -> Result<Value, Ap
     let secret = cognate_totp::TotpSecret::generate(&mut cognate_srp::os_rng());
     let code = secret.to_base32();
     if let Some(token) = token {
-        let (pool, user) = token_user(ctx, token)?;
+        let (pool, _, user) = super::auth::token_user(ctx, token)?;
         let mut uf = UserFactors::load(ctx, &pool, &user)?;
         uf.set("totp_pending", json!(seal_secret(ctx, &secret)));
         uf.save(ctx, &pool, &user)?;
@@ -349,17 +349,17 @@ pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiEr
     let code = req.str("UserCode")?;
     let mismatch = || {
         ApiError::new(
-            "EnableSoftwareTokenMFAException",
+            E::EnableSoftwareTokenMFAException,
             "Code mismatch and fail enable Software Token MFA",
         )
     };
     let now = u64::try_from(ctx.now()).unwrap_or(0);
     if let Some(token) = token {
-        let (pool, user) = token_user(ctx, token)?;
+        let (pool, _, user) = super::auth::token_user(ctx, token)?;
         let mut uf = UserFactors::load(ctx, &pool, &user)?;
         let Some(secret) = uf.secret(ctx, "totp_pending") else {
             return Err(ApiError::new(
-                "SoftwareTokenMFANotFoundException",
+                E::SoftwareTokenMFANotFoundException,
                 "Software Token MFA does not exist for the user.",
             ));
         };
@@ -382,7 +382,7 @@ pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiEr
         .and_then(|s| cognate_totp::TotpSecret::from_base32(s).ok())
         .ok_or_else(|| {
             ApiError::new(
-                "SoftwareTokenMFANotFoundException",
+                E::SoftwareTokenMFANotFoundException,
                 "Software Token MFA does not exist for the user.",
             )
         })?;
@@ -456,7 +456,7 @@ fn set_preference(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<
 
 /// SetUserMFAPreference (AccessToken).
 pub(crate) fn set_user_mfa_preference(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
     set_preference(ctx, &pool, &user, req)?;
     Ok(json!({}))
 }

@@ -14,6 +14,8 @@ pub(crate) mod pools;
 pub(crate) mod signout;
 pub(crate) mod users;
 
+use cognate_model::idp::ErrorKind as E;
+use cognate_model::idp::Operation;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -118,79 +120,99 @@ impl Ctx {
     }
 }
 
-/// Runs operation `op` (the part of `X-Amz-Target` after the dot) on a JSON request.
-pub(crate) fn call(ctx: &Ctx, op: &str, body: Map<String, Value>) -> Result<Value, ApiError> {
+/// Runs user-pool operation `op` on its validated request.
+pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
     let req = Req(body);
     match op {
-        "CreateUserPool" => pools::create(ctx, &req, None),
-        "DescribeUserPool" => pools::describe(ctx, &req),
-        "ListUserPools" => pools::list(ctx, &req),
-        "UpdateUserPool" => pools::update(ctx, &req),
-        "DeleteUserPool" => pools::delete(ctx, &req),
-        "CreateUserPoolClient" => clients::create(ctx, &req, None),
-        "DescribeUserPoolClient" => clients::describe(ctx, &req),
-        "ListUserPoolClients" => clients::list(ctx, &req),
-        "UpdateUserPoolClient" => clients::update(ctx, &req),
-        "DeleteUserPoolClient" => clients::delete(ctx, &req),
-        "AdminCreateUser" => users::admin_create(ctx, &req),
-        "AdminSetUserPassword" => users::admin_set_password(ctx, &req),
-        "AdminGetUser" => users::admin_get(ctx, &req),
-        "ListUsers" => users::list(ctx, &req),
-        "AdminDeleteUser" => users::admin_delete(ctx, &req),
-        "AdminUpdateUserAttributes" => users::admin_update_attributes(ctx, &req),
-        "AdminDeleteUserAttributes" => users::admin_delete_attributes(ctx, &req),
-        "AdminDisableUser" => users::admin_set_enabled(ctx, &req, false),
-        "AdminEnableUser" => users::admin_set_enabled(ctx, &req, true),
-        "AdminConfirmSignUp" => users::admin_confirm_sign_up(ctx, &req),
-        "InitiateAuth" => auth::initiate(ctx, &req, false),
-        "AdminInitiateAuth" => auth::initiate(ctx, &req, true),
-        "RespondToAuthChallenge" => auth::respond(ctx, &req, false),
-        "AdminRespondToAuthChallenge" => auth::respond(ctx, &req, true),
-        "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(ctx, &req),
-        "GetUser" => auth::get_user(ctx, &req),
-        "RevokeToken" => auth::revoke_token(ctx, &req),
-        "AssociateSoftwareToken" => mfa::associate_software_token(ctx, &req),
-        "VerifySoftwareToken" => mfa::verify_software_token(ctx, &req),
-        "SetUserMFAPreference" => mfa::set_user_mfa_preference(ctx, &req),
-        "AdminSetUserMFAPreference" => mfa::admin_set_user_mfa_preference(ctx, &req),
-        "SetUserPoolMfaConfig" => mfa::set_user_pool_mfa_config(ctx, &req),
-        "GetUserPoolMfaConfig" => mfa::get_user_pool_mfa_config(ctx, &req),
-        "ConfirmDevice" => devices::confirm_device(ctx, &req),
-        "UpdateDeviceStatus" => devices::update_device_status(ctx, &req),
-        "GetDevice" => devices::get_device(ctx, &req),
-        "ListDevices" => devices::list_devices(ctx, &req),
-        "ForgetDevice" => devices::forget_device(ctx, &req),
-        "AdminGetDevice" => devices::admin_get_device(ctx, &req),
-        "AdminListDevices" => devices::admin_list_devices(ctx, &req),
-        "AdminForgetDevice" => devices::admin_forget_device(ctx, &req),
-        "AdminUpdateDeviceStatus" => devices::admin_update_device_status(ctx, &req),
-        "SignUp" => account::sign_up(ctx, &req),
-        "ConfirmSignUp" => account::confirm_sign_up(ctx, &req),
-        "ResendConfirmationCode" => account::resend_confirmation_code(ctx, &req),
-        "ForgotPassword" => account::forgot_password(ctx, &req),
-        "ConfirmForgotPassword" => account::confirm_forgot_password(ctx, &req),
-        "ChangePassword" => account::change_password(ctx, &req),
-        "AdminResetUserPassword" => account::admin_reset_user_password(ctx, &req),
-        "UpdateUserAttributes" => account::update_user_attributes(ctx, &req),
-        "GetUserAttributeVerificationCode" => {
+        Operation::CreateUserPool => pools::create(ctx, &req, None),
+        Operation::DescribeUserPool => pools::describe(ctx, &req),
+        Operation::ListUserPools => pools::list(ctx, &req),
+        Operation::UpdateUserPool => pools::update(ctx, &req),
+        Operation::DeleteUserPool => pools::delete(ctx, &req),
+        Operation::CreateUserPoolClient => clients::create(ctx, &req, None),
+        Operation::DescribeUserPoolClient => clients::describe(ctx, &req),
+        Operation::ListUserPoolClients => clients::list(ctx, &req),
+        Operation::UpdateUserPoolClient => clients::update(ctx, &req),
+        Operation::DeleteUserPoolClient => clients::delete(ctx, &req),
+        Operation::AdminCreateUser => users::admin_create(ctx, &req),
+        Operation::AdminSetUserPassword => users::admin_set_password(ctx, &req),
+        Operation::AdminGetUser => users::admin_get(ctx, &req),
+        Operation::ListUsers => users::list(ctx, &req),
+        Operation::AdminDeleteUser => users::admin_delete(ctx, &req),
+        Operation::AdminUpdateUserAttributes => users::admin_update_attributes(ctx, &req),
+        Operation::AdminDeleteUserAttributes => users::admin_delete_attributes(ctx, &req),
+        Operation::AdminDisableUser => users::admin_set_enabled(ctx, &req, false),
+        Operation::AdminEnableUser => users::admin_set_enabled(ctx, &req, true),
+        Operation::AdminConfirmSignUp => users::admin_confirm_sign_up(ctx, &req),
+        Operation::InitiateAuth => auth::initiate(ctx, &req, false),
+        Operation::AdminInitiateAuth => auth::initiate(ctx, &req, true),
+        Operation::RespondToAuthChallenge => auth::respond(ctx, &req, false),
+        Operation::AdminRespondToAuthChallenge => auth::respond(ctx, &req, true),
+        Operation::GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token(ctx, &req),
+        Operation::GetUser => auth::get_user(ctx, &req),
+        Operation::RevokeToken => auth::revoke_token(ctx, &req),
+        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, &req),
+        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, &req),
+        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, &req),
+        Operation::AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference(ctx, &req),
+        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, &req),
+        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, &req),
+        Operation::ConfirmDevice => devices::confirm_device(ctx, &req),
+        Operation::UpdateDeviceStatus => devices::update_device_status(ctx, &req),
+        Operation::GetDevice => devices::get_device(ctx, &req),
+        Operation::ListDevices => devices::list_devices(ctx, &req),
+        Operation::ForgetDevice => devices::forget_device(ctx, &req),
+        Operation::AdminGetDevice => devices::admin_get_device(ctx, &req),
+        Operation::AdminListDevices => devices::admin_list_devices(ctx, &req),
+        Operation::AdminForgetDevice => devices::admin_forget_device(ctx, &req),
+        Operation::AdminUpdateDeviceStatus => devices::admin_update_device_status(ctx, &req),
+        Operation::SignUp => account::sign_up(ctx, &req),
+        Operation::ConfirmSignUp => account::confirm_sign_up(ctx, &req),
+        Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, &req),
+        Operation::ForgotPassword => account::forgot_password(ctx, &req),
+        Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, &req),
+        Operation::ChangePassword => account::change_password(ctx, &req),
+        Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, &req),
+        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, &req),
+        Operation::GetUserAttributeVerificationCode => {
             account::get_user_attribute_verification_code(ctx, &req)
         }
-        "VerifyUserAttribute" => account::verify_user_attribute(ctx, &req),
-        "GlobalSignOut" => signout::global_sign_out(ctx, &req),
-        "AdminUserGlobalSignOut" => signout::admin_user_global_sign_out(ctx, &req),
-        "CreateGroup" => groups::create(ctx, &req),
-        "GetGroup" => groups::get(ctx, &req),
-        "ListGroups" => groups::list(ctx, &req),
-        "UpdateGroup" => groups::update(ctx, &req),
-        "DeleteGroup" => groups::delete(ctx, &req),
-        "AdminAddUserToGroup" => groups::admin_add_user(ctx, &req),
-        "AdminRemoveUserFromGroup" => groups::admin_remove_user(ctx, &req),
-        "AdminListGroupsForUser" => groups::admin_list_for_user(ctx, &req),
-        "ListUsersInGroup" => groups::list_users(ctx, &req),
-        _ => Err(ApiError::new(
-            "UnknownOperationException",
-            format!("Unknown operation {op}"),
+        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &req),
+        Operation::GlobalSignOut => signout::global_sign_out(ctx, &req),
+        Operation::AdminUserGlobalSignOut => signout::admin_user_global_sign_out(ctx, &req),
+        Operation::CreateGroup => groups::create(ctx, &req),
+        Operation::GetGroup => groups::get(ctx, &req),
+        Operation::ListGroups => groups::list(ctx, &req),
+        Operation::UpdateGroup => groups::update(ctx, &req),
+        Operation::DeleteGroup => groups::delete(ctx, &req),
+        Operation::AdminAddUserToGroup => groups::admin_add_user(ctx, &req),
+        Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, &req),
+        Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, &req),
+        Operation::ListUsersInGroup => groups::list_users(ctx, &req),
+        _ => Err(not_implemented(
+            op.name(),
+            op.errors().iter().map(|e| e.name()),
         )),
+    }
+}
+
+/// The answer of a modeled operation that cognate does not implement yet: a modeled error of
+/// that operation (`UnsupportedOperationException` where the model lists it, otherwise
+/// `InvalidParameterException`) that says so.
+pub(crate) fn not_implemented<'a>(
+    op: &str,
+    mut modeled: impl Iterator<Item = &'a str> + Clone,
+) -> ApiError {
+    let message = format!("cognate serve does not implement {op} yet.");
+    if modeled
+        .clone()
+        .any(|e| e == "UnsupportedOperationException")
+    {
+        ApiError::new(E::UnsupportedOperationException, message)
+    } else if modeled.any(|e| e == "InvalidParameterException") {
+        ApiError::invalid(message)
+    } else {
+        ApiError::internal(message)
     }
 }
 

@@ -2,6 +2,7 @@
 //! AdminUpdateUserAttributes, AdminDeleteUserAttributes, AdminDisableUser, AdminEnableUser,
 //! AdminConfirmSignUp; and finding a user by name or alias.
 
+use cognate_model::idp::ErrorKind as E;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, Req, attribute_json};
 use crate::error::ApiError;
-use crate::model::{StoredVerifier, User, UserPool, UserStatus};
+use crate::model::{AppClient, StoredVerifier, User, UserPool, UserStatus};
 
 /// The key a user name is stored under in `pool`.
 pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
@@ -62,6 +63,27 @@ pub(crate) fn get(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<User, ApiErr
 }
 
 /// Checks attribute names and values against the pool's schema.
+/// Refuses attributes the app client may not write (its `WriteAttributes`, or — when it lists
+/// none — everything but the `*_verified` flags, which only an administrator sets).
+pub(crate) fn check_client_may_write(
+    client: &AppClient,
+    attrs: &[(String, String)],
+) -> Result<(), ApiError> {
+    for (k, _) in attrs {
+        let writable = if client.write_attributes.is_empty() {
+            !k.ends_with("_verified")
+        } else {
+            client.write_attributes.contains(k)
+        };
+        if !writable {
+            return Err(ApiError::not_authorized(
+                "A client attempted to write unauthorized attribute",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_attributes(
     pool: &UserPool,
     attrs: &[(String, String)],
@@ -122,7 +144,7 @@ pub(crate) fn make_verifier(
     password: &str,
 ) -> Result<StoredVerifier, ApiError> {
     if let Some(msg) = pool.password_policy.violation(password) {
-        return Err(ApiError::new("InvalidPasswordException", msg));
+        return Err(ApiError::new(E::InvalidPasswordException, msg));
     }
     let pool_name =
         cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -182,7 +204,7 @@ pub(crate) fn create_user(
         });
         if conflicts {
             return Err(ApiError::new(
-                "UsernameExistsException",
+                E::UsernameExistsException,
                 "An account with the given email already exists.",
             ));
         }
@@ -222,7 +244,7 @@ pub(crate) fn create_user(
     };
     if !ctx.store.user_insert(&user)? {
         return Err(ApiError::new(
-            "UsernameExistsException",
+            E::UsernameExistsException,
             "User account already exists",
         ));
     }
@@ -239,17 +261,25 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             let mut user = get(ctx, &pool, username)?;
             if user.status != UserStatus::ForceChangePassword {
                 return Err(ApiError::new(
-                    "UnsupportedUserStateException",
+                    E::UnsupportedUserStateException,
                     "Resend not possible. User is not in FORCE_CHANGE_PASSWORD state",
                 ));
             }
-            if let Some(p) = temporary {
-                user.verifier = Some(make_verifier(&pool, &user.username, p)?);
-            }
+            // RESEND resets the temporary password (a new one unless one is given) and sends
+            // the invitation again.
+            let password = match temporary {
+                Some(p) => p.to_owned(),
+                None => crate::ids::temporary_password(),
+            };
+            user.verifier = Some(make_verifier(&pool, &user.username, &password)?);
             let now = ctx.now();
             user.password_set = now;
             user.modified = now;
             ctx.store.user_put(&user)?;
+            let mediums = req
+                .opt_str_list("DesiredDeliveryMediums")?
+                .unwrap_or_default();
+            invite(ctx, &pool, &user, &mediums, &password)?;
             return Ok(json!({ "User": render(&user, "Attributes") }));
         }
         Some("SUPPRESS") | None => {}
@@ -259,8 +289,65 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             )));
         }
     }
-    let user = create_user(ctx, &pool, username, attrs, temporary, false)?;
+    let suppress = req.opt_str("MessageAction")? == Some("SUPPRESS");
+    let generated = match temporary {
+        Some(_) => None,
+        None => Some(crate::ids::temporary_password()),
+    };
+    let password = temporary.or(generated.as_deref());
+    let user = create_user(ctx, &pool, username, attrs, password, false)?;
+    if !suppress {
+        // The invitation carries the temporary password (generated or given), as Cognito's
+        // does; without it a user created with a generated password could never sign in.
+        let mediums = req
+            .opt_str_list("DesiredDeliveryMediums")?
+            .unwrap_or_default();
+        invite(ctx, &pool, &user, &mediums, password.unwrap_or_default())?;
+    }
     Ok(json!({ "User": render(&user, "Attributes") }))
+}
+
+/// Sends AdminCreateUser's invitation through the outbox: by the first of `mediums` (Cognito's
+/// default is SMS) whose attribute the user has, else by the other; a user with neither gets
+/// it in the outbox with no destination, so that a local tester can still find it.
+fn invite(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+    mediums: &[String],
+    password: &str,
+) -> Result<(), ApiError> {
+    use crate::outbox::{Medium, Purpose};
+    let mut order: Vec<Medium> = mediums
+        .iter()
+        .filter_map(|m| match m.as_str() {
+            "EMAIL" => Some(Medium::Email),
+            "SMS" => Some(Medium::Sms),
+            _ => None,
+        })
+        .collect();
+    if order.is_empty() {
+        order.push(Medium::Sms);
+    }
+    for extra in [Medium::Sms, Medium::Email] {
+        if !order.contains(&extra) {
+            order.push(extra);
+        }
+    }
+    let (medium, destination) = order
+        .iter()
+        .find_map(|m| user.attributes.get(m.attribute()).map(|d| (*m, d.as_str())))
+        .unwrap_or((order[0], ""));
+    crate::outbox::deliver(
+        ctx,
+        &pool.id,
+        &user.username,
+        Purpose::Invitation,
+        medium,
+        destination,
+        password,
+    )?;
+    Ok(())
 }
 
 pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
@@ -435,7 +522,7 @@ pub(crate) fn admin_update_attributes(ctx: &Ctx, req: &Req) -> Result<Value, Api
                 let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
                 if taken.iter().any(|u| u.username != user.username) {
                     return Err(ApiError::new(
-                        "AliasExistsException",
+                        E::AliasExistsException,
                         "An account with the given email already exists.",
                     ));
                 }

@@ -102,7 +102,25 @@ pub async fn idp_raw(
         .await
         .unwrap();
     let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
+    let v: serde_json::Value = resp.json().await.unwrap();
+    if status != 200 {
+        assert_modeled_error(op, &v);
+    }
+    (status, v)
+}
+
+/// Insists that an error answered by user-pool operation `op` is one the AWS model lists for
+/// it (or a protocol error), so that no test accepts an exception a real client never sees.
+pub fn assert_modeled_error(op: &str, body: &serde_json::Value) {
+    use cognate_model::idp::Operation;
+    let kind = body["__type"].as_str().unwrap_or_default();
+    let Some(operation) = Operation::from_name(op) else {
+        return;
+    };
+    assert!(
+        kind == "SerializationException" || operation.errors().iter().any(|e| e.name() == kind),
+        "{op} answered {kind}, which the AWS model does not list for it: {body}"
+    );
 }
 
 /// One `AWSCognitoIdentityProviderService.{op}` call over the wire: the answer, or the
