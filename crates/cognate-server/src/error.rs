@@ -167,15 +167,28 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// A failure of the storage backend.
+/// A failure of the storage layer, whatever the backend.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
-    /// SQLite reported an error.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The backend failed (a database error, I/O); `retryable` when the same call may succeed
+    /// later (the database is restarting, a lock timed out).
+    #[error("{backend}: {message}")]
+    Backend {
+        /// Which backend (`sqlite`, …).
+        backend: &'static str,
+        /// What it said.
+        message: String,
+        /// Whether a retry may succeed.
+        retryable: bool,
+    },
+    /// A precondition of a unit of work did not hold (e.g. a refresh token rotated already);
+    /// nothing of the unit was written.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A stored record could not be decoded.
     #[error("corrupt record: {0}")]
-    Corrupt(#[from] serde_json::Error),
+    Corrupt(String),
     /// The store was closed (the server is shutting down).
     #[error("the storage writer has stopped")]
     Closed,
@@ -187,6 +200,12 @@ pub enum StoreError {
         /// What went wrong.
         source: std::io::Error,
     },
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
 }
 
 /// Everything the library API can fail with.

@@ -29,7 +29,7 @@ mod ops;
 mod outbox;
 mod secret_block;
 mod seed;
-mod store;
+pub mod store;
 mod tokens;
 mod wire;
 
@@ -61,6 +61,7 @@ pub struct ServerBuilder {
     issuer: IssuerStyle,
     clock: Arc<dyn Clock>,
     region: String,
+    cache: bool,
 }
 
 /// The local Cognito. Start one with [`Server::builder`].
@@ -79,6 +80,7 @@ impl Server {
             issuer: IssuerStyle::Local,
             clock: Arc::new(SystemClock),
             region: "us-east-1".into(),
+            cache: true,
         }
     }
 }
@@ -132,6 +134,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether pools and app clients are kept decoded in memory in front of the store
+    /// ([`store::CachedStore`]; on by default). Switch it off when another process writes the
+    /// same store.
+    pub fn cache(mut self, on: bool) -> Self {
+        self.cache = on;
+        self
+    }
+
     /// Region of new pool ids (`us-east-1_…`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
@@ -149,6 +159,11 @@ impl ServerBuilder {
             StoreChoice::Custom(s) => s,
             StoreChoice::Memory => Arc::new(blocking(SqliteStore::in_memory).await?),
             StoreChoice::Dir(dir) => Arc::new(blocking(move || SqliteStore::open_dir(&dir)).await?),
+        };
+        let store: Arc<dyn Store> = if self.cache {
+            Arc::new(store::CachedStore::new(store))
+        } else {
+            store
         };
         let keys = {
             let store = store.clone();

@@ -340,6 +340,11 @@ impl User {
     pub fn email(&self) -> Option<&str> {
         self.attributes.get("email").map(String::as_str)
     }
+
+    /// The `phone_number` attribute.
+    pub fn phone_number(&self) -> Option<&str> {
+        self.attributes.get("phone_number").map(String::as_str)
+    }
 }
 
 /// A refresh token, stored under the SHA-256 of its text.

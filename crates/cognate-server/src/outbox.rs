@@ -18,6 +18,7 @@
 //! Messages are stored per pool (record kind `outbox`, scope = pool id, so they go with the
 //! pool); the most recent [`KEEP`] of each pool are kept.
 
+use crate::store::RecordKind;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
@@ -26,7 +27,7 @@ use crate::ops::Ctx;
 /// How many messages are kept per pool (older ones are dropped).
 pub(crate) const KEEP: usize = 200;
 
-const KIND: &str = "outbox";
+const KIND: RecordKind = RecordKind::Outbox;
 const KEY: &str = "messages";
 
 /// Why a message was sent.

@@ -8,13 +8,14 @@ mod common;
 
 use std::sync::Arc;
 
+use cognate_server::store::RecordKind;
 use cognate_server::{ManualClock, Seed, Server, SqliteStore, Store};
 use serde_json::json;
 
 const POOL: &str = "us-east-1_Housekeep";
 const CLIENT: &str = "housekeepclientaaaaaaaaaaa";
 /// Record kind of consumed challenge sessions (crates/cognate-server/src/ops/challenge.rs).
-const USED: &str = "used_session";
+const USED: RecordKind = RecordKind::UsedSession;
 
 /// Logs in a new admin-created user and answers its NEW_PASSWORD_REQUIRED challenge; returns
 /// the challenge's session.

@@ -10,6 +10,7 @@
 //! right code is used up, a wrong one counts, and after [`MAX_ATTEMPTS`] wrong answers the code
 //! is refused with `LimitExceededException` until a new one is requested.
 
+use crate::store::{Alias, RecordKind};
 use cognate_model::idp::ErrorKind as E;
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +31,7 @@ pub(crate) const RESET_CODE_LIFETIME: i64 = 3600;
 /// Wrong answers allowed on one code.
 pub(crate) const MAX_ATTEMPTS: i64 = 5;
 
-const CODE_KIND: &str = "code";
+const CODE_KIND: RecordKind = RecordKind::Code;
 
 fn code_mismatch() -> ApiError {
     ApiError::new(
@@ -360,7 +361,7 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     // Cognito.
     let verifier = make_verifier(&pool, &internal, password)?;
     if by_email && let Some(email) = attributes.get("email") {
-        let taken = ctx.store.user_by_email(&pool.id, &email.to_lowercase())?;
+        let taken = ctx.store.user_by_alias(&pool.id, Alias::Email, email)?;
         if !taken.is_empty() {
             return Err(ApiError::new(
                 E::UsernameExistsException,
@@ -447,7 +448,7 @@ pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if medium == Medium::Email && pool.alias_attributes.iter().any(|a| a == "email") {
         let email = user.email().unwrap_or("").to_lowercase();
         let force = req.opt_bool("ForceAliasCreation")?.unwrap_or(false);
-        for mut other in ctx.store.user_by_email(&pool.id, &email)? {
+        for mut other in ctx.store.user_by_alias(&pool.id, Alias::Email, &email)? {
             if other.username != user.username && is_true(&other, "email_verified") {
                 if !force {
                     return Err(ApiError::new(
@@ -644,7 +645,7 @@ pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiE
             if medium == Medium::Email
                 && (logs_in_by_email(&pool) || pool.alias_attributes.iter().any(|a| a == "email"))
             {
-                let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
+                let taken = ctx.store.user_by_alias(&pool.id, Alias::Email, &v)?;
                 if taken.iter().any(|u| u.username != user.username) {
                     return Err(ApiError::new(
                         E::AliasExistsException,

@@ -15,9 +15,10 @@ use subtle::ConstantTimeEq;
 
 use super::clients::allows;
 use super::{Ctx, Req, attribute_json};
-use crate::error::ApiError;
+use crate::error::{ApiError, StoreError};
 use crate::model::{AppClient, RefreshRecord, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
+use crate::store::{Change, cascade};
 use crate::tokens::{refresh_hash, split};
 
 /// How long a `SECRET_BLOCK` stays valid.
@@ -523,24 +524,21 @@ pub(crate) fn issue_tokens(
     };
     let refresh_token = crate::ids::refresh_token();
     let now = ctx.now();
-    ctx.store.refresh_put(
-        &RefreshRecord {
-            hash: refresh_hash(&refresh_token),
-            pool_id: pool.id.clone(),
-            client_id: client.id.clone(),
-            username: user.username.clone(),
-            sub: user.sub.clone(),
-            origin_jti: login.origin_jti.clone(),
-            event_id: login.event_id.clone(),
-            auth_time: login.auth_time,
-            issued: now,
-            expires: now + client.refresh_validity.secs(),
-            revoked: false,
-            rotated: None,
-            device_key: login.device_key.clone(),
-        },
-        None,
-    )?;
+    ctx.store.apply(vec![Change::InsertRefresh(RefreshRecord {
+        hash: refresh_hash(&refresh_token),
+        pool_id: pool.id.clone(),
+        client_id: client.id.clone(),
+        username: user.username.clone(),
+        sub: user.sub.clone(),
+        origin_jti: login.origin_jti.clone(),
+        event_id: login.event_id.clone(),
+        auth_time: login.auth_time,
+        issued: now,
+        expires: now + client.refresh_validity.secs(),
+        revoked: false,
+        rotated: None,
+        device_key: login.device_key.clone(),
+    })])?;
     let mut tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
     if let Some((key, group)) = new_device {
         tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});
@@ -667,8 +665,11 @@ fn refresh(
     };
     let new_refresh = if rotate {
         let token = crate::ids::refresh_token();
-        ctx.store.refresh_put(
-            &RefreshRecord {
+        // The "rotated already?" check is made again inside the write, so that concurrent
+        // rotations of one token cannot both succeed.
+        let rotation = cascade::rotate_refresh(
+            &record.hash,
+            RefreshRecord {
                 hash: refresh_hash(&token),
                 issued: now,
                 expires: now + client.refresh_validity.secs(),
@@ -676,8 +677,18 @@ fn refresh(
                 rotated: None,
                 ..record.clone()
             },
-            Some((&record.hash, now)),
-        )?;
+            now,
+            client.rotation_grace_secs,
+        );
+        match ctx.store.apply(rotation) {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ApiError::new(
+                    E::RefreshTokenReuseException,
+                    "Refresh token has already been used",
+                ));
+            }
+            other => other?,
+        }
         Some(token)
     } else {
         None

@@ -13,6 +13,7 @@
 //! and is consumed once, atomically, when it is answered or used for the next step, so a replay
 //! is refused ("Invalid session for the user.").
 
+use crate::store::RecordKind;
 use cognate_model::idp::ErrorKind as E;
 use std::collections::HashMap;
 
@@ -30,10 +31,10 @@ use crate::outbox;
 use crate::secret_block::{ChallengeSession, Purpose};
 
 /// Record kind of consumed session ids (scope = pool id).
-const USED: &str = "used_session";
+const USED: RecordKind = RecordKind::UsedSession;
 /// Record kind of the pending device challenge of a device key, for clients (pycognito) that
 /// answer `DEVICE_SRP_AUTH` without the `Session`.
-const DEVICE_PENDING: &str = "device_challenge";
+const DEVICE_PENDING: RecordKind = RecordKind::DeviceChallenge;
 
 fn invalid_session() -> ApiError {
     ApiError::not_authorized("Invalid session for the user.")

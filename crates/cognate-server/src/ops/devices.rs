@@ -8,6 +8,7 @@
 //! the second factor. `UserConfirmationNecessary` is the pool's
 //! `DeviceOnlyRememberedOnUserPrompt`: when false, a confirmed device is remembered at once.
 
+use crate::store::RecordKind;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cognate_model::idp::ErrorKind as E;
@@ -17,8 +18,8 @@ use super::{Ctx, Req};
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
 
-const KIND: &str = "device";
-const GROUP_KIND: &str = "device_group";
+const KIND: RecordKind = RecordKind::Device;
+const GROUP_KIND: RecordKind = RecordKind::DeviceGroup;
 
 fn not_found() -> ApiError {
     ApiError::new(E::ResourceNotFoundException, "Device does not exist.")

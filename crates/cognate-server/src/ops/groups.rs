@@ -8,6 +8,7 @@
 //! deleting the pool deletes them. A membership remembers the user's `sub`: a user deleted and
 //! recreated under the same name is another user and is in no group.
 
+use crate::store::{RecordKind, cascade};
 use cognate_model::idp::ErrorKind as E;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -21,9 +22,9 @@ use crate::error::ApiError;
 use crate::model::{User, UserPool};
 
 /// Record kind of a group.
-const GROUP: &str = "group";
+const GROUP: RecordKind = RecordKind::Group;
 /// Record kind of a membership.
-const MEMBER: &str = "group_member";
+const MEMBER: RecordKind = RecordKind::GroupMember;
 /// Highest `Limit` of the list operations.
 const MAX_LIMIT: i64 = 60;
 
@@ -47,11 +48,6 @@ struct Member {
     group: String,
     username: String,
     sub: String,
-}
-
-fn member_key(group: &str, username: &str) -> String {
-    // Group names are printable (no control characters), so U+001F separates unambiguously.
-    format!("{group}\u{1f}{username}")
 }
 
 fn group_not_found() -> ApiError {
@@ -234,7 +230,7 @@ fn membership(
     username: &str,
 ) -> Result<Option<Member>, ApiError> {
     ctx.store
-        .doc_get(MEMBER, pool_id, &member_key(group, username))?
+        .doc_get(MEMBER, pool_id, &cascade::member_key(group, username))?
         .map(decode)
         .transpose()
 }
@@ -278,15 +274,13 @@ pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupCla
     Ok(out)
 }
 
-/// Deletes every membership of `user` (AdminDeleteUser), looking it up group by group.
-pub(crate) fn forget_user(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
-    for (name, _) in ctx.store.doc_list(GROUP, pool_id)? {
-        if membership(ctx, pool_id, &name, username)?.is_some() {
-            ctx.store
-                .doc_delete(MEMBER, pool_id, &member_key(&name, username))?;
-        }
-    }
-    Ok(())
+/// The names of the groups `user` belongs to (AdminDeleteUser's cascade), looked up group by
+/// group.
+pub(crate) fn names_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<String>, ApiError> {
+    Ok(groups_of(ctx, pool_id, user)?
+        .into_iter()
+        .map(|g| g.name)
+        .collect())
 }
 
 pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
@@ -381,15 +375,18 @@ pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let name = group_name(req)?;
     let pool = ctx.pool(req.str("UserPoolId")?)?;
-    if !ctx.store.doc_delete(GROUP, &pool.id, name)? {
-        return Err(group_not_found());
-    }
-    for m in members(ctx, &pool.id)? {
-        if m.group == name {
-            ctx.store
-                .doc_delete(MEMBER, &pool.id, &member_key(&m.group, &m.username))?;
-        }
-    }
+    get_group(ctx, &pool.id, name)?;
+    // The group and its memberships in one unit: a crash leaves both or neither.
+    let members: Vec<String> = members(ctx, &pool.id)?
+        .into_iter()
+        .filter(|m| m.group == name)
+        .map(|m| m.username)
+        .collect();
+    ctx.store.apply(cascade::delete_group(
+        &pool.id,
+        name,
+        members.iter().map(String::as_str),
+    ))?;
     Ok(json!({}))
 }
 
@@ -407,7 +404,7 @@ pub(crate) fn admin_add_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     ctx.store.doc_put(
         MEMBER,
         &pool.id,
-        &member_key(&member.group, &member.username),
+        &cascade::member_key(&member.group, &member.username),
         &encode(&member)?,
     )?;
     Ok(json!({}))
@@ -419,8 +416,11 @@ pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError>
     let username = req.str("Username")?;
     let group = get_group(ctx, &pool.id, name)?;
     let user = super::users::get(ctx, &pool, username)?;
-    ctx.store
-        .doc_delete(MEMBER, &pool.id, &member_key(&group.name, &user.username))?;
+    ctx.store.doc_delete(
+        MEMBER,
+        &pool.id,
+        &cascade::member_key(&group.name, &user.username),
+    )?;
     Ok(json!({}))
 }
 

@@ -19,6 +19,7 @@
 //! So tokens minted with the local issuer (`http://HOST:PORT/{poolId}`, the default) and with the
 //! AWS issuer (`--issuer aws`) both work with the AWS-form provider name every SDK and Amplify use.
 
+use crate::store::RecordKind;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cognate_model::identity::ErrorKind as E;
@@ -31,10 +32,10 @@ use crate::model::StoredKey;
 use crate::tokens::{SigningKey, split};
 
 const SCOPE: &str = "identity";
-const POOL: &str = "identity_pool";
-const IDENTITY: &str = "identity";
-const LOGIN: &str = "identity_login";
-const OPENID_KEY: &str = "identity_openid_key";
+const POOL: RecordKind = RecordKind::IdentityPool;
+const IDENTITY: RecordKind = RecordKind::Identity;
+const LOGIN: RecordKind = RecordKind::IdentityLogin;
+const OPENID_KEY: RecordKind = RecordKind::IdentityOpenIdKey;
 /// Lifetime of the temporary credentials (GetCredentialsForIdentity): one hour, as Cognito's.
 const CREDENTIALS_SECS: i64 = 3600;
 /// Lifetime of GetOpenIdToken tokens: ten minutes, as Cognito's default.

@@ -10,13 +10,14 @@
 //! server's injected clock. Unknown users are never counted: with PreventUserExistenceErrors
 //! they keep answering `Incorrect username or password.`.
 
+use crate::store::RecordKind;
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::error::ApiError;
 
 /// Record kind of a user's failed attempts.
-const ATTEMPTS: &str = "password_attempts";
+const ATTEMPTS: RecordKind = RecordKind::PasswordAttempts;
 /// Failures allowed before the first lockout.
 const FREE_FAILURES: u32 = 5;
 /// Longest lockout, in seconds.
@@ -134,14 +135,6 @@ pub(crate) fn failed(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), Api
             serde_json::to_value(a).ok()
         }),
     )?;
-    Ok(())
-}
-
-/// A right password (or a deleted user): the count starts again.
-pub(crate) fn reset(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
-    if ctx.store.doc_get(ATTEMPTS, pool_id, username)?.is_some() {
-        ctx.store.doc_delete(ATTEMPTS, pool_id, username)?;
-    }
     Ok(())
 }
 

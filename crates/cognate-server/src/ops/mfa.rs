@@ -7,6 +7,7 @@
 //! user's factors the record `user_mfa` (key = internal user name, checked against the `sub`).
 //! TOTP secrets are stored sealed (AES-256-GCM under the server key) and never logged.
 
+use crate::store::RecordKind;
 use cognate_model::idp::ErrorKind as E;
 use serde_json::{Map, Value, json};
 
@@ -15,9 +16,9 @@ use crate::error::ApiError;
 use crate::model::{User, UserPool};
 use crate::secret_block::Purpose;
 
-const POOL_KIND: &str = "mfa_config";
+const POOL_KIND: RecordKind = RecordKind::MfaConfig;
 const POOL_KEY: &str = "config";
-const USER_KIND: &str = "user_mfa";
+const USER_KIND: RecordKind = RecordKind::UserMfa;
 /// TOTP codes are accepted one step (30 s) early or late.
 const TOTP_WINDOW: u64 = 1;
 

@@ -503,7 +503,8 @@ pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
         ));
     }
-    ctx.store.pool_delete(&pool.id)?;
+    ctx.store
+        .apply(crate::store::cascade::delete_pool(&pool.id))?;
     ctx.forget_keys(&pool.id);
     Ok(json!({}))
 }

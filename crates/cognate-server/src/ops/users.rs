@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::{Ctx, Req, attribute_json};
 use crate::error::ApiError;
 use crate::model::{AppClient, StoredVerifier, User, UserPool, UserStatus};
+use crate::store::Alias;
 
 /// The key a user name is stored under in `pool`.
 pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
@@ -35,7 +36,7 @@ pub(crate) fn find(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<Option<User
     let email_login = logs_in_by_email(pool);
     let email_alias = pool.alias_attributes.iter().any(|a| a == "email");
     if (email_login || email_alias) && name.contains('@') {
-        for u in ctx.store.user_by_email(&pool.id, &name.to_lowercase())? {
+        for u in ctx.store.user_by_alias(&pool.id, Alias::Email, name)? {
             let verified = u.attributes.get("email_verified").map(String::as_str) == Some("true");
             if email_login || verified {
                 return Ok(Some(u));
@@ -48,11 +49,10 @@ pub(crate) fn find(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<Option<User
         return Ok(Some(u));
     }
     if pool.username_attributes.iter().any(|a| a == "phone_number") && name.starts_with('+') {
-        // Phone logins: scan (rare in local use).
-        let all = ctx.store.user_list(&pool.id, 0, u64::MAX)?;
-        return Ok(all
-            .into_iter()
-            .find(|u| u.attributes.get("phone_number").map(String::as_str) == Some(name)));
+        let found = ctx
+            .store
+            .user_by_alias(&pool.id, Alias::PhoneNumber, name)?;
+        return Ok(found.into_iter().next());
     }
     Ok(None)
 }
@@ -197,7 +197,7 @@ pub(crate) fn create_user(
     if let Some(email) = attributes.get("email").cloned()
         && (logs_in_by_email(pool) || pool.alias_attributes.iter().any(|a| a == "email"))
     {
-        let taken = ctx.store.user_by_email(&pool.id, &email.to_lowercase())?;
+        let taken = ctx.store.user_by_alias(&pool.id, Alias::Email, &email)?;
         let conflicts = taken.iter().any(|u| {
             logs_in_by_email(pool)
                 || u.attributes.get("email_verified").map(String::as_str) == Some("true")
@@ -501,9 +501,13 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let user = get(ctx, &pool, req.str("Username")?)?;
-    ctx.store.user_delete(&pool.id, &user.username)?;
-    super::groups::forget_user(ctx, &pool.id, &user.username)?;
-    super::lockout::reset(ctx, &pool.id, &user.username)?;
+    // The user, their tokens, memberships, lockout counter and MFA settings: one unit.
+    let groups = super::groups::names_of(ctx, &pool.id, &user)?;
+    ctx.store.apply(crate::store::cascade::delete_user(
+        &pool.id,
+        &user.username,
+        groups.iter().map(String::as_str),
+    ))?;
     Ok(json!({}))
 }
 
@@ -519,7 +523,7 @@ pub(crate) fn admin_update_attributes(ctx: &Ctx, req: &Req) -> Result<Value, Api
     for (k, v) in attrs {
         if k == "email" && user.attributes.get("email") != Some(&v) {
             if logs_in_by_email(&pool) || pool.alias_attributes.iter().any(|a| a == "email") {
-                let taken = ctx.store.user_by_email(&pool.id, &v.to_lowercase())?;
+                let taken = ctx.store.user_by_alias(&pool.id, Alias::Email, &v)?;
                 if taken.iter().any(|u| u.username != user.username) {
                     return Err(ApiError::new(
                         E::AliasExistsException,

@@ -1,14 +1,13 @@
-//! Storage: the [`Store`] trait and its SQLite implementation.
+//! The SQLite backend: one file (`cognate.sqlite3`, WAL, `synchronous=FULL`) or SQLite's
+//! in-memory VFS behind the same code.
 //!
-//! Methods are blocking; the server calls them off the async reactor. A write returns only
-//! after it is durable: the SQLite store commits writes in groups on its one writer connection
-//! (one `fsync` for every write waiting at that moment, with `synchronous=FULL` in WAL mode),
-//! and answers each caller after the commit. The commit is run by a caller itself (leader and
-//! followers): a write queues its job, takes the writer connection, and, unless the previous
-//! holder already committed that job, commits every job queued at that moment. An uncontended
-//! write thus costs no hand-over to another thread.
+//! A write returns only after it is durable: writes are committed in groups on the one writer
+//! connection (one `fsync` for every write waiting at that moment), and each caller is answered
+//! after the commit. The commit is run by a caller itself (leader and followers): a write
+//! queues its job, takes the writer connection, and, unless the previous holder already
+//! committed that job, commits every job queued at that moment. An uncontended write thus costs
+//! no hand-over to another thread. Reads use a small pool of connections.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
@@ -16,100 +15,22 @@ use std::sync::mpsc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
+use super::{Alias, Change, RecordKind, Store};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
-/// Where a server keeps its state. Implementations must make every write durable before
-/// returning from it.
-pub trait Store: Send + Sync + 'static {
-    /// A server-wide value (e.g. the secret-block key); `None` if never set.
-    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Sets `key` to `value` unless it is set already; returns the value now stored.
-    fn meta_init(&self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError>;
-
-    /// Inserts or replaces a pool.
-    fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError>;
-    /// A pool by id.
-    fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError>;
-    /// All pools, oldest first.
-    fn pool_list(&self) -> Result<Vec<UserPool>, StoreError>;
-    /// Deletes a pool with its clients, users and tokens; false if it did not exist.
-    fn pool_delete(&self, id: &str) -> Result<bool, StoreError>;
-
-    /// Inserts or replaces a client.
-    fn client_put(&self, client: &AppClient) -> Result<(), StoreError>;
-    /// A client by id (any pool).
-    fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError>;
-    /// The clients of a pool, oldest first.
-    fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError>;
-    /// Deletes a client; false if it did not exist.
-    fn client_delete(&self, id: &str) -> Result<bool, StoreError>;
-
-    /// Inserts a new user; false (and nothing written) if the name is taken.
-    fn user_insert(&self, user: &User) -> Result<bool, StoreError>;
-    /// Replaces an existing user.
-    fn user_put(&self, user: &User) -> Result<(), StoreError>;
-    /// A user by internal name.
-    fn user_get(&self, pool_id: &str, username: &str) -> Result<Option<User>, StoreError>;
-    /// Users whose `email` is `email` (exact match).
-    fn user_by_email(&self, pool_id: &str, email: &str) -> Result<Vec<User>, StoreError>;
-    /// A user by `sub`.
-    fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError>;
-    /// Users of a pool in creation order, from `offset`, at most `limit`.
-    fn user_list(&self, pool_id: &str, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
-    /// Number of users of a pool.
-    fn user_count(&self, pool_id: &str) -> Result<u64, StoreError>;
-    /// Deletes a user (and revokes its refresh tokens); false if it did not exist.
-    fn user_delete(&self, pool_id: &str, username: &str) -> Result<bool, StoreError>;
-
-    /// Stores a new refresh token, optionally marking `rotated` (hash) as replaced at `now`,
-    /// in one transaction.
-    fn refresh_put(
-        &self,
-        record: &RefreshRecord,
-        rotated: Option<(&str, i64)>,
-    ) -> Result<(), StoreError>;
-    /// A refresh token by the hex SHA-256 of its text.
-    fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;
-    /// Revokes every refresh token of a login (`origin_jti`) and remembers the revocation so
-    /// that access tokens of that login are refused too.
-    fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
-    /// Whether the login `origin_jti` was revoked.
-    fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
-    /// Revokes, in one transaction, every login (every `origin_jti` family) of a user that has
-    /// a refresh token, as [`Store::revoke_family`] does for one (GlobalSignOut); returns how
-    /// many logins were revoked.
-    fn revoke_user_families(
-        &self,
-        pool_id: &str,
-        username: &str,
-        at: i64,
-    ) -> Result<usize, StoreError>;
-
-    /// Stores (inserting or replacing) a small record of another kind — a group, a device, a
-    /// one-time code, an identity pool, … — under `(kind, scope, key)`. `scope` is the user pool
-    /// id where the record belongs to one (deleting the pool deletes it), or any other string.
-    fn doc_put(&self, kind: &str, scope: &str, key: &str, data: &Value) -> Result<(), StoreError>;
-    /// The record under `(kind, scope, key)`.
-    fn doc_get(&self, kind: &str, scope: &str, key: &str) -> Result<Option<Value>, StoreError>;
-    /// The records of `kind` in `scope` as `(key, data)`, oldest first.
-    fn doc_list(&self, kind: &str, scope: &str) -> Result<Vec<(String, Value)>, StoreError>;
-    /// Deletes one record; false if it did not exist.
-    fn doc_delete(&self, kind: &str, scope: &str, key: &str) -> Result<bool, StoreError>;
-    /// Reads, changes and writes one record in a single durable transaction, so that
-    /// concurrent callers (attempt counters, use-once sessions) never lose an update. `change`
-    /// gets the current record and returns the new one (`None` deletes it); the new record is
-    /// returned.
-    fn doc_update(
-        &self,
-        kind: &str,
-        scope: &str,
-        key: &str,
-        change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
-    ) -> Result<Option<Value>, StoreError>;
-    /// Deletes, in one durable transaction, every record of `kind` (in every scope) whose data
-    /// has a numeric `expires` member (epoch seconds) below `now`; returns how many went.
-    fn doc_purge_expired(&self, kind: &str, now: i64) -> Result<usize, StoreError>;
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        let retryable = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        StoreError::Backend {
+            backend: "sqlite",
+            message: e.to_string(),
+            retryable,
+        }
+    }
 }
 
 const SCHEMA: &str = "
@@ -120,7 +41,7 @@ CREATE INDEX IF NOT EXISTS clients_pool ON clients (pool_id);
 CREATE TABLE IF NOT EXISTS users (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   pool_id TEXT NOT NULL, username TEXT NOT NULL, sub TEXT NOT NULL, email TEXT,
-  data TEXT NOT NULL,
+  data TEXT NOT NULL, phone TEXT,
   UNIQUE (pool_id, username));
 CREATE INDEX IF NOT EXISTS users_sub ON users (pool_id, sub);
 CREATE INDEX IF NOT EXISTS users_email ON users (pool_id, email);
@@ -142,30 +63,16 @@ type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// the store is closed).
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Done) + Send>;
 
-/// The SQLite store: WAL, `synchronous=FULL`, one writer connection with group commit, a small
-/// pool of reader connections, and a cache of decoded pools and app clients (read by every
-/// request; this process is the database's only writer).
+/// The SQLite store: WAL, `synchronous=FULL`, one writer connection with group commit, and a
+/// small pool of reader connections. Safe to share by several server processes (SQLite locks);
+/// put a [`CachedStore`](super::CachedStore) in front of it only when one process writes.
 pub struct SqliteStore {
     /// The writer connection (`None` once closed); whoever holds it commits the queue.
     writer: Mutex<Option<Connection>>,
     /// Writes waiting for the next commit.
     queue: Mutex<Vec<Job>>,
     readers: Mutex<Vec<Connection>>,
-    cache: Mutex<RecordCache>,
     target: Target,
-}
-
-/// Most records [`RecordCache`] keeps of each kind before it starts again.
-const CACHE_LIMIT: usize = 1024;
-
-/// Decoded pools and clients by id. Every write of a pool or client empties it and bumps
-/// `generation` once the write is committed; a read caches what it read only if no such write
-/// ended meanwhile, so a stale record is never kept.
-#[derive(Default)]
-struct RecordCache {
-    generation: u64,
-    pools: HashMap<String, UserPool>,
-    clients: HashMap<String, AppClient>,
 }
 
 #[derive(Clone)]
@@ -219,13 +126,13 @@ impl SqliteStore {
     fn start(target: Target) -> Result<Self, StoreError> {
         let conn = target.open()?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         // The writer connection keeps an in-memory database alive; readers open their own.
         let reader = target.open()?;
         Ok(SqliteStore {
             writer: Mutex::new(Some(conn)),
             queue: Mutex::new(Vec::new()),
             readers: Mutex::new(vec![reader]),
-            cache: Mutex::new(RecordCache::default()),
             target,
         })
     }
@@ -295,35 +202,6 @@ impl SqliteStore {
         }
     }
 
-    /// Empties the record cache after a write of a pool or client (whatever its outcome).
-    fn forget_cached(&self) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.generation = cache.generation.wrapping_add(1);
-            cache.pools.clear();
-            cache.clients.clear();
-        }
-    }
-
-    /// A cached record, or the cache generation to insert a fresh read under.
-    fn cached<T: Clone>(
-        &self,
-        pick: impl FnOnce(&RecordCache) -> Option<&T>,
-    ) -> Result<T, Option<u64>> {
-        match self.cache.lock() {
-            Ok(cache) => pick(&cache).cloned().ok_or(Some(cache.generation)),
-            Err(_) => Err(None),
-        }
-    }
-
-    /// Caches a record read under `generation` unless a pool or client write ended since.
-    fn remember(&self, generation: Option<u64>, put: impl FnOnce(&mut RecordCache)) {
-        if let (Some(generation), Ok(mut cache)) = (generation, self.cache.lock())
-            && cache.generation == generation
-        {
-            put(&mut cache);
-        }
-    }
-
     /// Closes the writer connection after the writes in progress (also done on drop); later
     /// writes fail with [`StoreError::Closed`].
     pub fn close(&self) {
@@ -349,6 +227,22 @@ fn may_block<T>(f: impl FnOnce() -> T) -> T {
         }
         _ => f(),
     }
+}
+
+/// Brings a database made by an older version up to date (idempotent): the `phone` column of
+/// `users` (the index of phone-number lookups), filled from the stored attributes.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_phone = conn
+        .prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'phone'")?
+        .exists([])?;
+    if !has_phone {
+        conn.execute_batch(
+            "ALTER TABLE users ADD COLUMN phone TEXT;
+             UPDATE users SET phone = json_extract(data, '$.attributes.phone_number');",
+        )?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS users_phone ON users (pool_id, phone);")?;
+    Ok(())
 }
 
 /// Runs one transaction-control statement, prepared once per connection.
@@ -435,40 +329,44 @@ impl Store for SqliteStore {
         })
     }
 
+    fn apply(&self, changes: Vec<Change>) -> Result<(), StoreError> {
+        let mut prepared = Vec::with_capacity(changes.len());
+        for change in changes {
+            // Encode outside the writer, so that the transaction only runs SQL.
+            let encoded = match &change {
+                Change::InsertRefresh(r) => Some(encode(r)?),
+                Change::PutDoc { data, .. } => Some(encode(data)?),
+                _ => None,
+            };
+            prepared.push((change, encoded));
+        }
+        self.write(move |c| {
+            for (change, encoded) in prepared {
+                run_change(c, change, encoded)?;
+            }
+            Ok(())
+        })
+    }
+
     fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError> {
         let (id, data) = (pool.id.clone(), encode(pool)?);
-        let out = self.write(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO pools (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![id, data],
             )?;
             Ok(())
-        });
-        self.forget_cached();
-        out
+        })
     }
 
     fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError> {
-        let generation = match self.cached(|c| c.pools.get(id)) {
-            Ok(pool) => return Ok(Some(pool)),
-            Err(generation) => generation,
-        };
-        let pool: Option<UserPool> = self.read(|c| {
+        self.read(|c| {
             c.prepare_cached("SELECT data FROM pools WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))
                 .optional()?
                 .map(decode)
                 .transpose()
-        })?;
-        if let Some(p) = &pool {
-            self.remember(generation, |cache| {
-                if cache.pools.len() >= CACHE_LIMIT {
-                    cache.pools.clear();
-                }
-                cache.pools.insert(id.to_owned(), p.clone());
-            });
-        }
-        Ok(pool)
+        })
     }
 
     fn pool_list(&self) -> Result<Vec<UserPool>, StoreError> {
@@ -479,55 +377,25 @@ impl Store for SqliteStore {
         })
     }
 
-    fn pool_delete(&self, id: &str) -> Result<bool, StoreError> {
-        let id = id.to_owned();
-        let out = self.write(move |c| {
-            let n = c.execute("DELETE FROM pools WHERE id = ?1", [&id])?;
-            c.execute("DELETE FROM clients WHERE pool_id = ?1", [&id])?;
-            c.execute("DELETE FROM users WHERE pool_id = ?1", [&id])?;
-            c.execute("DELETE FROM refresh_tokens WHERE pool_id = ?1", [&id])?;
-            c.execute("DELETE FROM revoked_logins WHERE pool_id = ?1", [&id])?;
-            c.execute("DELETE FROM docs WHERE scope = ?1", [&id])?;
-            Ok(n > 0)
-        });
-        self.forget_cached();
-        out
-    }
-
     fn client_put(&self, client: &AppClient) -> Result<(), StoreError> {
         let (id, pool, data) = (client.id.clone(), client.pool_id.clone(), encode(client)?);
-        let out = self.write(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO clients (id, pool_id, data) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![id, pool, data],
             )?;
             Ok(())
-        });
-        self.forget_cached();
-        out
+        })
     }
 
     fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError> {
-        let generation = match self.cached(|c| c.clients.get(id)) {
-            Ok(client) => return Ok(Some(client)),
-            Err(generation) => generation,
-        };
-        let client: Option<AppClient> = self.read(|c| {
+        self.read(|c| {
             c.prepare_cached("SELECT data FROM clients WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))
                 .optional()?
                 .map(decode)
                 .transpose()
-        })?;
-        if let Some(cl) = &client {
-            self.remember(generation, |cache| {
-                if cache.clients.len() >= CACHE_LIMIT {
-                    cache.clients.clear();
-                }
-                cache.clients.insert(id.to_owned(), cl.clone());
-            });
-        }
-        Ok(client)
+        })
     }
 
     fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError> {
@@ -541,10 +409,7 @@ impl Store for SqliteStore {
 
     fn client_delete(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
-        let out =
-            self.write(move |c| Ok(c.execute("DELETE FROM clients WHERE id = ?1", [&id])? > 0));
-        self.forget_cached();
-        out
+        self.write(move |c| Ok(c.execute("DELETE FROM clients WHERE id = ?1", [&id])? > 0))
     }
 
     fn user_insert(&self, user: &User) -> Result<bool, StoreError> {
@@ -552,8 +417,8 @@ impl Store for SqliteStore {
         let u = user.clone();
         self.write(move |c| {
             let n = c.execute(
-                "INSERT OR IGNORE INTO users (pool_id, username, sub, email, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), data],
+                "INSERT OR IGNORE INTO users (pool_id, username, sub, email, phone, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), u.phone_number(), data],
             )?;
             Ok(n > 0)
         })
@@ -564,8 +429,8 @@ impl Store for SqliteStore {
         let u = user.clone();
         self.write(move |c| {
             c.execute(
-                "UPDATE users SET sub = ?3, email = ?4, data = ?5 WHERE pool_id = ?1 AND username = ?2",
-                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), data],
+                "UPDATE users SET sub = ?3, email = ?4, phone = ?5, data = ?6 WHERE pool_id = ?1 AND username = ?2",
+                params![u.pool_id, u.username, u.sub, u.email().map(str::to_lowercase), u.phone_number(), data],
             )?;
             Ok(())
         })
@@ -581,12 +446,25 @@ impl Store for SqliteStore {
         })
     }
 
-    fn user_by_email(&self, pool_id: &str, email: &str) -> Result<Vec<User>, StoreError> {
-        self.read(|c| {
-            let mut st = c.prepare_cached(
+    fn user_by_alias(
+        &self,
+        pool_id: &str,
+        alias: Alias,
+        value: &str,
+    ) -> Result<Vec<User>, StoreError> {
+        let (sql, value) = match alias {
+            Alias::Email => (
                 "SELECT data FROM users WHERE pool_id = ?1 AND email = ?2 ORDER BY seq",
-            )?;
-            let rows = st.query_map([pool_id, email], |r| r.get::<_, String>(0))?;
+                value.to_lowercase(),
+            ),
+            Alias::PhoneNumber => (
+                "SELECT data FROM users WHERE pool_id = ?1 AND phone = ?2 ORDER BY seq",
+                value.to_owned(),
+            ),
+        };
+        self.read(|c| {
+            let mut st = c.prepare_cached(sql)?;
+            let rows = st.query_map([pool_id, &value], |r| r.get::<_, String>(0))?;
             rows.map(|r| decode(r?)).collect()
         })
     }
@@ -626,53 +504,6 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             Ok(n.max(0) as u64)
-        })
-    }
-
-    fn user_delete(&self, pool_id: &str, username: &str) -> Result<bool, StoreError> {
-        let (pool, name) = (pool_id.to_owned(), username.to_owned());
-        self.write(move |c| {
-            let n = c.execute(
-                "DELETE FROM users WHERE pool_id = ?1 AND username = ?2",
-                [&pool, &name],
-            )?;
-            c.execute(
-                "DELETE FROM refresh_tokens WHERE pool_id = ?1 AND username = ?2",
-                [&pool, &name],
-            )?;
-            Ok(n > 0)
-        })
-    }
-
-    fn refresh_put(
-        &self,
-        record: &RefreshRecord,
-        rotated: Option<(&str, i64)>,
-    ) -> Result<(), StoreError> {
-        let data = encode(record)?;
-        let r = record.clone();
-        let rotated = rotated.map(|(h, at)| (h.to_owned(), at));
-        self.write(move |c| {
-            c.prepare_cached(
-                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![r.hash, r.pool_id, r.username, r.origin_jti, data])?;
-            if let Some((hash, at)) = rotated {
-                let old: Option<String> = c
-                    .query_row("SELECT data FROM refresh_tokens WHERE hash = ?1", [&hash], |r| r.get(0))
-                    .optional()?;
-                if let Some(old) = old {
-                    let mut old: RefreshRecord = decode(old)?;
-                    if old.rotated.is_none() {
-                        old.rotated = Some(at);
-                    }
-                    c.execute(
-                        "UPDATE refresh_tokens SET data = ?2 WHERE hash = ?1",
-                        params![hash, encode(&old)?],
-                    )?;
-                }
-            }
-            Ok(())
         })
     }
 
@@ -757,9 +588,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn doc_put(&self, kind: &str, scope: &str, key: &str, data: &Value) -> Result<(), StoreError> {
+    fn doc_put(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+        data: &Value,
+    ) -> Result<(), StoreError> {
         let (kind, scope, key, data) = (
-            kind.to_owned(),
+            kind.as_str(),
             scope.to_owned(),
             key.to_owned(),
             encode(data)?,
@@ -773,11 +610,17 @@ impl Store for SqliteStore {
         })
     }
 
-    fn doc_get(&self, kind: &str, scope: &str, key: &str) -> Result<Option<Value>, StoreError> {
-        self.read(|c| doc_read(c, kind, scope, key))
+    fn doc_get(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        self.read(|c| doc_read(c, kind.as_str(), scope, key))
     }
 
-    fn doc_list(&self, kind: &str, scope: &str) -> Result<Vec<(String, Value)>, StoreError> {
+    fn doc_list(&self, kind: RecordKind, scope: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        let kind = kind.as_str();
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT key, data FROM docs WHERE kind = ?1 AND scope = ?2 ORDER BY seq",
@@ -793,26 +636,26 @@ impl Store for SqliteStore {
         })
     }
 
-    fn doc_delete(&self, kind: &str, scope: &str, key: &str) -> Result<bool, StoreError> {
-        let (kind, scope, key) = (kind.to_owned(), scope.to_owned(), key.to_owned());
+    fn doc_delete(&self, kind: RecordKind, scope: &str, key: &str) -> Result<bool, StoreError> {
+        let (kind, scope, key) = (kind.as_str(), scope.to_owned(), key.to_owned());
         self.write(move |c| {
             Ok(c.execute(
                 "DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3",
-                [&kind, &scope, &key],
+                params![kind, scope, key],
             )? > 0)
         })
     }
 
     fn doc_update(
         &self,
-        kind: &str,
+        kind: RecordKind,
         scope: &str,
         key: &str,
         change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
     ) -> Result<Option<Value>, StoreError> {
-        let (kind, scope, key) = (kind.to_owned(), scope.to_owned(), key.to_owned());
+        let (kind, scope, key) = (kind.as_str(), scope.to_owned(), key.to_owned());
         self.write(move |c| {
-            let old = doc_read(c, &kind, &scope, &key)?;
+            let old = doc_read(c, kind, &scope, &key)?;
             let new = change(old);
             match &new {
                 Some(v) => {
@@ -824,7 +667,7 @@ impl Store for SqliteStore {
                 None => {
                     c.execute(
                         "DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3",
-                        [&kind, &scope, &key],
+                        params![kind, scope, key],
                     )?;
                 }
             }
@@ -832,8 +675,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn doc_purge_expired(&self, kind: &str, now: i64) -> Result<usize, StoreError> {
-        let kind = kind.to_owned();
+    fn doc_purge_expired(&self, kind: RecordKind, now: i64) -> Result<usize, StoreError> {
+        let kind = kind.as_str();
         self.write(move |c| {
             // A record without a numeric `expires` compares as NULL and stays.
             Ok(c.prepare_cached(
@@ -857,113 +700,94 @@ fn doc_read(
         .transpose()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn expired_docs_are_purged_in_every_scope_and_nothing_else() {
-        let store = SqliteStore::in_memory().unwrap();
-        store
-            .doc_put("used", "pool-a", "old", &json!({"expires": 99}))
-            .unwrap();
-        store
-            .doc_put("used", "pool-b", "old", &json!({"expires": 10}))
-            .unwrap();
-        store
-            .doc_put("used", "pool-a", "now", &json!({"expires": 100}))
-            .unwrap();
-        store
-            .doc_put("used", "pool-a", "new", &json!({"expires": 500}))
-            .unwrap();
-        store
-            .doc_put("used", "pool-a", "none", &json!({"by": "x"}))
-            .unwrap();
-        store
-            .doc_put("used", "pool-a", "text", &json!({"expires": "soon"}))
-            .unwrap();
-        store
-            .doc_put("other", "pool-a", "old", &json!({"expires": 1}))
-            .unwrap();
-        assert_eq!(store.doc_purge_expired("used", 100).unwrap(), 2);
-        let left = |scope| -> Vec<String> {
-            store
-                .doc_list("used", scope)
-                .unwrap()
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect()
-        };
-        assert_eq!(left("pool-a"), ["now", "new", "none", "text"]);
-        assert!(left("pool-b").is_empty());
-        assert!(store.doc_get("other", "pool-a", "old").unwrap().is_some());
-        assert_eq!(store.doc_purge_expired("used", 100).unwrap(), 0);
-    }
-
-    #[test]
-    fn docs_round_trip_update_atomically_and_go_with_their_pool() {
-        let store = SqliteStore::in_memory().unwrap();
-        store
-            .doc_put("group", "pool-a", "admins", &json!({"p": 1}))
-            .unwrap();
-        store
-            .doc_put("group", "pool-a", "readers", &json!({"p": 2}))
-            .unwrap();
-        store
-            .doc_put("group", "pool-b", "admins", &json!({"p": 3}))
-            .unwrap();
-        assert_eq!(
-            store.doc_get("group", "pool-a", "admins").unwrap(),
-            Some(json!({"p": 1}))
-        );
-        assert_eq!(store.doc_get("device", "pool-a", "admins").unwrap(), None);
-        let keys: Vec<String> = store
-            .doc_list("group", "pool-a")
-            .unwrap()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        assert_eq!(keys, ["admins", "readers"]);
-
-        // 20 threads each add one to a counter: none of the increments is lost.
-        let store = std::sync::Arc::new(store);
-        let threads: Vec<_> = (0..20)
-            .map(|_| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    store
-                        .doc_update(
-                            "attempts",
-                            "pool-a",
-                            "alice",
-                            Box::new(|old| {
-                                let n = old.and_then(|v| v.as_i64()).unwrap_or(0);
-                                Some(json!(n + 1))
-                            }),
-                        )
-                        .unwrap()
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
+/// Runs one change of a unit of work inside the writer's transaction.
+fn run_change(c: &Connection, change: Change, encoded: Option<String>) -> Result<(), StoreError> {
+    let data = || encoded.clone().unwrap_or_default();
+    match change {
+        Change::DeletePool { id } => {
+            c.execute("DELETE FROM pools WHERE id = ?1", [&id])?;
         }
-        assert_eq!(
-            store.doc_get("attempts", "pool-a", "alice").unwrap(),
-            Some(json!(20))
-        );
-        // `None` from the change deletes.
-        let gone = store
-            .doc_update("attempts", "pool-a", "alice", Box::new(|_| None))
-            .unwrap();
-        assert_eq!(gone, None);
-        assert_eq!(store.doc_get("attempts", "pool-a", "alice").unwrap(), None);
-
-        assert!(store.doc_delete("group", "pool-a", "readers").unwrap());
-        assert!(!store.doc_delete("group", "pool-a", "readers").unwrap());
-        store.pool_delete("pool-a").unwrap();
-        assert!(store.doc_list("group", "pool-a").unwrap().is_empty());
-        assert_eq!(store.doc_list("group", "pool-b").unwrap().len(), 1);
+        Change::DeleteClientsOf { pool_id } => {
+            c.execute("DELETE FROM clients WHERE pool_id = ?1", [&pool_id])?;
+        }
+        Change::DeleteUsersOf { pool_id } => {
+            c.execute("DELETE FROM users WHERE pool_id = ?1", [&pool_id])?;
+        }
+        Change::DeleteUser { pool_id, username } => {
+            c.execute(
+                "DELETE FROM users WHERE pool_id = ?1 AND username = ?2",
+                [&pool_id, &username],
+            )?;
+        }
+        Change::DeleteRefreshOf {
+            pool_id,
+            username: Some(username),
+        } => {
+            c.execute(
+                "DELETE FROM refresh_tokens WHERE pool_id = ?1 AND username = ?2",
+                [&pool_id, &username],
+            )?;
+        }
+        Change::DeleteRefreshOf {
+            pool_id,
+            username: None,
+        } => {
+            c.execute("DELETE FROM refresh_tokens WHERE pool_id = ?1", [&pool_id])?;
+            c.execute("DELETE FROM revoked_logins WHERE pool_id = ?1", [&pool_id])?;
+        }
+        Change::InsertRefresh(r) => {
+            c.prepare_cached(
+                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![r.hash, r.pool_id, r.username, r.origin_jti, data()])?;
+        }
+        Change::RotateRefresh {
+            hash,
+            at,
+            grace_secs,
+        } => {
+            let old: Option<String> = c
+                .prepare_cached("SELECT data FROM refresh_tokens WHERE hash = ?1")?
+                .query_row([&hash], |r| r.get(0))
+                .optional()?;
+            let Some(old) = old else {
+                return Err(StoreError::Conflict(
+                    "the refresh token does not exist".into(),
+                ));
+            };
+            let mut old: RefreshRecord = decode(old)?;
+            if old.revoked {
+                return Err(StoreError::Conflict("the refresh token was revoked".into()));
+            }
+            match old.rotated {
+                Some(when) if at - when >= grace_secs => {
+                    return Err(StoreError::Conflict(
+                        "the refresh token was rotated already".into(),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    old.rotated = Some(at);
+                    c.prepare_cached("UPDATE refresh_tokens SET data = ?2 WHERE hash = ?1")?
+                        .execute(params![hash, encode(&old)?])?;
+                }
+            }
+        }
+        Change::PutDoc {
+            kind, scope, key, ..
+        } => {
+            c.prepare_cached(
+                "INSERT INTO docs (kind, scope, key, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, scope, key) DO UPDATE SET data = excluded.data",
+            )?
+            .execute(params![kind.as_str(), scope, key, data()])?;
+        }
+        Change::DeleteDoc { kind, scope, key } => {
+            c.prepare_cached("DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3")?
+                .execute(params![kind.as_str(), scope, key])?;
+        }
+        Change::DeleteDocsIn { scope } => {
+            c.execute("DELETE FROM docs WHERE scope = ?1", [&scope])?;
+        }
     }
+    Ok(())
 }

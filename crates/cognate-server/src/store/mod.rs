@@ -1,0 +1,314 @@
+//! Storage: the [`Store`] trait every backend implements, what it stores, and what sits above
+//! the backends — the cascades of multi-record changes ([`cascade`]), a cache of pools and app
+//! clients that can be switched off ([`CachedStore`]), and the conformance suite that every
+//! backend must pass ([`conformance`]).
+//!
+//! # The contract
+//!
+//! - **Blocking.** Every method blocks its caller until it is done; the server calls them from
+//!   code that may block (a tokio worker inside `block_in_place`, or the blocking pool). A
+//!   backend that waits on the disk or the network should tell tokio itself (as
+//!   [`SqliteStore`] does with `block_in_place`), so that the worker's other tasks go on.
+//! - **Durable.** A write returns only once it is durable: after a crash (`kill -9`, power
+//!   loss) every acknowledged write is there and nothing half-done is.
+//! - **Atomic units.** [`Store::apply`] runs a list of [`Change`]s as one transaction: all of it
+//!   or none of it, checked preconditions included (a failed one is
+//!   [`StoreError::Conflict`]). Multi-record changes (deleting a user, a pool or a group,
+//!   rotating a refresh token) are built as such units by [`cascade`], once, above every
+//!   backend.
+//! - **Shared.** Nothing a backend returns may be stale because of a process-local copy; the
+//!   only cache ([`CachedStore`]) sits above the backend, is optional, and assumes it sees
+//!   every write (one server process per store).
+//! - **Errors.** [`StoreError`] names no backend type: a backend reports its failures as
+//!   [`StoreError::Backend`] with a message (and whether a retry may succeed).
+
+pub mod cascade;
+pub mod conformance;
+
+mod cache;
+mod sqlite;
+
+pub use cache::CachedStore;
+pub use sqlite::SqliteStore;
+
+use serde_json::Value;
+
+use crate::error::StoreError;
+use crate::model::{AppClient, RefreshRecord, User, UserPool};
+
+/// The kinds of small records kept with [`Store::put_doc`] and friends. The names are what the
+/// backends store; they never change (existing data directories keep working).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// A one-time code (sign-up, forgot password, attribute verification).
+    Code,
+    /// An answered challenge session (use-once).
+    UsedSession,
+    /// A device's pending `DEVICE_SRP_AUTH` challenge.
+    DeviceChallenge,
+    /// A confirmed device.
+    Device,
+    /// A user's device group key.
+    DeviceGroup,
+    /// A user-pool group.
+    Group,
+    /// A user's membership of a group.
+    GroupMember,
+    /// An identity pool.
+    IdentityPool,
+    /// An identity of an identity pool.
+    Identity,
+    /// A login linked to an identity.
+    IdentityLogin,
+    /// The key that signs GetOpenIdToken tokens.
+    IdentityOpenIdKey,
+    /// A user's failed password attempts (lockout).
+    PasswordAttempts,
+    /// A pool's MFA configuration.
+    MfaConfig,
+    /// A user's MFA settings (factors, TOTP secret).
+    UserMfa,
+    /// The messages the server "sent".
+    Outbox,
+}
+
+impl RecordKind {
+    /// Every kind.
+    pub const ALL: [RecordKind; 15] = [
+        RecordKind::Code,
+        RecordKind::UsedSession,
+        RecordKind::DeviceChallenge,
+        RecordKind::Device,
+        RecordKind::DeviceGroup,
+        RecordKind::Group,
+        RecordKind::GroupMember,
+        RecordKind::IdentityPool,
+        RecordKind::Identity,
+        RecordKind::IdentityLogin,
+        RecordKind::IdentityOpenIdKey,
+        RecordKind::PasswordAttempts,
+        RecordKind::MfaConfig,
+        RecordKind::UserMfa,
+        RecordKind::Outbox,
+    ];
+
+    /// The name a backend stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Code => "code",
+            RecordKind::UsedSession => "used_session",
+            RecordKind::DeviceChallenge => "device_challenge",
+            RecordKind::Device => "device",
+            RecordKind::DeviceGroup => "device_group",
+            RecordKind::Group => "group",
+            RecordKind::GroupMember => "group_member",
+            RecordKind::IdentityPool => "identity_pool",
+            RecordKind::Identity => "identity",
+            RecordKind::IdentityLogin => "identity_login",
+            RecordKind::IdentityOpenIdKey => "identity_openid_key",
+            RecordKind::PasswordAttempts => "password_attempts",
+            RecordKind::MfaConfig => "mfa_config",
+            RecordKind::UserMfa => "user_mfa",
+            RecordKind::Outbox => "outbox",
+        }
+    }
+}
+
+/// An attribute users are looked up by (indexed by every backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alias {
+    /// `email`, compared lower-cased.
+    Email,
+    /// `phone_number`, compared exactly.
+    PhoneNumber,
+}
+
+/// One change of a unit of work ([`Store::apply`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Change {
+    /// Deletes the pool record (only; see [`cascade::delete_pool`] for the rest).
+    DeletePool {
+        /// The pool.
+        id: String,
+    },
+    /// Deletes every app client of a pool.
+    DeleteClientsOf {
+        /// The pool.
+        pool_id: String,
+    },
+    /// Deletes every user of a pool.
+    DeleteUsersOf {
+        /// The pool.
+        pool_id: String,
+    },
+    /// Deletes one user.
+    DeleteUser {
+        /// The pool.
+        pool_id: String,
+        /// The internal name.
+        username: String,
+    },
+    /// Deletes the refresh tokens (and revoked-login records) of a pool, or of one user of it.
+    DeleteRefreshOf {
+        /// The pool.
+        pool_id: String,
+        /// Only this user's (internal name); `None`: the whole pool's.
+        username: Option<String>,
+    },
+    /// Stores a new refresh token.
+    InsertRefresh(RefreshRecord),
+    /// Marks refresh token `hash` as rotated at `at` — only if it exists, is not revoked, and
+    /// was not rotated more than `grace_secs` before `at` (a retry inside the grace period is
+    /// allowed); otherwise the whole unit fails with [`StoreError::Conflict`]. The check is
+    /// made inside the unit's transaction, so two concurrent rotations of a token with no
+    /// grace period cannot both succeed.
+    RotateRefresh {
+        /// The hex SHA-256 of the token.
+        hash: String,
+        /// When.
+        at: i64,
+        /// The client's grace period.
+        grace_secs: i64,
+    },
+    /// Stores a record.
+    PutDoc {
+        /// Its kind.
+        kind: RecordKind,
+        /// Its scope (the pool id where it belongs to one).
+        scope: String,
+        /// Its key.
+        key: String,
+        /// Its data.
+        data: Value,
+    },
+    /// Deletes a record (nothing if there is none).
+    DeleteDoc {
+        /// Its kind.
+        kind: RecordKind,
+        /// Its scope.
+        scope: String,
+        /// Its key.
+        key: String,
+    },
+    /// Deletes every record of every kind in `scope`.
+    DeleteDocsIn {
+        /// The scope.
+        scope: String,
+    },
+}
+
+impl Change {
+    /// Whether this change can alter a pool or an app client (what [`CachedStore`] keeps).
+    pub fn touches_pools_or_clients(&self) -> bool {
+        matches!(
+            self,
+            Change::DeletePool { .. } | Change::DeleteClientsOf { .. }
+        )
+    }
+}
+
+/// Where a server keeps its state. See the module documentation for the contract (blocking,
+/// durable, atomic units, no stale process-local copies, backend-neutral errors);
+/// [`conformance::run`] checks an implementation against it.
+pub trait Store: Send + Sync + 'static {
+    /// A server-wide value (e.g. the secret-block key); `None` if never set.
+    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sets `key` to `value` unless it is set already; returns the value now stored.
+    fn meta_init(&self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError>;
+
+    /// Runs `changes` as one durable transaction: all of them, in order, or — when one fails,
+    /// a [`Change::RotateRefresh`] precondition included — none.
+    fn apply(&self, changes: Vec<Change>) -> Result<(), StoreError>;
+
+    /// Inserts or replaces a pool.
+    fn pool_put(&self, pool: &UserPool) -> Result<(), StoreError>;
+    /// A pool by id.
+    fn pool_get(&self, id: &str) -> Result<Option<UserPool>, StoreError>;
+    /// All pools, oldest first.
+    fn pool_list(&self) -> Result<Vec<UserPool>, StoreError>;
+
+    /// Inserts or replaces a client.
+    fn client_put(&self, client: &AppClient) -> Result<(), StoreError>;
+    /// A client by id (any pool).
+    fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError>;
+    /// The clients of a pool, oldest first.
+    fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError>;
+    /// Deletes a client; false if it did not exist.
+    fn client_delete(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Inserts a new user; false (and nothing written) if the name is taken.
+    fn user_insert(&self, user: &User) -> Result<bool, StoreError>;
+    /// Replaces an existing user.
+    fn user_put(&self, user: &User) -> Result<(), StoreError>;
+    /// A user by internal name.
+    fn user_get(&self, pool_id: &str, username: &str) -> Result<Option<User>, StoreError>;
+    /// Users whose `alias` attribute is `value` (`Alias::Email` compares lower-cased), oldest
+    /// first.
+    fn user_by_alias(
+        &self,
+        pool_id: &str,
+        alias: Alias,
+        value: &str,
+    ) -> Result<Vec<User>, StoreError>;
+    /// A user by `sub`.
+    fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError>;
+    /// Users of a pool in creation order, from `offset`, at most `limit`.
+    fn user_list(&self, pool_id: &str, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
+    /// Number of users of a pool.
+    fn user_count(&self, pool_id: &str) -> Result<u64, StoreError>;
+
+    /// A refresh token by the hex SHA-256 of its text.
+    fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;
+    /// Revokes every refresh token of a login (`origin_jti`) and remembers the revocation so
+    /// that access tokens of that login are refused too.
+    fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
+    /// Whether the login `origin_jti` was revoked.
+    fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
+    /// Revokes, in one transaction, every login (every `origin_jti` family) of a user that has
+    /// a refresh token, as [`Store::revoke_family`] does for one (GlobalSignOut); returns how
+    /// many logins were revoked.
+    fn revoke_user_families(
+        &self,
+        pool_id: &str,
+        username: &str,
+        at: i64,
+    ) -> Result<usize, StoreError>;
+
+    /// Stores (inserting or replacing) a small record — a group, a device, a one-time code, an
+    /// identity pool, … — under `(kind, scope, key)`. `scope` is the user pool id where the
+    /// record belongs to one (deleting the pool deletes it), or any other string.
+    fn doc_put(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+        data: &Value,
+    ) -> Result<(), StoreError>;
+    /// The record under `(kind, scope, key)`.
+    fn doc_get(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<Value>, StoreError>;
+    /// The records of `kind` in `scope` as `(key, data)`, oldest first.
+    fn doc_list(&self, kind: RecordKind, scope: &str) -> Result<Vec<(String, Value)>, StoreError>;
+    /// Deletes one record; false if it did not exist.
+    fn doc_delete(&self, kind: RecordKind, scope: &str, key: &str) -> Result<bool, StoreError>;
+    /// Reads, changes and writes one record in a single durable transaction, so that
+    /// concurrent callers (attempt counters, use-once sessions) never lose an update. `change`
+    /// gets the current record and returns the new one (`None` deletes it); the new record is
+    /// returned.
+    fn doc_update(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+        change: Box<dyn FnOnce(Option<Value>) -> Option<Value> + Send>,
+    ) -> Result<Option<Value>, StoreError>;
+    /// Deletes, in one durable transaction, every record of `kind` (in every scope) whose data
+    /// has a numeric `expires` member (epoch seconds) below `now`; returns how many went.
+    fn doc_purge_expired(&self, kind: RecordKind, now: i64) -> Result<usize, StoreError>;
+}
