@@ -203,6 +203,7 @@ impl ServerBuilder {
             local_base: format!("http://{addr}"),
             region: self.region,
             last_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
+            attempts: ops::AttemptGate::default(),
         });
         if let Some(seed) = seed {
             let c = ctx.clone();

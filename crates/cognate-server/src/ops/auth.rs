@@ -18,7 +18,7 @@ use super::{Ctx, Req, attribute_json};
 use crate::error::{ApiError, StoreError};
 use crate::model::{AppClient, RefreshRecord, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
-use crate::store::{Change, cascade};
+use crate::store::{Change, RecordKind, cascade};
 use crate::tokens::{refresh_hash, split};
 
 /// How long a `SECRET_BLOCK` stays valid.
@@ -206,6 +206,7 @@ fn password_login(
         client,
         &user,
         params.get("DEVICE_KEY").map(String::as_str),
+        None,
     )
 }
 
@@ -425,13 +426,36 @@ fn password_verifier(
         }
         Err(_) => return Err(ApiError::bad_credentials()),
     }
+    // A SECRET_BLOCK proves one login: the first right answer consumes it (in the store, so
+    // across restarts and nodes too), and a captured answer replayed — with or without a
+    // Session, which pycognito never sends — is refused. The claim is written with the login's
+    // next write (its refresh token, or its challenge), in the same transaction.
+    let claim = Change::Claim {
+        kind: RecordKind::UsedSession,
+        scope: pool.id.clone(),
+        key: format!("srp:{}", crate::tokens::refresh_hash(block_b64)),
+        data: json!({"expires": state.issued + SECRET_BLOCK_LIFETIME + 60}),
+    };
     after_credentials(
         ctx,
         pool,
         client,
         &user,
         answers.get("DEVICE_KEY").map(String::as_str),
+        Some(claim),
     )
+}
+
+/// Writes a use-once claim of a login now (when the login goes on with a challenge rather than
+/// tokens); a claim made already means a replayed answer.
+pub(crate) fn spend(ctx: &Ctx, claim: Option<Change>) -> Result<(), ApiError> {
+    if let Some(claim) = claim {
+        match ctx.store.apply(vec![claim]) {
+            Err(StoreError::Conflict(_)) => return Err(ApiError::bad_credentials()),
+            other => other?,
+        }
+    }
+    Ok(())
 }
 
 /// What happens once the password was proven: status checks, then a challenge (a new
@@ -443,6 +467,7 @@ fn after_credentials(
     client: &AppClient,
     user: &User,
     device_key: Option<&str>,
+    claim: Option<Change>,
 ) -> Result<Value, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
@@ -468,6 +493,7 @@ fn after_credentials(
                     "Temporary password has expired and must be reset by an administrator.",
                 ));
             }
+            spend(ctx, claim)?;
             let mut state =
                 super::challenge::state_for(pool, client, user, "NEW_PASSWORD_REQUIRED");
             state.device_key = device_key.map(str::to_owned);
@@ -497,18 +523,20 @@ fn after_credentials(
             }));
         }
     }
-    super::challenge::proceed(ctx, pool, client, user, device_key, false)
+    super::challenge::proceed(ctx, pool, client, user, device_key, false, claim)
 }
 
 /// Ends a login: a refresh token, the access and ID tokens (with `device_key` when the login
 /// was made on `device`), and `NewDeviceMetadata` when the pool tracks devices and the login
-/// named none.
+/// named none. `claim` (a use-once claim of the login) is written in the same transaction as
+/// the refresh token.
 pub(crate) fn issue_tokens(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
     user: &User,
     device: Option<&str>,
+    claim: Option<Change>,
 ) -> Result<Value, ApiError> {
     let new_device = match device {
         Some(_) => None,
@@ -524,7 +552,8 @@ pub(crate) fn issue_tokens(
     };
     let refresh_token = crate::ids::refresh_token();
     let now = ctx.now();
-    ctx.store.apply(vec![Change::InsertRefresh(RefreshRecord {
+    let mut unit: Vec<Change> = claim.into_iter().collect();
+    unit.push(Change::InsertRefresh(RefreshRecord {
         hash: refresh_hash(&refresh_token),
         pool_id: pool.id.clone(),
         client_id: client.id.clone(),
@@ -538,7 +567,11 @@ pub(crate) fn issue_tokens(
         revoked: false,
         rotated: None,
         device_key: login.device_key.clone(),
-    })])?;
+    }));
+    match ctx.store.apply(unit) {
+        Err(StoreError::Conflict(_)) => return Err(ApiError::bad_credentials()),
+        other => other?,
+    }
     let mut tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
     if let Some((key, group)) = new_device {
         tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});
@@ -605,7 +638,7 @@ fn new_password(
     user.password_set = now;
     user.modified = now;
     ctx.store.user_put(&user)?;
-    after_credentials(ctx, pool, client, &user, state.device_key.as_deref())
+    after_credentials(ctx, pool, client, &user, state.device_key.as_deref(), None)
 }
 
 enum RefreshCheck<'a> {

@@ -13,7 +13,7 @@
 //! and is consumed once, atomically, when it is answered or used for the next step, so a replay
 //! is refused ("Invalid session for the user.").
 
-use crate::store::RecordKind;
+use crate::store::{Change, RecordKind};
 use cognate_model::idp::ErrorKind as E;
 use std::collections::HashMap;
 
@@ -213,6 +213,7 @@ pub(crate) fn proceed(
     user: &User,
     device_key: Option<&str>,
     mfa_done: bool,
+    claim: Option<Change>,
 ) -> Result<Value, ApiError> {
     let device = match device_key {
         Some(k) => Some(super::devices::confirmed_device(ctx, pool, user, k)?),
@@ -225,9 +226,11 @@ pub(crate) fn proceed(
         && !remembered
         && let Some(need) = mfa::need(ctx, pool, user)?
     {
+        super::auth::spend(ctx, claim)?;
         return mfa_challenge(ctx, pool, user, state, need);
     }
     if let Some(d) = device {
+        super::auth::spend(ctx, claim)?;
         state.challenge = "DEVICE_SRP_AUTH".into();
         state.mfa_done = true;
         let session = issue(ctx, state);
@@ -243,7 +246,7 @@ pub(crate) fn proceed(
             "ChallengeParameters": {"USERNAME": user.username, "DEVICE_KEY": d.key},
         }));
     }
-    issue_tokens(ctx, pool, client, user, None)
+    issue_tokens(ctx, pool, client, user, None, claim)
 }
 
 /// Answers with the challenge for `need`.
@@ -344,7 +347,15 @@ pub(crate) fn answer_code(
             consume(ctx, client, &state)?;
         }
     }
-    proceed(ctx, pool, client, &user, state.device_key.as_deref(), true)
+    proceed(
+        ctx,
+        pool,
+        client,
+        &user,
+        state.device_key.as_deref(),
+        true,
+        None,
+    )
 }
 
 /// RespondToAuthChallenge for `SELECT_MFA_TYPE`: `ANSWER` names the factor.
@@ -393,7 +404,15 @@ pub(crate) fn answer_setup(
     }
     consume(ctx, client, &state)?;
     mfa::enable_after_setup(ctx, pool, &user)?;
-    proceed(ctx, pool, client, &user, state.device_key.as_deref(), true)
+    proceed(
+        ctx,
+        pool,
+        client,
+        &user,
+        state.device_key.as_deref(),
+        true,
+        None,
+    )
 }
 
 /// The device step, first half: `DEVICE_SRP_AUTH` with the device's `SRP_A`.
@@ -543,5 +562,5 @@ pub(crate) fn answer_device_verifier(
     }
     consume(ctx, client, &state)?;
     super::devices::touch(ctx, pool, &device.key)?;
-    issue_tokens(ctx, pool, client, &user, Some(&device.key))
+    issue_tokens(ctx, pool, client, &user, Some(&device.key), None)
 }

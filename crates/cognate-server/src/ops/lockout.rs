@@ -6,9 +6,15 @@
 //! after the lockout, or 15 minutes without any attempt, starts again from zero.
 //!
 //! The counter is a `doc` record of kind [`ATTEMPTS`] per user (scope: the pool), changed with
-//! the store's atomic read-change-write so concurrent attempts are all counted. Time is the
+//! the store's atomic read-change-write so concurrent attempts are all counted. The attempts of
+//! one user take turns ([`AttemptGate`]): the lockout check, the password check and the count
+//! happen as one step, so a concurrent burst of guesses gets exactly the answers it would get
+//! one by one — at most five guesses checked before the lockout, never more. Time is the
 //! server's injected clock. Unknown users are never counted: with PreventUserExistenceErrors
 //! they keep answering `Incorrect username or password.`.
+
+use std::collections::HashSet;
+use std::sync::{Condvar, Mutex};
 
 use crate::store::RecordKind;
 use serde::{Deserialize, Serialize};
@@ -65,21 +71,77 @@ fn exceeded() -> ApiError {
     ApiError::not_authorized("Password attempts exceeded")
 }
 
-/// What [`check`] saw: whether the user had a counter, so that a right password
-/// ([`succeeded`]) deletes it without reading it again.
-#[must_use]
-pub(crate) struct Checked {
-    counted: bool,
+/// The users whose password attempt is being checked in this process: one attempt per user
+/// at a time (different users never wait for each other).
+#[derive(Default)]
+pub(crate) struct AttemptGate {
+    busy: Mutex<HashSet<(String, String)>>,
+    freed: Condvar,
 }
 
-/// Refuses a password attempt of a locked-out user (before the password is looked at).
-pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<Checked, ApiError> {
+/// A user's turn at the [`AttemptGate`], given back when dropped.
+pub(crate) struct Turn<'a> {
+    gate: &'a AttemptGate,
+    key: (String, String),
+}
+
+impl AttemptGate {
+    /// Waits (telling tokio, on a worker) until no other attempt of this user is being checked.
+    fn turn(&self, pool_id: &str, username: &str) -> Turn<'_> {
+        let key = (pool_id.to_owned(), username.to_owned());
+        crate::store::may_block(|| {
+            if let Ok(mut busy) = self.busy.lock() {
+                while busy.contains(&key) {
+                    busy = match self.freed.wait(busy) {
+                        Ok(b) => b,
+                        Err(_) => return,
+                    };
+                }
+                busy.insert(key.clone());
+            }
+        });
+        Turn { gate: self, key }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.gate.busy.lock() {
+            busy.remove(&self.key);
+        }
+        self.gate.freed.notify_all();
+    }
+}
+
+/// What [`check`] saw: whether the user had a counter, so that a right password
+/// ([`succeeded`]) deletes it without reading it again; and the user's turn, held until the
+/// attempt is counted ([`failed`]) or cleared ([`succeeded`]).
+#[must_use]
+pub(crate) struct Checked<'a> {
+    counted: bool,
+    _turn: Turn<'a>,
+}
+
+/// Refuses a password attempt of a locked-out user (before the password is looked at). The
+/// returned [`Checked`] holds the user's turn: keep it until the attempt is counted.
+pub(crate) fn check<'a>(
+    ctx: &'a Ctx,
+    pool_id: &str,
+    username: &str,
+) -> Result<Checked<'a>, ApiError> {
+    let turn = ctx.attempts.turn(pool_id, username);
     let now = ctx.now();
     let Some(stored) = ctx.store.doc_get(ATTEMPTS, pool_id, username)? else {
-        return Ok(Checked { counted: false });
+        return Ok(Checked {
+            counted: false,
+            _turn: turn,
+        });
     };
     if Attempts::current(Some(stored), now).locked_until <= now {
-        return Ok(Checked { counted: true });
+        return Ok(Checked {
+            counted: true,
+            _turn: turn,
+        });
     }
     // Still locked: the attempt counts as activity (it delays the quiet reset), not a failure.
     let after = ctx.store.doc_update(
@@ -97,7 +159,10 @@ pub(crate) fn check(ctx: &Ctx, pool_id: &str, username: &str) -> Result<Checked,
     if Attempts::current(after, now).locked_until > now {
         Err(exceeded())
     } else {
-        Ok(Checked { counted: true })
+        Ok(Checked {
+            counted: true,
+            _turn: turn,
+        })
     }
 }
 
@@ -107,7 +172,7 @@ pub(crate) fn succeeded(
     ctx: &Ctx,
     pool_id: &str,
     username: &str,
-    checked: Checked,
+    checked: Checked<'_>,
 ) -> Result<(), ApiError> {
     if checked.counted {
         ctx.store.doc_delete(ATTEMPTS, pool_id, username)?;

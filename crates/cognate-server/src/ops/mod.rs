@@ -9,6 +9,8 @@ pub(crate) mod devices;
 pub(crate) mod groups;
 pub(crate) mod identity;
 pub(crate) mod lockout;
+
+pub(crate) use lockout::AttemptGate;
 pub(crate) mod mfa;
 pub(crate) mod pools;
 pub(crate) mod signout;
@@ -56,6 +58,8 @@ pub(crate) struct Ctx {
     pub region: String,
     /// When (server clock) expired used-session records were last purged.
     pub last_purge: std::sync::atomic::AtomicI64,
+    /// One password attempt per user at a time (the lockout's atomicity).
+    pub attempts: lockout::AttemptGate,
 }
 
 impl Ctx {

@@ -415,7 +415,26 @@ fn units_are_all_or_nothing(store: &dyn Store) -> Outcome {
         c,
         store_ok(c, store.doc_get(RecordKind::Group, "p-u", "written-first"))?,
         None,
-    )
+    )?;
+    let c = "units: a claim succeeds once";
+    let claim = || {
+        vec![Change::Claim {
+            kind: RecordKind::UsedSession,
+            scope: "p-u".into(),
+            key: "once".into(),
+            data: json!({"expires": 5}),
+        }]
+    };
+    store_ok(c, store.apply(claim()))?;
+    if !matches!(store.apply(claim()), Err(StoreError::Conflict(_))) {
+        return Err(fail(c, "a second claim succeeded"));
+    }
+    expect(
+        c,
+        store_ok(c, store.doc_purge_expired(RecordKind::UsedSession, 6))? >= 1,
+        true,
+    )?;
+    store_ok(c, store.apply(claim()))
 }
 
 fn cascades(store: &dyn Store) -> Outcome {

@@ -30,6 +30,7 @@ mod sqlite;
 
 pub use cache::CachedStore;
 pub use sqlite::SqliteStore;
+pub(crate) use sqlite::may_block;
 
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ use crate::model::{AppClient, RefreshRecord, User, UserPool};
 pub enum RecordKind {
     /// A one-time code (sign-up, forgot password, attribute verification).
     Code,
-    /// An answered challenge session (use-once).
+    /// An answered challenge session or a used SRP `SECRET_BLOCK` (use-once).
     UsedSession,
     /// A device's pending `DEVICE_SRP_AUTH` challenge.
     DeviceChallenge,
@@ -181,6 +182,19 @@ pub enum Change {
         /// Its key.
         key: String,
         /// Its data.
+        data: Value,
+    },
+    /// Stores a record that must not exist yet — a use-once claim (an SRP `SECRET_BLOCK`, a
+    /// code): if one exists under the same kind, scope and key, the whole unit fails with
+    /// [`StoreError::Conflict`].
+    Claim {
+        /// Its kind.
+        kind: RecordKind,
+        /// Its scope.
+        scope: String,
+        /// Its key.
+        key: String,
+        /// Its data (an `expires` member lets [`Store::doc_purge_expired`] remove it).
         data: Value,
     },
     /// Deletes a record (nothing if there is none).

@@ -220,7 +220,7 @@ impl Drop for SqliteStore {
 /// Runs `f`, which may wait on the disk. On a worker of a multi-thread tokio runtime this is
 /// `block_in_place` (the worker's other tasks move to another thread meanwhile); anywhere else
 /// (a current-thread runtime, a blocking-pool thread, no runtime) `f` just runs.
-fn may_block<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)
@@ -335,7 +335,7 @@ impl Store for SqliteStore {
             // Encode outside the writer, so that the transaction only runs SQL.
             let encoded = match &change {
                 Change::InsertRefresh(r) => Some(encode(r)?),
-                Change::PutDoc { data, .. } => Some(encode(data)?),
+                Change::PutDoc { data, .. } | Change::Claim { data, .. } => Some(encode(data)?),
                 _ => None,
             };
             prepared.push((change, encoded));
@@ -780,6 +780,18 @@ fn run_change(c: &Connection, change: Change, encoded: Option<String>) -> Result
                 "INSERT INTO docs (kind, scope, key, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, scope, key) DO UPDATE SET data = excluded.data",
             )?
             .execute(params![kind.as_str(), scope, key, data()])?;
+        }
+        Change::Claim {
+            kind, scope, key, ..
+        } => {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO docs (kind, scope, key, data) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![kind.as_str(), scope, key, data()])?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict("claimed already".into()));
+            }
         }
         Change::DeleteDoc { kind, scope, key } => {
             c.prepare_cached("DELETE FROM docs WHERE kind = ?1 AND scope = ?2 AND key = ?3")?
