@@ -86,20 +86,28 @@ pub(crate) struct Turn<'a> {
 }
 
 impl AttemptGate {
-    /// Waits (telling tokio, on a worker) until no other attempt of this user is being checked.
+    /// Takes this user's turn: at once when no other attempt of the user is being checked (the
+    /// usual case: no hand-over to another thread), else after waiting for it, telling tokio
+    /// that this worker waits.
     fn turn(&self, pool_id: &str, username: &str) -> Turn<'_> {
         let key = (pool_id.to_owned(), username.to_owned());
-        crate::store::may_block(|| {
-            if let Ok(mut busy) = self.busy.lock() {
-                while busy.contains(&key) {
-                    busy = match self.freed.wait(busy) {
-                        Ok(b) => b,
-                        Err(_) => return,
-                    };
+        let free = match self.busy.lock() {
+            Ok(mut busy) => busy.insert(key.clone()),
+            Err(_) => true,
+        };
+        if !free {
+            crate::store::may_block(|| {
+                if let Ok(mut busy) = self.busy.lock() {
+                    while busy.contains(&key) {
+                        busy = match self.freed.wait(busy) {
+                            Ok(b) => b,
+                            Err(_) => return,
+                        };
+                    }
+                    busy.insert(key.clone());
                 }
-                busy.insert(key.clone());
-            }
-        });
+            });
+        }
         Turn { gate: self, key }
     }
 }
