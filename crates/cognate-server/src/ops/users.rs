@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Ctx, Req, attribute_json};
 use crate::error::ApiError;
 use crate::model::{AppClient, StoredVerifier, User, UserPool, UserStatus};
-use crate::store::Alias;
+use crate::store::{Alias, UserField, UserFilter};
 
 /// The key a user name is stored under in `pool`.
 pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
@@ -376,14 +376,7 @@ pub(crate) fn admin_get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
-/// A parsed `ListUsers` filter: `attr = "value"` or `attr ^= "prefix"`.
-struct Filter {
-    attribute: String,
-    prefix: bool,
-    value: String,
-}
-
-fn parse_filter(text: &str) -> Result<Filter, ApiError> {
+fn parse_filter(text: &str) -> Result<UserFilter, ApiError> {
     let bad = || ApiError::invalid(format!("Error while parsing filter: {text}"));
     let (attr, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
         (a, r, true)
@@ -392,7 +385,7 @@ fn parse_filter(text: &str) -> Result<Filter, ApiError> {
     } else {
         return Err(bad());
     };
-    let attribute = attr.trim().trim_matches('"').to_owned();
+    let attribute = attr.trim().trim_matches('"');
     let rest = rest.trim();
     let value = rest
         .strip_prefix('"')
@@ -400,45 +393,25 @@ fn parse_filter(text: &str) -> Result<Filter, ApiError> {
         .or_else(|| rest.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
         .ok_or_else(bad)?
         .to_owned();
-    const SEARCHABLE: &[&str] = &[
-        "username",
-        "email",
-        "phone_number",
-        "name",
-        "given_name",
-        "family_name",
-        "preferred_username",
-        "cognito:user_status",
-        "status",
-        "sub",
-    ];
-    if !SEARCHABLE.contains(&attribute.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "Invalid search attribute: {attribute}"
-        )));
-    }
-    Ok(Filter {
-        attribute,
+    let field = match attribute {
+        "username" => UserField::Username,
+        "sub" => UserField::Sub,
+        "cognito:user_status" => UserField::Status,
+        "status" => UserField::Enabled,
+        "email" | "phone_number" | "name" | "given_name" | "family_name" | "preferred_username" => {
+            UserField::Attribute(attribute.to_owned())
+        }
+        other => {
+            return Err(ApiError::invalid(format!(
+                "Invalid search attribute: {other}"
+            )));
+        }
+    };
+    Ok(UserFilter {
+        field,
         prefix,
         value,
     })
-}
-
-impl Filter {
-    fn matches(&self, u: &User) -> bool {
-        let actual: Option<String> = match self.attribute.as_str() {
-            "username" => Some(u.username.clone()),
-            "sub" => Some(u.sub.clone()),
-            "cognito:user_status" => Some(u.status.as_str().to_owned()),
-            "status" => Some(if u.enabled { "Enabled" } else { "Disabled" }.to_owned()),
-            other => u.attributes.get(other).cloned(),
-        };
-        match actual {
-            Some(a) if self.prefix => a.starts_with(&self.value),
-            Some(a) => a == self.value,
-            None => false,
-        }
-    }
 }
 
 pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
@@ -455,18 +428,11 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (page, more) = match req.opt_str("Filter")?.filter(|f| !f.trim().is_empty()) {
         Some(f) => {
             let filter = parse_filter(f)?;
-            let all: Vec<User> = ctx
+            let mut page = ctx
                 .store
-                .user_list(&pool.id, 0, u64::MAX)?
-                .into_iter()
-                .filter(|u| filter.matches(u))
-                .collect();
-            let more = (offset.saturating_add(limit)) < all.len() as u64;
-            let page: Vec<User> = all
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .collect();
+                .user_search(&pool.id, &filter, offset, limit + 1)?;
+            let more = page.len() as u64 > limit;
+            page.truncate(limit as usize);
             (page, more)
         }
         None => {

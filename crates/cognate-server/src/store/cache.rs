@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::{Alias, Change, RecordKind, Store};
+use super::{Alias, Change, RecordKind, Store, UserFilter};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
@@ -163,6 +163,15 @@ impl Store for CachedStore {
     }
     fn user_count(&self, pool_id: &str) -> Result<u64, StoreError> {
         self.inner.user_count(pool_id)
+    }
+    fn user_search(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<User>, StoreError> {
+        self.inner.user_search(pool_id, filter, offset, limit)
     }
     fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
         self.inner.refresh_get(hash)

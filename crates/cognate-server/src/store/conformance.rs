@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Alias, Change, RecordKind, Store, cascade};
+use super::{Alias, Change, RecordKind, Store, UserField, UserFilter, cascade};
 use crate::error::StoreError;
 use crate::model::{PasswordPolicy, RefreshRecord, StoredKey, User, UserPool, UserStatus};
 
@@ -225,7 +225,53 @@ fn users(store: &dyn Store) -> Outcome {
         .map(|u| u.username)
         .collect();
     expect(c, page, vec!["bob".to_owned()])?;
-    expect(c, store_ok(c, store.user_count("p-a"))?, 2)
+    expect(c, store_ok(c, store.user_count("p-a"))?, 2)?;
+    let c = "users: search means what UserFilter::matches says";
+    let all = store_ok(c, store.user_list("p-a", 0, 100))?;
+    let attribute = |n: &str| UserField::Attribute(n.to_owned());
+    for (field, prefix, value) in [
+        (UserField::Username, true, "al"),
+        (UserField::Username, false, "bob"),
+        (UserField::Sub, false, "sub-bob"),
+        (UserField::Status, false, "CONFIRMED"),
+        (UserField::Status, true, "FORCE"),
+        (UserField::Enabled, false, "Enabled"),
+        (UserField::Enabled, false, "Disabled"),
+        (attribute("email"), false, "Alice@Example.com"),
+        (attribute("email"), false, "alice@example.com"),
+        (attribute("email"), true, "Alice@"),
+        (attribute("phone_number"), true, "+1555"),
+        (attribute("name"), false, ""),
+        (UserField::Username, true, ""),
+    ] {
+        let filter = UserFilter {
+            field,
+            prefix,
+            value: value.to_owned(),
+        };
+        let want: Vec<String> = all
+            .iter()
+            .filter(|u| filter.matches(u))
+            .map(|u| u.username.clone())
+            .collect();
+        let got: Vec<String> = store_ok(c, store.user_search("p-a", &filter, 0, 100))?
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        if got != want {
+            return Err(fail(c, format!("{filter:?}: got {got:?}, want {want:?}")));
+        }
+    }
+    let confirmed = UserFilter {
+        field: UserField::Status,
+        prefix: false,
+        value: "CONFIRMED".into(),
+    };
+    let page: Vec<String> = store_ok(c, store.user_search("p-a", &confirmed, 1, 1))?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    expect(c, page, vec!["bob".to_owned()])
 }
 
 fn refresh_tokens(store: &dyn Store) -> Outcome {

@@ -125,6 +125,50 @@ pub enum Alias {
     PhoneNumber,
 }
 
+/// What ListUsers' `Filter` compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserField {
+    /// The internal user name (`username`).
+    Username,
+    /// `sub`.
+    Sub,
+    /// The user's status (`cognito:user_status`): `CONFIRMED`, `FORCE_CHANGE_PASSWORD`, …
+    Status,
+    /// `Enabled` or `Disabled` (`status`).
+    Enabled,
+    /// A user attribute (`email`, `phone_number`, `name`, …).
+    Attribute(String),
+}
+
+/// A ListUsers filter: `field = "value"`, or `field ^= "value"` (starts with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    /// What is compared.
+    pub field: UserField,
+    /// `^=`: the value is a prefix.
+    pub prefix: bool,
+    /// The value.
+    pub value: String,
+}
+
+impl UserFilter {
+    /// Whether `user` passes: the meaning every backend's [`Store::user_search`] must have.
+    pub fn matches(&self, user: &User) -> bool {
+        let actual = match &self.field {
+            UserField::Username => Some(user.username.as_str()),
+            UserField::Sub => Some(user.sub.as_str()),
+            UserField::Status => Some(user.status.as_str()),
+            UserField::Enabled => Some(if user.enabled { "Enabled" } else { "Disabled" }),
+            UserField::Attribute(name) => user.attributes.get(name).map(String::as_str),
+        };
+        match actual {
+            Some(a) if self.prefix => a.starts_with(&self.value),
+            Some(a) => a == self.value,
+            None => false,
+        }
+    }
+}
+
 /// One change of a unit of work ([`Store::apply`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -272,6 +316,15 @@ pub trait Store: Send + Sync + 'static {
     fn user_list(&self, pool_id: &str, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
     /// Number of users of a pool.
     fn user_count(&self, pool_id: &str) -> Result<u64, StoreError>;
+    /// Users of a pool that pass `filter` (as [`UserFilter::matches`] says), in creation order,
+    /// from `offset`, at most `limit`; the backend does the filtering.
+    fn user_search(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<User>, StoreError>;
 
     /// A refresh token by the hex SHA-256 of its text.
     fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Alias, Change, RecordKind, Store};
+use super::{Alias, Change, RecordKind, Store, UserField, UserFilter};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
@@ -493,6 +493,52 @@ impl Store for SqliteStore {
                 |r| r.get::<_, String>(0),
             )?;
             rows.map(|r| decode(r?)).collect()
+        })
+    }
+
+    fn user_search(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<User>, StoreError> {
+        // The compared text, as SQL over the row (attributes and status from the stored JSON).
+        let (expr, path) = match &filter.field {
+            UserField::Username => ("username", None),
+            UserField::Sub => ("sub", None),
+            UserField::Status => ("json_extract(data, '$.status')", None),
+            UserField::Enabled => (
+                "CASE WHEN json_extract(data, '$.enabled') THEN 'Enabled' ELSE 'Disabled' END",
+                None,
+            ),
+            UserField::Attribute(name) => (
+                "json_extract(data, ?5)",
+                Some(format!("$.attributes.\"{}\"", name.replace('"', ""))),
+            ),
+        };
+        let test = if filter.prefix {
+            format!("substr({expr}, 1, length(?2)) = ?2")
+        } else {
+            format!("{expr} = ?2")
+        };
+        let sql = format!(
+            "SELECT data FROM users WHERE pool_id = ?1 AND {test} ORDER BY seq LIMIT ?3 OFFSET ?4"
+        );
+        self.read(|c| {
+            let mut st = c.prepare_cached(&sql)?;
+            let limit = limit.min(i64::MAX as u64) as i64;
+            let offset = offset.min(i64::MAX as u64) as i64;
+            let text = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
+            let rows: Vec<String> = match &path {
+                Some(p) => st
+                    .query_map(params![pool_id, filter.value, limit, offset, p], text)?
+                    .collect::<Result<_, _>>()?,
+                None => st
+                    .query_map(params![pool_id, filter.value, limit, offset], text)?
+                    .collect::<Result<_, _>>()?,
+            };
+            rows.into_iter().map(decode).collect()
         })
     }
 
