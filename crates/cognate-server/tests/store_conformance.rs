@@ -142,3 +142,34 @@ fn concurrent_rotations_of_one_token_have_one_winner() {
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The database holds private signing keys: its directory is 0700 and its files 0600, made so
+/// when new and repaired when found more open.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_its_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = temp_dir("modes").join("fresh");
+    let store = SqliteStore::open_dir(&dir).unwrap();
+    store.meta_init("k", b"v").unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for name in [
+        "cognate.sqlite3",
+        "cognate.sqlite3-wal",
+        "cognate.sqlite3-shm",
+    ] {
+        assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+    }
+    drop(store);
+    // Found world-readable: repaired at the next start.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = dir.join("cognate.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = SqliteStore::open_dir(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(store.meta_get("k").unwrap(), Some(b"v".to_vec()));
+    drop(store);
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}

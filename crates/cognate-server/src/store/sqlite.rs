@@ -106,12 +106,41 @@ impl Target {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database `cognate.sqlite3` in `dir`.
+    ///
+    /// The database holds the pools' private signing keys and the sealing key: the directory
+    /// is made (or repaired to) mode 0700 and the database files (`cognate.sqlite3`, `-wal`,
+    /// `-shm`) 0600, with a warning when an existing one was readable by others.
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        Self::start(Target::File(dir.join("cognate.sqlite3")))
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| StoreError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let db = dir.join("cognate.sqlite3");
+        private(dir, 0o700).map_err(io(dir))?;
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
+        // database file's mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&db)
+                .map_err(io(&db))?;
+        }
+        for name in [
+            "cognate.sqlite3",
+            "cognate.sqlite3-wal",
+            "cognate.sqlite3-shm",
+        ] {
+            let file = dir.join(name);
+            if file.exists() {
+                private(&file, 0o600).map_err(io(&file))?;
+            }
+        }
+        Self::start(Target::File(db))
     }
 
     /// A database in memory, gone when the store is dropped.
@@ -227,6 +256,28 @@ pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
         }
         _ => f(),
     }
+}
+
+/// Gives `path` mode `mode` if it allows more (group or others), saying so.
+#[cfg(unix)]
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            was = format!("{current:o}"),
+            now = format!("{mode:o}"),
+            "it holds private signing keys: its mode was too open and has been repaired"
+        );
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Brings a database made by an older version up to date (idempotent): the `phone` column of
