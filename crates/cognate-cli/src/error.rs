@@ -95,7 +95,9 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Replaces the default panic message (with its `RUST_BACKTRACE` note) by one line, and exits 1.
+/// Replaces the default panic message (with its `RUST_BACKTRACE` note) by one line. A panic on
+/// the main thread exits 1; one on another thread (a request of `cognate serve`, caught there
+/// and answered as a 500) is reported and the process goes on.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let what = info
@@ -108,6 +110,15 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
+        // A panic on another thread (a request of `cognate serve` on a worker) is caught
+        // there and answered as a 500: report it and let the process live on.
+        if std::thread::current().name() != Some("main") {
+            eprintln!(
+                "error: internal error in cognate (the request failed, the server goes on): {}{at}",
+                one_line(&what)
+            );
+            return;
+        }
         eprintln!("error: internal error in cognate: {}{at}", one_line(&what));
         eprintln!("hint: this is a bug; please report it with the command you ran");
         std::process::exit(Exit::Failure.code().into());

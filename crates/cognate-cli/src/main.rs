@@ -120,9 +120,8 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         style: Style::for_stderr(),
     };
-    if !matches!(cli.command, Command::Serve(_)) {
-        init_logging(cli.verbose, cli.quiet, ui.style.is_color());
-    }
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_logging(cli.verbose, cli.quiet, ui.style.is_color(), serving);
     match run(cli.command, &ui) {
         Ok(()) => Exit::Ok.into(),
         Err(e) => {
@@ -152,10 +151,14 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
 /// Logs go to stderr: by default only this binary's warnings (the libraries' failures reach the
 /// user as the one-line error), with -q nothing, more with each -v. `cognate::` is this binary's
 /// target; a bare `cognate` would also match `cognate_verify`.
-fn init_logging(verbose: u8, quiet: bool, color: bool) {
+///
+/// `cognate serve` is a server: by default it logs one line per request (operation, status,
+/// latency, request id — never a body) and the outbox's messages at info.
+fn init_logging(verbose: u8, quiet: bool, color: bool, serving: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = match (quiet, verbose) {
         (true, _) => "off",
+        (false, 0) if serving => "cognate::=info,cognate_server=info",
         (false, 0) => "cognate::=warn",
         (false, 1) => "cognate::=info,cognate_verify=info,cognate_client=info,cognate_server=info",
         (false, 2) => "info,cognate::=debug,cognate_verify=debug,cognate_client=debug",

@@ -72,6 +72,10 @@ async fn run(args: ServeArgs) -> Result<()> {
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }
+    // A test hook only: an operation that panics (the server must answer 500 and live on).
+    if std::env::var_os("COGNATE_DEBUG_PANIC_ROUTE").is_some_and(|v| v == "1") {
+        builder = builder.debug_panic_route(true);
+    }
     let server = builder
         .start()
         .await

@@ -62,6 +62,7 @@ pub struct ServerBuilder {
     clock: Arc<dyn Clock>,
     region: String,
     cache: bool,
+    debug_panic_route: bool,
 }
 
 /// The local Cognito. Start one with [`Server::builder`].
@@ -81,6 +82,7 @@ impl Server {
             clock: Arc::new(SystemClock),
             region: "us-east-1".into(),
             cache: true,
+            debug_panic_route: false,
         }
     }
 }
@@ -139,6 +141,14 @@ impl ServerBuilder {
     /// same store.
     pub fn cache(mut self, on: bool) -> Self {
         self.cache = on;
+        self
+    }
+
+    /// Serves `POST /_cognate/debug/panic`, an operation that panics, so that tests can check
+    /// that a panic is a 500 and the server lives on. Off by default.
+    #[doc(hidden)]
+    pub fn debug_panic_route(mut self, on: bool) -> Self {
+        self.debug_panic_route = on;
         self
     }
 
@@ -210,7 +220,7 @@ impl ServerBuilder {
             blocking(move || seed::apply(&c, &seed).map_err(Error::SeedApply)).await?;
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = wire::router(ctx.clone());
+        let app = wire::router(ctx.clone(), self.debug_panic_route);
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = rx.await;

@@ -27,8 +27,12 @@ use crate::ops::{self, Ctx};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
-pub(crate) fn router(ctx: Arc<Ctx>) -> Router {
-    Router::new()
+pub(crate) fn router(ctx: Arc<Ctx>, debug_panic_route: bool) -> Router {
+    let mut router = Router::new();
+    if debug_panic_route {
+        router = router.route("/_cognate/debug/panic", post(debug_panic));
+    }
+    router
         .route("/", post(api))
         .route("/health", get(health))
         .route("/_cognate/outbox", get(outbox))
@@ -61,15 +65,45 @@ fn error_response(e: &ApiError) -> Response {
 }
 
 async fn api(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = std::time::Instant::now();
     let request_id = crate::ids::uuid();
-    let mut resp = match handle(ctx, &headers, body).await {
-        Ok(v) => json_response(StatusCode::OK, JSON_11, &v),
-        Err(e) => error_response(&e),
+    // What a request log line may say: the operation, never the body (it holds passwords,
+    // tokens and codes).
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split_once('.').map(|(_, op)| op))
+        .filter(|op| op.len() <= 64 && op.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or("-")
+        .to_owned();
+    let (mut resp, error) = match handle(ctx, &headers, body).await {
+        Ok(v) => (json_response(StatusCode::OK, JSON_11, &v), None),
+        Err(e) => (error_response(&e), Some(e.kind.name())),
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
+    tracing::info!(
+        target: "cognate_server::request",
+        request_id = %request_id,
+        operation = %operation,
+        status = resp.status().as_u16(),
+        error = %error.unwrap_or("-"),
+        latency_ms = %format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        "POST /"
+    );
     resp
+}
+
+/// `POST /_cognate/debug/panic` (only with `ServerBuilder::debug_panic_route`): an operation
+/// that panics, so that tests can check that a panic is a 500 and the server lives on.
+async fn debug_panic() -> Response {
+    #[allow(clippy::panic)]
+    let outcome = guarded(|| -> Result<Value, ApiError> { panic!("the debug panic route") }).await;
+    match outcome {
+        Ok(v) => json_response(StatusCode::OK, JSON_11, &v),
+        Err(e) => error_response(&e),
+    }
 }
 
 /// A modeled operation of one of the two services.
@@ -196,27 +230,33 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
         ));
     };
     tracing::debug!(?route, "request");
-    // On a multi-thread runtime, run the operation right here on the worker: it is CPU work
-    // (SRP maths, RSA signatures, SQLite reads from the page cache) of at most about a
-    // millisecond, and handing it to another thread costs thread wake-ups that take more CPU
-    // than a small operation. The one wait that can be long, a durable write, tells tokio
-    // itself (`block_in_place` in the store), so other tasks go on meanwhile. A current-thread
-    // runtime must not block its only thread, so there the operation goes to the blocking pool.
+    guarded(move || route.dispatch(&ctx, body)).await
+}
+
+/// Runs an operation so that a panic in it is a 500 `InternalErrorException` (and an error in
+/// the log), never the end of the server.
+///
+/// On a multi-thread runtime the operation runs right here on the worker: it is CPU work (SRP
+/// maths, RSA signatures, SQLite reads from the page cache) of at most about a millisecond, and
+/// handing it to another thread costs thread wake-ups that take more CPU than a small
+/// operation. The one wait that can be long, a durable write, tells tokio itself
+/// (`block_in_place` in the store), so other tasks go on meanwhile. A current-thread runtime
+/// must not block its only thread, so there the operation goes to the blocking pool.
+async fn guarded(
+    op: impl FnOnce() -> Result<Value, ApiError> + Send + 'static,
+) -> Result<Value, ApiError> {
     if tokio::runtime::Handle::current().runtime_flavor()
         == tokio::runtime::RuntimeFlavor::MultiThread
     {
-        let ran =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| route.dispatch(&ctx, body)));
-        return ran.unwrap_or_else(|_| {
-            tracing::error!("operation panicked");
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(op)).unwrap_or_else(|_| {
+            tracing::error!("an operation panicked: answered 500 InternalErrorException");
             Err(ApiError::internal("internal error"))
         });
     }
-    let outcome = tokio::task::spawn_blocking(move || route.dispatch(&ctx, body)).await;
-    match outcome {
+    match tokio::task::spawn_blocking(op).await {
         Ok(result) => result,
         Err(e) => {
-            tracing::error!(error = %e, "operation panicked");
+            tracing::error!(error = %e, "an operation panicked: answered 500 InternalErrorException");
             Err(ApiError::internal("internal error"))
         }
     }
