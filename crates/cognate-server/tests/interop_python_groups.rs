@@ -11,16 +11,6 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_drives_groups_and_sign_out() {
-    let server = cognate_server::Server::builder()
-        .in_memory()
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap();
-    let mut cmd = common::python("groups_signout.py");
-    cmd.arg(server.endpoint_url());
-    let out = common::run_ok(cmd).await;
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = common::python_summary("groups_signout.py").await;
     assert_eq!(summary["checks"].as_u64(), Some(12), "{summary}");
-    server.shutdown().await;
 }

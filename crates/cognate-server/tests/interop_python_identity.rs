@@ -10,16 +10,7 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_turns_an_id_token_into_aws_credentials() {
-    let server = cognate_server::Server::builder()
-        .in_memory()
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap();
-    let mut cmd = common::python("identity_pools.py");
-    cmd.arg(server.endpoint_url());
-    let out = common::run_ok(cmd).await;
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = common::python_summary("identity_pools.py").await;
     assert_eq!(summary["checks"].as_u64(), Some(12), "{summary}");
     assert!(
         summary["identity_id"]
@@ -28,5 +19,4 @@ async fn boto3_turns_an_id_token_into_aws_credentials() {
             .starts_with("us-east-1:"),
         "{summary}"
     );
-    server.shutdown().await;
 }

@@ -13,16 +13,6 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pycognito_drives_mfa_and_devices() {
-    let server = cognate_server::Server::builder()
-        .in_memory()
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap();
-    let mut cmd = common::python("mfa_devices.py");
-    cmd.arg(server.endpoint_url());
-    let out = common::run_ok(cmd).await;
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = common::python_summary("mfa_devices.py").await;
     assert_eq!(summary["checks"].as_u64(), Some(17), "{summary}");
-    server.shutdown().await;
 }

@@ -73,6 +73,23 @@ pub async fn run_ok(mut cmd: Command) -> Output {
     out
 }
 
+/// Runs `interop/python/{script}` against a fresh in-memory server and returns the JSON
+/// summary it prints (its `checks` count, and whatever else the script reports).
+pub async fn python_summary(script: &str) -> serde_json::Value {
+    let server = cognate_server::Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = python(script);
+    cmd.arg(server.endpoint_url());
+    let out = run_ok(cmd).await;
+    let summary = serde_json::from_slice(&out.stdout).unwrap();
+    server.shutdown().await;
+    summary
+}
+
 /// The claims of a JWT, unverified.
 pub fn claims(token: &str) -> serde_json::Value {
     use base64::Engine;
