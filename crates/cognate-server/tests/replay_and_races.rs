@@ -87,22 +87,9 @@ async fn srp_answer(s: &RunningServer) -> Value {
                "TIMESTAMP": claim.timestamp}})
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "cognate-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_verifier_answer_logs_in_once() {
-    let dir = temp_dir("replay");
+    let dir = common::temp_dir("replay");
     let s = start(&dir).await;
     let answer = srp_answer(&s).await;
     let first = idp_call(&s.endpoint_url(), "RespondToAuthChallenge", answer.clone())
@@ -141,7 +128,7 @@ async fn a_password_verifier_answer_logs_in_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_rotations_of_one_refresh_token_succeed_once() {
-    let dir = temp_dir("rotation-race");
+    let dir = common::temp_dir("rotation-race");
     let s = start(&dir).await;
     let url = s.endpoint_url();
     let tokens = idp_call(
@@ -188,7 +175,7 @@ async fn concurrent_rotations_of_one_refresh_token_succeed_once() {
 async fn a_burst_of_wrong_passwords_gets_five_guesses() {
     // On disk: each counted failure waits for its fsync, the window a burst used to get
     // through.
-    let dir = temp_dir("burst");
+    let dir = common::temp_dir("burst");
     let s = Server::builder()
         .data_dir(&dir)
         .bind("127.0.0.1:0")

@@ -5,25 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 
 use cognate_server::StoreError;
 use cognate_server::model::RefreshRecord;
 use cognate_server::store::{Alias, CachedStore, Change, SqliteStore, Store, cascade, conformance};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "cognate-conformance-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn sqlite_in_memory_conforms() {
@@ -32,7 +20,7 @@ fn sqlite_in_memory_conforms() {
 
 #[test]
 fn sqlite_on_disk_conforms() {
-    let dir = temp_dir("disk");
+    let dir = common::temp_dir("disk");
     conformance::run(&SqliteStore::open_dir(&dir).unwrap()).unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -43,7 +31,7 @@ fn the_cache_layer_conforms_over_each() {
         SqliteStore::in_memory().unwrap(),
     )))
     .unwrap();
-    let dir = temp_dir("cached");
+    let dir = common::temp_dir("cached");
     conformance::run(&CachedStore::new(Arc::new(
         SqliteStore::open_dir(&dir).unwrap(),
     )))
@@ -55,7 +43,7 @@ fn the_cache_layer_conforms_over_each() {
 /// its users are found by phone number.
 #[test]
 fn an_older_database_is_migrated() {
-    let dir = temp_dir("migrate");
+    let dir = common::temp_dir("migrate");
     {
         let c = rusqlite::Connection::open(dir.join("cognate.sqlite3")).unwrap();
         c.execute_batch(
@@ -109,7 +97,7 @@ fn record(hash: &str) -> RefreshRecord {
 /// and exactly one new token exists.
 #[test]
 fn concurrent_rotations_of_one_token_have_one_winner() {
-    let dir = temp_dir("race");
+    let dir = common::temp_dir("race");
     let store = Arc::new(SqliteStore::open_dir(&dir).unwrap());
     store
         .apply(vec![Change::InsertRefresh(record("old"))])
@@ -150,7 +138,7 @@ fn concurrent_rotations_of_one_token_have_one_winner() {
 fn the_data_directory_and_its_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let dir = temp_dir("modes").join("fresh");
+    let dir = common::temp_dir("modes").join("fresh");
     let store = SqliteStore::open_dir(&dir).unwrap();
     store.meta_init("k", b"v").unwrap();
     assert_eq!(mode(&dir), 0o700);

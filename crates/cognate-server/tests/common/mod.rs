@@ -90,6 +90,20 @@ pub async fn python_summary(script: &str) -> serde_json::Value {
     summary
 }
 
+/// A new, empty directory under the system's temporary directory, unique to this call.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cognate-{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// The claims of a JWT, unverified.
 pub fn claims(token: &str) -> serde_json::Value {
     use base64::Engine;
