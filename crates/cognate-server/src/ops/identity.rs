@@ -263,12 +263,8 @@ fn describe(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let max = req
         .opt_i64("MaxResults")?
-        .ok_or_else(|| ApiError::missing("MaxResults"))?;
-    if !(1..=60).contains(&max) {
-        return Err(ApiError::invalid(
-            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60",
-        ));
-    }
+        .ok_or_else(|| ApiError::missing("MaxResults"))?
+        .max(1); // 1..=60, as the model's QueryLimit checked
     let offset = super::pools::parse_offset(req.opt_str("NextToken")?)?;
     let pools = ctx.store.doc_list(POOL, SCOPE)?;
     let page: Vec<Value> = pools
