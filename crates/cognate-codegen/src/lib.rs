@@ -7,6 +7,10 @@
 //! [`generate`] is a pure function of the model text, so the same model always gives the same
 //! bytes.
 //!
+//! (The file is long because it writes each generated section in turn — service table,
+//! operations, exceptions, patterns, shape table, typed shapes — as one straight reading of the
+//! model; the helpers that stand alone are in `names`, `docs` and `regex`.)
+//!
 //! ```
 //! let model = r#"{"metadata": {"targetPrefix": "Svc", "endpointPrefix": "svc", "apiVersion": "2020-01-01"},
 //!   "operations": {"Ping": {"name": "Ping", "input": {"shape": "PingRequest"}, "errors": []}},

@@ -7,6 +7,9 @@
 //! queues its job, takes the writer connection, and, unless the previous holder already
 //! committed that job, commits every job queued at that moment. An uncontended write thus costs
 //! no hand-over to another thread. Reads use a small pool of connections.
+//!
+//! (Longer than most modules on purpose: it is one backend, and every trait method's SQL sits
+//! here beside the schema and the group commit it relies on.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
