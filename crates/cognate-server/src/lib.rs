@@ -21,14 +21,14 @@
 //! # Ok(()) }
 //! ```
 
+mod api;
 mod clock;
 mod error;
 mod ids;
 pub mod model;
-mod ops;
-mod outbox;
 mod secret_block;
 mod seed;
+mod services;
 pub mod store;
 mod tokens;
 mod wire;
@@ -40,11 +40,11 @@ use std::sync::{Arc, RwLock};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, Error, StoreError};
-pub use ops::IssuerStyle;
 pub use seed::{Seed, SeedClient, SeedPool, SeedUser};
+pub use services::IssuerStyle;
 pub use store::{SqliteStore, Store};
 
-use crate::ops::Ctx;
+use crate::services::Ctx;
 
 enum StoreChoice {
     Memory,
@@ -213,7 +213,7 @@ impl ServerBuilder {
             local_base: format!("http://{addr}"),
             region: self.region,
             last_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
-            attempts: ops::AttemptGate::default(),
+            attempts: services::lockout::AttemptGate::default(),
         });
         if let Some(seed) = seed {
             let c = ctx.clone();

@@ -378,3 +378,27 @@ pub struct RefreshRecord {
     #[serde(default)]
     pub device_key: Option<String>,
 }
+
+/// Standard attributes: name and data type.
+pub(crate) const STANDARD_ATTRIBUTES: &[(&str, &str)] = &[
+    ("sub", "String"),
+    ("name", "String"),
+    ("given_name", "String"),
+    ("family_name", "String"),
+    ("middle_name", "String"),
+    ("nickname", "String"),
+    ("preferred_username", "String"),
+    ("profile", "String"),
+    ("picture", "String"),
+    ("website", "String"),
+    ("email", "String"),
+    ("email_verified", "Boolean"),
+    ("gender", "String"),
+    ("birthdate", "String"),
+    ("zoneinfo", "String"),
+    ("locale", "String"),
+    ("phone_number", "String"),
+    ("phone_number_verified", "Boolean"),
+    ("address", "String"),
+    ("updated_at", "Number"),
+];

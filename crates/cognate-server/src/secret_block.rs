@@ -20,7 +20,7 @@ use crate::error::Error;
 pub(crate) enum Purpose {
     /// The `SECRET_BLOCK` of `PASSWORD_VERIFIER`.
     PasswordVerifier,
-    /// The `Session` of every other challenge ([`ChallengeSession`]), and the `SECRET_BLOCK` of
+    /// The `Session` of every other challenge, and the `SECRET_BLOCK` of
     /// `DEVICE_PASSWORD_VERIFIER`.
     Challenge,
     /// A user's TOTP secret at rest.
@@ -60,46 +60,6 @@ pub(crate) struct SrpState {
     pub issued: i64,
     /// True when the user does not exist (PreventUserExistenceErrors): always refused.
     pub decoy: bool,
-}
-
-/// The state a challenge's `Session` carries between one answer and the next. Each session has
-/// its own `id`, consumed once (record kind `used_session`) when it is answered, so a session
-/// cannot be replayed.
-#[derive(Serialize, Deserialize, Clone, Default)]
-pub(crate) struct ChallengeSession {
-    /// Random id, consumed once.
-    pub id: String,
-    /// Pool id.
-    pub pool: String,
-    /// Client id.
-    pub client: String,
-    /// Internal user name.
-    pub user: String,
-    /// The challenge this session answers (`SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, …).
-    pub challenge: String,
-    /// Issue time.
-    pub issued: i64,
-    /// The device the login named (`DEVICE_KEY`), when it is a confirmed device of the user.
-    #[serde(default)]
-    pub device_key: Option<String>,
-    /// The second factor was passed (or skipped by a remembered device).
-    #[serde(default)]
-    pub mfa_done: bool,
-    /// `SMS_MFA` / `EMAIL_OTP`: the code that was sent.
-    #[serde(default)]
-    pub code: Option<String>,
-    /// `MFA_SETUP`: the TOTP secret handed out by AssociateSoftwareToken (base32).
-    #[serde(default)]
-    pub totp_secret: Option<String>,
-    /// `MFA_SETUP`: VerifySoftwareToken accepted a code for `totp_secret`.
-    #[serde(default)]
-    pub verified: bool,
-    /// `DEVICE_PASSWORD_VERIFIER`: the secret `b` (base64) and `SRP_A`.
-    #[serde(default)]
-    pub srp_b: Option<String>,
-    /// `DEVICE_PASSWORD_VERIFIER`: `SRP_A` as sent.
-    #[serde(default)]
-    pub srp_a: Option<String>,
 }
 
 /// The per-server sealing key.
@@ -164,33 +124,31 @@ mod tests {
     #[test]
     fn round_trip_and_tamper() {
         let sealer = Sealer::new(&[7u8; 32]).unwrap();
-        let state = ChallengeSession {
-            pool: "us-east-1_X".into(),
-            client: "c".into(),
+        #[derive(Serialize, Deserialize)]
+        struct State {
+            user: String,
+            issued: i64,
+        }
+        let state = State {
             user: "alice".into(),
             issued: 5,
-            ..ChallengeSession::default()
         };
         let sealed = sealer.seal(Purpose::Challenge, &state);
-        let back: ChallengeSession = sealer.open_b64(Purpose::Challenge, &sealed).unwrap();
+        let back: State = sealer.open_b64(Purpose::Challenge, &sealed).unwrap();
         assert_eq!(back.user, "alice");
         // Another purpose, a flipped bit, another key: all refused.
         assert!(
             sealer
-                .open_b64::<ChallengeSession>(Purpose::PasswordVerifier, &sealed)
+                .open_b64::<State>(Purpose::PasswordVerifier, &sealed)
                 .is_none()
         );
         let mut raw = STANDARD.decode(&sealed).unwrap();
         raw[NONCE_LEN + 2] ^= 1;
-        assert!(
-            sealer
-                .open::<ChallengeSession>(Purpose::Challenge, &raw)
-                .is_none()
-        );
+        assert!(sealer.open::<State>(Purpose::Challenge, &raw).is_none());
         let other = Sealer::new(&[8u8; 32]).unwrap();
         assert!(
             other
-                .open_b64::<ChallengeSession>(Purpose::Challenge, &sealed)
+                .open_b64::<State>(Purpose::Challenge, &sealed)
                 .is_none()
         );
     }

@@ -32,8 +32,9 @@ use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::api::{Req, clients, pools, users};
 use crate::error::{ApiError, Error};
-use crate::ops::{Ctx, Req, clients, pools, users};
+use crate::services::Ctx;
 
 /// A parsed seed file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -220,7 +221,7 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
             clients::create(ctx, &Req(req), Some((sc.id.clone(), sc.secret.clone())))?;
         }
         for su in &sp.users {
-            if users::find(ctx, &pool, &su.username)?.is_some() {
+            if crate::services::users::find(ctx, &pool, &su.username)?.is_some() {
                 continue;
             }
             let mut probe = Map::new();

@@ -4,7 +4,7 @@
 //! `UnknownOperationException`); the body is read whole, parsed (`SerializationException` when
 //! it is not JSON), validated against the operation's input shape from the AWS model
 //! (`SerializationException` for a wrong JSON type, `InvalidParameterException` with AWS's
-//! wording for a violated constraint), and only then handed to `ops`, which blocks (SQLite,
+//! wording for a violated constraint), and only then handed to `api`, which blocks (SQLite,
 //! SRP maths and RSA signing): on a multi-thread runtime on the worker itself (durable writes
 //! use `block_in_place`), on a current-thread runtime on the blocking thread pool. Bad input
 //! never yields a 500.
@@ -22,8 +22,9 @@ use serde_json::{Value, json};
 use cognate_model::validate::{self, Rejection};
 use cognate_model::{identity, idp};
 
+use crate::api;
 use crate::error::{ApiError, Exception};
-use crate::ops::{self, Ctx};
+use crate::services::Ctx;
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
@@ -147,8 +148,8 @@ impl Route {
 
     fn dispatch(self, ctx: &Ctx, body: serde_json::Map<String, Value>) -> Result<Value, ApiError> {
         let outcome = match self {
-            Route::Idp(op) => ops::call(ctx, op, body),
-            Route::Identity(op) => ops::identity::call(ctx, op, body),
+            Route::Idp(op) => api::call(ctx, op, body),
+            Route::Identity(op) => api::identity::call(ctx, op, body),
         };
         outcome.map_err(|e| self.conform(e))
     }
@@ -264,7 +265,7 @@ async fn guarded(
 
 /// `GET /_cognate/outbox?pool=…&username=…&purpose=…`: the codes the server "sent".
 async fn outbox(State(ctx): State<Arc<Ctx>>, uri: axum::http::Uri) -> Response {
-    let mut filter = crate::outbox::Filter::default();
+    let mut filter = crate::services::outbox::Filter::default();
     for pair in uri.query().unwrap_or("").split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let v = percent_decode(v);
@@ -275,7 +276,7 @@ async fn outbox(State(ctx): State<Arc<Ctx>>, uri: axum::http::Uri) -> Response {
             _ => {}
         }
     }
-    match tokio::task::spawn_blocking(move || crate::outbox::list(&ctx, &filter)).await {
+    match tokio::task::spawn_blocking(move || crate::services::outbox::list(&ctx, &filter)).await {
         Ok(Ok(v)) => json_response(StatusCode::OK, "application/json", &v),
         Ok(Err(e)) => error_response(&e),
         Err(_) => error_response(&ApiError::internal("internal error")),

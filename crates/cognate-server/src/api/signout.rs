@@ -8,11 +8,12 @@
 
 use serde_json::{Value, json};
 
-use super::{Ctx, Req};
+use super::Req;
 use crate::error::ApiError;
+use crate::services::Ctx;
 
 pub(crate) fn global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, claims) = super::auth::check_access_token(ctx, req.str("AccessToken")?)?;
+    let (pool, claims) = crate::services::tokens::check_access_token(ctx, req.str("AccessToken")?)?;
     let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     let user = ctx
@@ -27,7 +28,7 @@ pub(crate) fn global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 
 pub(crate) fn admin_user_global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = super::users::get(ctx, &pool, req.str("Username")?)?;
+    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
     ctx.store
         .revoke_user_families(&pool.id, &user.username, ctx.now())?;
     Ok(json!({}))

@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Req};
+use super::Req;
 use crate::error::ApiError;
 use crate::model::{AppClient, TimeUnit, Validity};
+use crate::services::Ctx;
 
 /// Members interpreted here; others are kept and echoed.
 const INTERPRETED: &[&str] = &[
@@ -26,16 +27,6 @@ const INTERPRETED: &[&str] = &[
     "AuthSessionValidity",
     "RefreshTokenRotation",
 ];
-
-/// The `ALLOW_` name of a (possibly legacy) flow name.
-fn normalize(flow: &str) -> &str {
-    match flow {
-        "ADMIN_NO_SRP_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-        "CUSTOM_AUTH_FLOW_ONLY" => "ALLOW_CUSTOM_AUTH",
-        "USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH",
-        other => other,
-    }
-}
 
 struct Settings<'a> {
     req: &'a Req,
@@ -182,7 +173,7 @@ fn default_flows() -> Vec<String> {
 }
 
 fn pool_attribute_names(pool: &crate::model::UserPool) -> Vec<String> {
-    super::pools::STANDARD_ATTRIBUTES
+    crate::model::STANDARD_ATTRIBUTES
         .iter()
         .map(|(n, _)| (*n).to_owned())
         .chain(pool.custom_attributes.iter().map(|c| c.name.clone()))
@@ -281,7 +272,7 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     // 1..=60, as the model's QueryLimit checked.
     let max = req.opt_i64("MaxResults")?.unwrap_or(60).max(1);
-    let offset = super::pools::parse_offset(req.opt_str("NextToken")?)?;
+    let offset = super::parse_offset(req.opt_str("NextToken")?)?;
     let clients = ctx.store.client_list(&pool.id)?;
     let page: Vec<Value> = clients
         .iter()
@@ -292,7 +283,7 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let mut out = json!({ "UserPoolClients": page });
     let next = offset.saturating_add(max as u64);
     if (next as usize) < clients.len() {
-        out["NextToken"] = json!(super::pools::offset_token(next));
+        out["NextToken"] = json!(super::offset_token(next));
     }
     Ok(out)
 }
@@ -349,12 +340,4 @@ pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let client = ctx.pool_client(&pool.id, req.str("ClientId")?)?;
     ctx.store.client_delete(&client.id)?;
     Ok(json!({}))
-}
-
-/// Whether `client` allows `flow` (an `ALLOW_…` name), reading legacy names too.
-pub(crate) fn allows(client: &AppClient, flow: &str) -> bool {
-    client
-        .explicit_auth_flows
-        .iter()
-        .any(|f| normalize(f) == flow)
 }

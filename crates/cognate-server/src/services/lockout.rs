@@ -23,16 +23,16 @@ use super::Ctx;
 use crate::error::ApiError;
 
 /// Record kind of a user's failed attempts.
-const ATTEMPTS: RecordKind = RecordKind::PasswordAttempts;
+pub(crate) const ATTEMPTS: RecordKind = RecordKind::PasswordAttempts;
 /// Failures allowed before the first lockout.
-const FREE_FAILURES: u32 = 5;
+pub(crate) const FREE_FAILURES: u32 = 5;
 /// Longest lockout, in seconds.
-const MAX_LOCKOUT: i64 = 15 * 60;
+pub(crate) const MAX_LOCKOUT: i64 = 15 * 60;
 /// Seconds without any attempt after which the count starts again.
-const QUIET_RESET: i64 = 15 * 60;
+pub(crate) const QUIET_RESET: i64 = 15 * 60;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct Attempts {
+pub(crate) struct Attempts {
     /// Failed attempts so far (attempts refused during a lockout not counted).
     failures: u32,
     /// Locked until this time (Unix seconds), exclusive.
@@ -55,7 +55,7 @@ impl Attempts {
 }
 
 /// The lockout length after `failures` failures (0: none).
-fn lockout_secs(failures: u32) -> i64 {
+pub(crate) fn lockout_secs(failures: u32) -> i64 {
     if failures < FREE_FAILURES {
         return 0;
     }
@@ -67,7 +67,7 @@ fn lockout_secs(failures: u32) -> i64 {
     }
 }
 
-fn exceeded() -> ApiError {
+pub(crate) fn exceeded() -> ApiError {
     ApiError::not_authorized("Password attempts exceeded")
 }
 

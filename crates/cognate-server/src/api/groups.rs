@@ -8,51 +8,22 @@
 //! deleting the pool deletes them. A membership remembers the user's `sub`: a user deleted and
 //! recreated under the same name is another user and is in no group.
 
-use crate::store::{RecordKind, cascade};
+use crate::store::cascade;
 use cognate_model::idp::ErrorKind as E;
-use std::cmp::Ordering;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Ctx, Req};
+use super::Req;
 use crate::error::ApiError;
-use crate::model::{User, UserPool};
+use crate::services::Ctx;
+use crate::services::groups::{
+    GROUP, Group, MEMBER, Member, decode, encode, get_group, group_not_found, groups_of, members,
+};
 
-/// Record kind of a group.
-const GROUP: RecordKind = RecordKind::Group;
-/// Record kind of a membership.
-const MEMBER: RecordKind = RecordKind::GroupMember;
 /// Highest `Limit` of the list operations.
 const MAX_LIMIT: i64 = 60;
-
-/// A stored group.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Group {
-    name: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    role_arn: Option<String>,
-    #[serde(default)]
-    precedence: Option<i64>,
-    created: i64,
-    modified: i64,
-}
-
-/// A stored membership.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Member {
-    group: String,
-    username: String,
-    sub: String,
-}
-
-fn group_not_found() -> ApiError {
-    ApiError::new(E::ResourceNotFoundException, "Group not found.")
-}
 
 /// The `GroupType` shape (dates as epoch seconds, as AWS sends them).
 fn render(pool_id: &str, g: &Group) -> Value {
@@ -72,36 +43,6 @@ fn render(pool_id: &str, g: &Group) -> Value {
         out["Precedence"] = json!(p);
     }
     out
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| {
-        tracing::error!(error = %e, "corrupt group record");
-        ApiError::internal("storage failure")
-    })
-}
-
-fn encode<T: Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|_| ApiError::internal("storage failure"))
-}
-
-fn load(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Option<Group>, ApiError> {
-    ctx.store
-        .doc_get(GROUP, pool_id, name)?
-        .map(decode)
-        .transpose()
-}
-
-fn get_group(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Group, ApiError> {
-    load(ctx, pool_id, name)?.ok_or_else(group_not_found)
-}
-
-fn members(ctx: &Ctx, pool_id: &str) -> Result<Vec<Member>, ApiError> {
-    ctx.store
-        .doc_list(MEMBER, pool_id)?
-        .into_iter()
-        .map(|(_, v)| decode(v))
-        .collect()
 }
 
 /// `GroupName`, checked as AWS validates it.
@@ -174,7 +115,7 @@ fn page(req: &Req) -> Result<(usize, usize), ApiError> {
         ));
     }
     let limit = if limit == 0 { MAX_LIMIT } else { limit };
-    let offset = super::pools::parse_offset(req.opt_str("NextToken")?)?;
+    let offset = super::parse_offset(req.opt_str("NextToken")?)?;
     Ok((
         usize::try_from(limit).unwrap_or(60),
         usize::try_from(offset).unwrap_or(usize::MAX),
@@ -188,99 +129,9 @@ fn paged(field: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
     let mut out = json!({ field: page });
     let next = offset.saturating_add(limit);
     if next < total {
-        out["NextToken"] = json!(super::pools::offset_token(next as u64));
+        out["NextToken"] = json!(super::offset_token(next as u64));
     }
     out
-}
-
-/// Cognito's order of a user's groups: lower precedence first, groups without precedence
-/// after, ties by name.
-fn by_precedence(a: &Group, b: &Group) -> Ordering {
-    match (a.precedence, b.precedence) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-    .then_with(|| a.name.cmp(&b.name))
-}
-
-/// The groups `user` is in, in Cognito's order. Every login asks, so this is one lookup of
-/// the membership per group of the pool (a pool has at most 10,000 groups and usually a handful)
-/// rather than a scan of every membership of the pool, which grows with its users.
-fn groups_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<Group>, ApiError> {
-    let mut out = Vec::new();
-    for (_, g) in ctx.store.doc_list(GROUP, pool_id)? {
-        let g: Group = decode(g)?;
-        if let Some(m) = membership(ctx, pool_id, &g.name, &user.username)?
-            && m.sub == user.sub
-        {
-            out.push(g);
-        }
-    }
-    out.sort_by(by_precedence);
-    Ok(out)
-}
-
-/// The membership of `username` in `group`, if any.
-fn membership(
-    ctx: &Ctx,
-    pool_id: &str,
-    group: &str,
-    username: &str,
-) -> Result<Option<Member>, ApiError> {
-    ctx.store
-        .doc_get(MEMBER, pool_id, &cascade::member_key(group, username))?
-        .map(decode)
-        .transpose()
-}
-
-/// The group claims of a user's tokens.
-#[derive(Debug, Default)]
-pub(crate) struct GroupClaims {
-    /// `cognito:groups` (access and ID token); empty: the claim is left out.
-    pub groups: Vec<String>,
-    /// `cognito:roles` (ID token): the role ARNs of those groups, in the same order, once each.
-    pub roles: Vec<String>,
-    /// `cognito:preferred_role` (ID token): the role of the group of lowest precedence; none
-    /// when groups of that precedence have different roles.
-    pub preferred_role: Option<String>,
-}
-
-/// The group claims of `user`'s tokens.
-pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupClaims, ApiError> {
-    let groups = groups_of(ctx, &pool.id, user)?;
-    let mut out = GroupClaims {
-        groups: groups.iter().map(|g| g.name.clone()).collect(),
-        ..GroupClaims::default()
-    };
-    for g in &groups {
-        if let Some(r) = &g.role_arn
-            && !out.roles.contains(r)
-        {
-            out.roles.push(r.clone());
-        }
-    }
-    // Groups are sorted, so the first with a role has the best precedence among those with
-    // one; every group of that same precedence (null counts as one value) must agree.
-    if let Some(best) = groups.iter().find(|g| g.role_arn.is_some()) {
-        let mut tied = groups
-            .iter()
-            .filter(|g| g.role_arn.is_some() && g.precedence == best.precedence);
-        if tied.all(|g| g.role_arn == best.role_arn) {
-            out.preferred_role = best.role_arn.clone();
-        }
-    }
-    Ok(out)
-}
-
-/// The names of the groups `user` belongs to (AdminDeleteUser's cascade), looked up group by
-/// group.
-pub(crate) fn names_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<String>, ApiError> {
-    Ok(groups_of(ctx, pool_id, user)?
-        .into_iter()
-        .map(|g| g.name)
-        .collect())
 }
 
 pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
@@ -395,7 +246,7 @@ pub(crate) fn admin_add_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let username = req.str("Username")?;
     let group = get_group(ctx, &pool.id, name)?;
-    let user = super::users::get(ctx, &pool, username)?;
+    let user = crate::services::users::get(ctx, &pool, username)?;
     let member = Member {
         group: group.name,
         username: user.username,
@@ -415,7 +266,7 @@ pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError>
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let username = req.str("Username")?;
     let group = get_group(ctx, &pool.id, name)?;
-    let user = super::users::get(ctx, &pool, username)?;
+    let user = crate::services::users::get(ctx, &pool, username)?;
     ctx.store.doc_delete(
         MEMBER,
         &pool.id,
@@ -426,7 +277,7 @@ pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError>
 
 pub(crate) fn admin_list_for_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = super::users::get(ctx, &pool, req.str("Username")?)?;
+    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
     let (limit, offset) = page(req)?;
     let groups: Vec<Value> = groups_of(ctx, &pool.id, &user)?
         .iter()
@@ -448,7 +299,7 @@ pub(crate) fn list_users(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         if let Some(u) = ctx.store.user_get(&pool.id, &m.username)?
             && u.sub == m.sub
         {
-            users.push(super::users::render(&u, "Attributes"));
+            users.push(super::render_user(&u, "Attributes"));
         }
     }
     Ok(paged("Users", users, limit, offset))

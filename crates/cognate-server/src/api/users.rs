@@ -5,157 +5,17 @@
 use cognate_model::idp::ErrorKind as E;
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{Ctx, Req, attribute_json};
+use super::render_user;
+use super::{Req, attribute_json};
 use crate::error::ApiError;
-use crate::model::{AppClient, StoredVerifier, User, UserPool, UserStatus};
+use crate::model::{User, UserPool, UserStatus};
+use crate::services::Ctx;
+use crate::services::users::{
+    check_attributes, get, logs_in_by_email, make_verifier, normalize_name,
+};
 use crate::store::{Alias, UserField, UserFilter};
-
-/// The key a user name is stored under in `pool`.
-pub(crate) fn normalize_name(pool: &UserPool, name: &str) -> String {
-    if pool.case_insensitive {
-        name.to_lowercase()
-    } else {
-        name.to_owned()
-    }
-}
-
-pub(crate) fn logs_in_by_email(pool: &UserPool) -> bool {
-    pool.username_attributes.iter().any(|a| a == "email")
-}
-
-/// Finds a user by the name a client or admin gave: the internal name, the email when the pool
-/// logs in by email (or has a verified email alias), or the `sub`.
-pub(crate) fn find(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<Option<User>, ApiError> {
-    if let Some(u) = ctx.store.user_get(&pool.id, &normalize_name(pool, name))? {
-        return Ok(Some(u));
-    }
-    let email_login = logs_in_by_email(pool);
-    let email_alias = pool.alias_attributes.iter().any(|a| a == "email");
-    if (email_login || email_alias) && name.contains('@') {
-        for u in ctx.store.user_by_alias(&pool.id, Alias::Email, name)? {
-            let verified = u.attributes.get("email_verified").map(String::as_str) == Some("true");
-            if email_login || verified {
-                return Ok(Some(u));
-            }
-        }
-    }
-    if !pool.username_attributes.is_empty()
-        && let Some(u) = ctx.store.user_by_sub(&pool.id, name)?
-    {
-        return Ok(Some(u));
-    }
-    if pool.username_attributes.iter().any(|a| a == "phone_number") && name.starts_with('+') {
-        let found = ctx
-            .store
-            .user_by_alias(&pool.id, Alias::PhoneNumber, name)?;
-        return Ok(found.into_iter().next());
-    }
-    Ok(None)
-}
-
-/// A user that must exist (admin operations).
-pub(crate) fn get(ctx: &Ctx, pool: &UserPool, name: &str) -> Result<User, ApiError> {
-    find(ctx, pool, name)?.ok_or_else(ApiError::user_not_found)
-}
-
-/// Checks attribute names and values against the pool's schema.
-/// Refuses attributes the app client may not write (its `WriteAttributes`, or — when it lists
-/// none — everything but the `*_verified` flags, which only an administrator sets).
-pub(crate) fn check_client_may_write(
-    client: &AppClient,
-    attrs: &[(String, String)],
-) -> Result<(), ApiError> {
-    for (k, _) in attrs {
-        let writable = if client.write_attributes.is_empty() {
-            !k.ends_with("_verified")
-        } else {
-            client.write_attributes.contains(k)
-        };
-        if !writable {
-            return Err(ApiError::not_authorized(
-                "A client attempted to write unauthorized attribute",
-            ));
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn check_attributes(
-    pool: &UserPool,
-    attrs: &[(String, String)],
-) -> Result<(), ApiError> {
-    for (name, value) in attrs {
-        let standard = super::pools::STANDARD_ATTRIBUTES
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| *t);
-        let custom = pool
-            .custom_attributes
-            .iter()
-            .find(|c| &c.name == name)
-            .map(|c| c.data_type.as_str());
-        let Some(data_type) = standard.or(custom) else {
-            return Err(ApiError::invalid(format!(
-                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema.\n"
-            )));
-        };
-        if name == "sub" {
-            return Err(ApiError::invalid(
-                "Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n",
-            ));
-        }
-        let ok = match data_type {
-            "Boolean" => value == "true" || value == "false",
-            "Number" => value.parse::<f64>().is_ok(),
-            _ => value.chars().count() <= 2048,
-        };
-        if !ok {
-            return Err(ApiError::invalid(format!(
-                "Attributes did not conform to the schema: {name}: Attribute value is not of type {data_type}.\n"
-            )));
-        }
-        if name == "email" && !value.contains('@') {
-            return Err(ApiError::invalid("Invalid email address format."));
-        }
-    }
-    Ok(())
-}
-
-/// The `User` shape of AdminCreateUser and ListUsers.
-pub(crate) fn render(user: &User, attributes_field: &str) -> Value {
-    json!({
-        "Username": user.username,
-        attributes_field: attribute_json(&user.attribute_list()),
-        "UserCreateDate": user.created,
-        "UserLastModifiedDate": user.modified,
-        "Enabled": user.enabled,
-        "UserStatus": user.status.as_str(),
-    })
-}
-
-/// A verifier for `password`, checked against the pool's policy.
-pub(crate) fn make_verifier(
-    pool: &UserPool,
-    username: &str,
-    password: &str,
-) -> Result<StoredVerifier, ApiError> {
-    if let Some(msg) = pool.password_policy.violation(password) {
-        return Err(ApiError::new(E::InvalidPasswordException, msg));
-    }
-    let pool_name =
-        cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
-    let v =
-        cognate_srp::Verifier::generate(&mut cognate_srp::os_rng(), pool_name, username, password)
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-    Ok(StoredVerifier {
-        salt: v.salt(),
-        v: STANDARD.encode(v.verifier_bytes()),
-    })
-}
 
 /// Creates a user (AdminCreateUser, and seed files). `permanent`: the password is final.
 pub(crate) fn create_user(
@@ -280,7 +140,7 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             .opt_str_list("DesiredDeliveryMediums")?
             .unwrap_or_default();
         invite(ctx, &pool, &user, &mediums, &password)?;
-        return Ok(json!({ "User": render(&user, "Attributes") }));
+        return Ok(json!({ "User": render_user(&user, "Attributes") }));
     }
     let suppress = req.opt_str("MessageAction")? == Some("SUPPRESS");
     let generated = match temporary {
@@ -297,7 +157,7 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             .unwrap_or_default();
         invite(ctx, &pool, &user, &mediums, password.unwrap_or_default())?;
     }
-    Ok(json!({ "User": render(&user, "Attributes") }))
+    Ok(json!({ "User": render_user(&user, "Attributes") }))
 }
 
 /// Sends AdminCreateUser's invitation through the outbox: by the first of `mediums` (Cognito's
@@ -310,7 +170,7 @@ fn invite(
     mediums: &[String],
     password: &str,
 ) -> Result<(), ApiError> {
-    use crate::outbox::{Medium, Purpose};
+    use crate::services::outbox::{Medium, Purpose};
     let mut order: Vec<Medium> = mediums
         .iter()
         .filter_map(|m| match m.as_str() {
@@ -331,7 +191,7 @@ fn invite(
         .iter()
         .find_map(|m| user.attributes.get(m.attribute()).map(|d| (*m, d.as_str())))
         .unwrap_or((order[0], ""));
-    crate::outbox::deliver(
+    crate::services::outbox::deliver(
         ctx,
         &pool.id,
         &user.username,
@@ -364,8 +224,8 @@ pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError
 pub(crate) fn admin_get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let user = get(ctx, &pool, req.str("Username")?)?;
-    let mut out = render(&user, "UserAttributes");
-    super::mfa::annotate(ctx, &pool, &user, &mut out)?;
+    let mut out = render_user(&user, "UserAttributes");
+    crate::services::mfa::annotate(ctx, &pool, &user, &mut out)?;
     Ok(out)
 }
 
@@ -412,7 +272,7 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     // 0..=60, as the model's QueryLimitType checked; 0 means the default.
     let limit = req.opt_i64("Limit")?.unwrap_or(60);
     let limit = if limit <= 0 { 60 } else { limit as u64 };
-    let offset = super::pools::parse_offset(req.opt_str("PaginationToken")?)?;
+    let offset = super::parse_offset(req.opt_str("PaginationToken")?)?;
     let wanted = req.opt_str_list("AttributesToGet")?;
     let (page, more) = match req.opt_str("Filter")?.filter(|f| !f.trim().is_empty()) {
         Some(f) => {
@@ -434,7 +294,7 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let users: Vec<Value> = page
         .iter()
         .map(|u| {
-            let mut v = render(u, "Attributes");
+            let mut v = render_user(u, "Attributes");
             if let Some(w) = &wanted {
                 let attrs: Vec<(String, String)> = u
                     .attribute_list()
@@ -448,7 +308,7 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         .collect();
     let mut out = json!({ "Users": users });
     if more {
-        out["PaginationToken"] = json!(super::pools::offset_token(offset.saturating_add(limit)));
+        out["PaginationToken"] = json!(super::offset_token(offset.saturating_add(limit)));
     }
     Ok(out)
 }
@@ -457,7 +317,7 @@ pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     let user = get(ctx, &pool, req.str("Username")?)?;
     // The user, their tokens, memberships, lockout counter and MFA settings: one unit.
-    let groups = super::groups::names_of(ctx, &pool.id, &user)?;
+    let groups = crate::services::groups::names_of(ctx, &pool.id, &user)?;
     ctx.store.apply(crate::store::cascade::delete_user(
         &pool.id,
         &user.username,

@@ -3,7 +3,7 @@
 //! AdminResetUserPassword, UpdateUserAttributes, GetUserAttributeVerificationCode,
 //! VerifyUserAttribute.
 //!
-//! Codes are 6 digits, sent through the [outbox](crate::outbox), and kept as records of kind
+//! Codes are 6 digits, sent through the [outbox](crate::services::outbox), and kept as records of kind
 //! `code` (scope = pool id) under `{purpose}:{attribute}:{username}`: the code, its expiry
 //! (24 h for sign-up and attribute codes, 1 h for forgot-password codes, on the injected
 //! clock) and the wrong attempts so far. Checking a code is one atomic read-change-write: a
@@ -17,12 +17,15 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::auth::check_secret_hash;
-use super::users::{check_attributes, find, logs_in_by_email, make_verifier, normalize_name};
-use super::{Ctx, Req};
+use super::Req;
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
-use crate::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
+use crate::services::Ctx;
+use crate::services::clients::check_secret_hash;
+use crate::services::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
+use crate::services::users::{
+    check_attributes, find, logs_in_by_email, make_verifier, normalize_name,
+};
 
 /// Lifetime of sign-up confirmation and attribute verification codes.
 pub(crate) const CONFIRMATION_CODE_LIFETIME: i64 = 24 * 3600;
@@ -579,7 +582,7 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
 pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let previous = req.str("PreviousPassword")?;
     let proposed = password_param(req, "ProposedPassword")?;
-    let (pool, _, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let pool_name =
         cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
     let right = match &user.verifier {
@@ -608,7 +611,7 @@ pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 
 pub(crate) fn admin_reset_user_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = super::users::get(ctx, &pool, req.str("Username")?)?;
+    let mut user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
     if user.enabled && user.status == UserStatus::Unconfirmed {
         return Err(ApiError::not_authorized(
             "User password cannot be reset in the current state.",
@@ -634,9 +637,10 @@ pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiE
         return Err(ApiError::missing("UserAttributes"));
     }
     let attrs = req.attributes("UserAttributes")?;
-    let (pool, client, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
+    let (pool, client, mut user) =
+        crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     check_attributes(&pool, &attrs)?;
-    super::users::check_client_may_write(&client, &attrs)?;
+    crate::services::users::check_client_may_write(&client, &attrs)?;
     let mut to_verify = Vec::new();
     for (k, v) in attrs {
         if let Some(medium) = verifiable(&k)
@@ -694,7 +698,7 @@ pub(crate) fn get_user_attribute_verification_code(
     ctx: &Ctx,
     req: &Req,
 ) -> Result<Value, ApiError> {
-    let (_, _, user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
+    let (_, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let (_, medium) = attribute_name(req, &user)?;
     let details = issue_code(
         ctx,
@@ -708,7 +712,7 @@ pub(crate) fn get_user_attribute_verification_code(
 
 pub(crate) fn verify_user_attribute(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let code = code_param(req, "Code")?;
-    let (_, _, mut user) = super::auth::token_user(ctx, req.str("AccessToken")?)?;
+    let (_, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let (name, _) = attribute_name(req, &user)?;
     use_code(ctx, &user, Purpose::VerifyAttribute, name, code)?;
     user.attributes

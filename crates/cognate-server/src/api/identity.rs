@@ -26,9 +26,10 @@ use cognate_model::identity::ErrorKind as E;
 use cognate_model::identity::Operation;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Req};
+use super::Req;
 use crate::error::ApiError;
 use crate::model::StoredKey;
+use crate::services::Ctx;
 use crate::tokens::{SigningKey, split};
 
 const SCOPE: &str = "identity";
@@ -265,7 +266,7 @@ fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         .opt_i64("MaxResults")?
         .ok_or_else(|| ApiError::missing("MaxResults"))?
         .max(1); // 1..=60, as the model's QueryLimit checked
-    let offset = super::pools::parse_offset(req.opt_str("NextToken")?)?;
+    let offset = super::parse_offset(req.opt_str("NextToken")?)?;
     let pools = ctx.store.doc_list(POOL, SCOPE)?;
     let page: Vec<Value> = pools
         .iter()
@@ -276,7 +277,7 @@ fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let mut out = json!({ "IdentityPools": page });
     let next = offset.saturating_add(max as u64);
     if (next as usize) < pools.len() {
-        out["NextToken"] = json!(super::pools::offset_token(next));
+        out["NextToken"] = json!(super::offset_token(next));
     }
     Ok(out)
 }

@@ -1,37 +1,14 @@
 //! CreateUserPool, DescribeUserPool, ListUserPools, UpdateUserPool, DeleteUserPool.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Req};
+use super::Req;
+use super::{offset_token, parse_offset};
 use crate::error::ApiError;
+use crate::model::STANDARD_ATTRIBUTES;
 use crate::model::{PasswordPolicy, SchemaAttribute, UserPool};
+use crate::services::Ctx;
 use crate::tokens::SigningKey;
-
-/// Standard attributes: name and data type.
-pub(crate) const STANDARD_ATTRIBUTES: &[(&str, &str)] = &[
-    ("sub", "String"),
-    ("name", "String"),
-    ("given_name", "String"),
-    ("family_name", "String"),
-    ("middle_name", "String"),
-    ("nickname", "String"),
-    ("preferred_username", "String"),
-    ("profile", "String"),
-    ("picture", "String"),
-    ("website", "String"),
-    ("email", "String"),
-    ("email_verified", "Boolean"),
-    ("gender", "String"),
-    ("birthdate", "String"),
-    ("zoneinfo", "String"),
-    ("locale", "String"),
-    ("phone_number", "String"),
-    ("phone_number_verified", "Boolean"),
-    ("address", "String"),
-    ("updated_at", "Number"),
-];
 
 /// Members of CreateUserPool this server interprets; the rest are kept and echoed.
 const INTERPRETED: &[&str] = &[
@@ -367,23 +344,6 @@ pub(crate) fn render(ctx: &Ctx, pool: &UserPool) -> Result<Value, ApiError> {
 pub(crate) fn describe(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let pool = ctx.pool(req.str("UserPoolId")?)?;
     Ok(json!({ "UserPool": render(ctx, &pool)? }))
-}
-
-/// `NextToken`/`PaginationToken`: base64 of an offset.
-pub(crate) fn parse_offset(token: Option<&str>) -> Result<u64, ApiError> {
-    match token {
-        None => Ok(0),
-        Some(t) => STANDARD
-            .decode(t)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
-            .ok_or_else(|| ApiError::invalid("Invalid pagination token")),
-    }
-}
-
-pub(crate) fn offset_token(offset: u64) -> String {
-    STANDARD.encode(format!("offset:{offset}"))
 }
 
 pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {

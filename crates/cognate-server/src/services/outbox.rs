@@ -21,14 +21,14 @@
 use crate::store::RecordKind;
 use serde_json::{Value, json};
 
+use super::Ctx;
 use crate::error::ApiError;
-use crate::ops::Ctx;
 
 /// How many messages are kept per pool (older ones are dropped).
 pub(crate) const KEEP: usize = 200;
 
-const KIND: RecordKind = RecordKind::Outbox;
-const KEY: &str = "messages";
+pub(crate) const KIND: RecordKind = RecordKind::Outbox;
+pub(crate) const KEY: &str = "messages";
 
 /// Why a message was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

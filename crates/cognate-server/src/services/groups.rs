@@ -1,0 +1,165 @@
+//! Groups as records (a group, a membership), the groups of a user in precedence order, and
+//! what they put in tokens (`cognito:groups`, `cognito:roles`, `cognito:preferred_role`).
+
+use std::cmp::Ordering;
+
+use cognate_model::idp::ErrorKind as E;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Ctx;
+use crate::error::ApiError;
+use crate::model::{User, UserPool};
+use crate::store::{RecordKind, cascade};
+
+/// Record kind of a group.
+pub(crate) const GROUP: RecordKind = RecordKind::Group;
+
+/// Record kind of a membership.
+pub(crate) const MEMBER: RecordKind = RecordKind::GroupMember;
+
+/// A stored group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    #[serde(default)]
+    pub(crate) role_arn: Option<String>,
+    #[serde(default)]
+    pub(crate) precedence: Option<i64>,
+    pub(crate) created: i64,
+    pub(crate) modified: i64,
+}
+
+/// A stored membership.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Member {
+    pub(crate) group: String,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+}
+
+pub(crate) fn group_not_found() -> ApiError {
+    ApiError::new(E::ResourceNotFoundException, "Group not found.")
+}
+
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| {
+        tracing::error!(error = %e, "corrupt group record");
+        ApiError::internal("storage failure")
+    })
+}
+
+pub(crate) fn encode<T: Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|_| ApiError::internal("storage failure"))
+}
+
+pub(crate) fn load(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Option<Group>, ApiError> {
+    ctx.store
+        .doc_get(GROUP, pool_id, name)?
+        .map(decode)
+        .transpose()
+}
+
+pub(crate) fn get_group(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Group, ApiError> {
+    load(ctx, pool_id, name)?.ok_or_else(group_not_found)
+}
+
+pub(crate) fn members(ctx: &Ctx, pool_id: &str) -> Result<Vec<Member>, ApiError> {
+    ctx.store
+        .doc_list(MEMBER, pool_id)?
+        .into_iter()
+        .map(|(_, v)| decode(v))
+        .collect()
+}
+
+/// Cognito's order of a user's groups: lower precedence first, groups without precedence
+/// after, ties by name.
+pub(crate) fn by_precedence(a: &Group, b: &Group) -> Ordering {
+    match (a.precedence, b.precedence) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.name.cmp(&b.name))
+}
+
+/// The groups `user` is in, in Cognito's order. Every login asks, so this is one lookup of
+/// the membership per group of the pool (a pool has at most 10,000 groups and usually a handful)
+/// rather than a scan of every membership of the pool, which grows with its users.
+pub(crate) fn groups_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<Group>, ApiError> {
+    let mut out = Vec::new();
+    for (_, g) in ctx.store.doc_list(GROUP, pool_id)? {
+        let g: Group = decode(g)?;
+        if let Some(m) = membership(ctx, pool_id, &g.name, &user.username)?
+            && m.sub == user.sub
+        {
+            out.push(g);
+        }
+    }
+    out.sort_by(by_precedence);
+    Ok(out)
+}
+
+/// The membership of `username` in `group`, if any.
+pub(crate) fn membership(
+    ctx: &Ctx,
+    pool_id: &str,
+    group: &str,
+    username: &str,
+) -> Result<Option<Member>, ApiError> {
+    ctx.store
+        .doc_get(MEMBER, pool_id, &cascade::member_key(group, username))?
+        .map(decode)
+        .transpose()
+}
+
+/// The group claims of a user's tokens.
+#[derive(Debug, Default)]
+pub(crate) struct GroupClaims {
+    /// `cognito:groups` (access and ID token); empty: the claim is left out.
+    pub groups: Vec<String>,
+    /// `cognito:roles` (ID token): the role ARNs of those groups, in the same order, once each.
+    pub roles: Vec<String>,
+    /// `cognito:preferred_role` (ID token): the role of the group of lowest precedence; none
+    /// when groups of that precedence have different roles.
+    pub preferred_role: Option<String>,
+}
+
+/// The group claims of `user`'s tokens.
+pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupClaims, ApiError> {
+    let groups = groups_of(ctx, &pool.id, user)?;
+    let mut out = GroupClaims {
+        groups: groups.iter().map(|g| g.name.clone()).collect(),
+        ..GroupClaims::default()
+    };
+    for g in &groups {
+        if let Some(r) = &g.role_arn
+            && !out.roles.contains(r)
+        {
+            out.roles.push(r.clone());
+        }
+    }
+    // Groups are sorted, so the first with a role has the best precedence among those with
+    // one; every group of that same precedence (null counts as one value) must agree.
+    if let Some(best) = groups.iter().find(|g| g.role_arn.is_some()) {
+        let mut tied = groups
+            .iter()
+            .filter(|g| g.role_arn.is_some() && g.precedence == best.precedence);
+        if tied.all(|g| g.role_arn == best.role_arn) {
+            out.preferred_role = best.role_arn.clone();
+        }
+    }
+    Ok(out)
+}
+
+/// The names of the groups `user` belongs to (AdminDeleteUser's cascade), looked up group by
+/// group.
+pub(crate) fn names_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<String>, ApiError> {
+    Ok(groups_of(ctx, pool_id, user)?
+        .into_iter()
+        .map(|g| g.name)
+        .collect())
+}

@@ -1,0 +1,108 @@
+//! The login state machine's states: what a challenge's sealed `Session` carries from one
+//! answer to the next. Each session has its own `id`, consumed once (record kind
+//! `used_session`) when it is answered, so it cannot be replayed.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a login stands: the challenge its `Session` answers, and what only that step needs.
+/// Serialized with the challenge's wire name as the tag, inside the sealed session.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "challenge")]
+pub(crate) enum Step {
+    /// A temporary password was proven; a new one must be set.
+    #[serde(rename = "NEW_PASSWORD_REQUIRED")]
+    NewPasswordRequired,
+    /// The user picks one of several second factors.
+    #[serde(rename = "SELECT_MFA_TYPE")]
+    SelectMfaType,
+    /// A TOTP code from the user's authenticator app.
+    #[serde(rename = "SOFTWARE_TOKEN_MFA")]
+    SoftwareTokenMfa,
+    /// The code sent by SMS (`None` when the user has no phone number to send it to).
+    #[serde(rename = "SMS_MFA")]
+    SmsMfa { code: Option<String> },
+    /// The code sent by email (`None` when the user has no email address).
+    #[serde(rename = "EMAIL_OTP")]
+    EmailOtp { code: Option<String> },
+    /// The pool requires MFA and the user has none: AssociateSoftwareToken hands out
+    /// `totp_secret`, VerifySoftwareToken sets `verified`.
+    #[serde(rename = "MFA_SETUP")]
+    MfaSetup {
+        totp_secret: Option<String>,
+        verified: bool,
+    },
+    /// The login named a confirmed device: its SRP proof is next (`SRP_A` expected).
+    #[serde(rename = "DEVICE_SRP_AUTH")]
+    DeviceSrpAuth,
+    /// The device's `PASSWORD_VERIFIER` answer: the secret `b` (base64) and `SRP_A` of that
+    /// exchange.
+    #[serde(rename = "DEVICE_PASSWORD_VERIFIER")]
+    DevicePasswordVerifier { srp_b: String, srp_a: String },
+}
+
+impl Step {
+    /// The `ChallengeName` on the wire.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Step::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+            Step::SelectMfaType => "SELECT_MFA_TYPE",
+            Step::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Step::SmsMfa { .. } => "SMS_MFA",
+            Step::EmailOtp { .. } => "EMAIL_OTP",
+            Step::MfaSetup { .. } => "MFA_SETUP",
+            Step::DeviceSrpAuth => "DEVICE_SRP_AUTH",
+            Step::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
+        }
+    }
+}
+
+/// A login between two answers, sealed into its `Session`.
+#[derive(Serialize, Deserialize, Clone)]
+pub(crate) struct ChallengeSession {
+    /// Random id, consumed once.
+    pub id: String,
+    /// Pool id.
+    pub pool: String,
+    /// Client id.
+    pub client: String,
+    /// Internal user name.
+    pub user: String,
+    /// Issue time.
+    pub issued: i64,
+    /// The device the login named (`DEVICE_KEY`), when it is a confirmed device of the user.
+    #[serde(default)]
+    pub device_key: Option<String>,
+    /// The challenge this session answers.
+    #[serde(flatten)]
+    pub step: Step,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_round_trip_with_the_challenge_name_as_tag() {
+        let state = ChallengeSession {
+            id: "i".into(),
+            pool: "us-east-1_X".into(),
+            client: "c".into(),
+            user: "alice".into(),
+            issued: 5,
+            device_key: None,
+            step: Step::SmsMfa {
+                code: Some("123456".into()),
+            },
+        };
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["challenge"], "SMS_MFA");
+        assert_eq!(json["code"], "123456");
+        let back: ChallengeSession = serde_json::from_value(json).unwrap();
+        assert_eq!(back.step, state.step);
+        assert_eq!(back.step.name(), "SMS_MFA");
+        // A session naming a challenge this server does not know does not open.
+        let mut other = serde_json::to_value(&state).unwrap();
+        other["challenge"] = "CUSTOM_CHALLENGE".into();
+        assert!(serde_json::from_value::<ChallengeSession>(other).is_err());
+    }
+}
