@@ -432,3 +432,63 @@ async fn a_missing_user_is_answered_with_the_operations_modeled_exception() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_flow_of_the_other_api_is_not_supported_by_this_one() {
+    let s = start().await;
+    let pool = pool(&s, json!({})).await;
+    let app = client(
+        &s,
+        &pool,
+        json!({"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                                     "ALLOW_REFRESH_TOKEN_AUTH"]}),
+    )
+    .await;
+    let id = app["ClientId"].as_str().unwrap();
+    user(&s, &pool, "alice", json!([])).await;
+    let params = json!({"USERNAME": "alice", "PASSWORD": PASSWORD});
+    for flow in ["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"] {
+        assert_eq!(
+            call(
+                &s,
+                "InitiateAuth",
+                json!({"ClientId": id, "AuthFlow": flow, "AuthParameters": params}),
+            )
+            .await,
+            err(
+                "InvalidParameterException",
+                "Initiate Auth method not supported."
+            ),
+            "{flow}"
+        );
+    }
+    assert_eq!(
+        call(
+            &s,
+            "AdminInitiateAuth",
+            json!({"UserPoolId": pool, "ClientId": id, "AuthFlow": "USER_PASSWORD_AUTH",
+                   "AuthParameters": params}),
+        )
+        .await,
+        err(
+            "InvalidParameterException",
+            "Initiate Auth method not supported."
+        )
+    );
+    // Each flow on its own API still signs in.
+    for (op, flow) in [
+        ("InitiateAuth", "USER_PASSWORD_AUTH"),
+        ("AdminInitiateAuth", "ADMIN_USER_PASSWORD_AUTH"),
+    ] {
+        let answer = ok(
+            &s,
+            op,
+            json!({"UserPoolId": pool, "ClientId": id, "AuthFlow": flow, "AuthParameters": params}),
+        )
+        .await;
+        assert!(
+            answer["AuthenticationResult"]["AccessToken"].is_string(),
+            "{op}"
+        );
+    }
+}

@@ -2,259 +2,32 @@
 //! ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword, ChangePassword,
 //! AdminResetUserPassword, UpdateUserAttributes, GetUserAttributeVerificationCode,
 //! VerifyUserAttribute.
-//!
-//! Codes are 6 digits, sent through the [outbox](crate::services::outbox), and kept as records of kind
-//! `code` (scope = pool id) under `{purpose}:{attribute}:{username}`: the code, its expiry
-//! (24 h for sign-up and attribute codes, 1 h for forgot-password codes, on the injected
-//! clock) and the wrong attempts so far. Checking a code is one atomic read-change-write: a
-//! right code is used up, a wrong one counts, and after [`MAX_ATTEMPTS`] wrong answers the code
-//! is refused with `LimitExceededException` until a new one is requested.
+//! The codes themselves: `services::codes`.
 
-use crate::store::{Alias, RecordKind};
+use crate::store::Alias;
 use cognate_model::idp::ErrorKind as E;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 
 use super::Req;
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::services::Ctx;
 use crate::services::clients::check_secret_hash;
+use crate::services::codes::{
+    CONFIRMATION_CODE_LIFETIME, RESET_CODE_LIFETIME, code_mismatch, confirmation_medium, is_true,
+    issue_code, recovery_medium, use_code,
+};
 use crate::services::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
 use crate::services::users::{
     check_attributes, find, logs_in_by_email, make_verifier, normalize_name,
 };
-
-/// Lifetime of sign-up confirmation and attribute verification codes.
-pub(crate) const CONFIRMATION_CODE_LIFETIME: i64 = 24 * 3600;
-/// Lifetime of forgot-password codes.
-pub(crate) const RESET_CODE_LIFETIME: i64 = 3600;
-/// Wrong answers allowed on one code.
-pub(crate) const MAX_ATTEMPTS: i64 = 5;
-
-const CODE_KIND: RecordKind = RecordKind::Code;
-
-fn code_mismatch() -> ApiError {
-    ApiError::new(
-        E::CodeMismatchException,
-        "Invalid verification code provided, please try again.",
-    )
-}
-
-fn expired_code() -> ApiError {
-    ApiError::new(
-        E::ExpiredCodeException,
-        "Invalid code provided, please request a code again.",
-    )
-}
-
-fn attempts_exceeded() -> ApiError {
-    ApiError::new(
-        E::LimitExceededException,
-        "Attempt limit exceeded, please try after some time.",
-    )
-}
-
-fn code_key(purpose: Purpose, attribute: &str, username: &str) -> String {
-    format!("{}:{attribute}:{username}", purpose.as_str())
-}
-
-/// Creates (replacing any earlier one) a code for `user`, sends it to `medium`'s attribute,
-/// and returns the delivery details.
-fn issue_code(
-    ctx: &Ctx,
-    user: &User,
-    purpose: Purpose,
-    medium: Medium,
-    lifetime: i64,
-) -> Result<CodeDeliveryDetails, ApiError> {
-    let destination = user
-        .attributes
-        .get(medium.attribute())
-        .cloned()
-        .ok_or_else(|| ApiError::internal("no destination for the code"))?;
-    let code = outbox::new_code();
-    ctx.store.doc_put(
-        CODE_KIND,
-        &user.pool_id,
-        &code_key(purpose, medium.attribute(), &user.username),
-        &json!({
-            "code": code,
-            "sub": user.sub,
-            "destination": destination,
-            "expires": ctx.now() + lifetime,
-            "attempts": 0,
-        }),
-    )?;
-    outbox::deliver(
-        ctx,
-        &user.pool_id,
-        &user.username,
-        purpose,
-        medium,
-        &destination,
-        &code,
-    )
-}
-
-#[derive(Clone, Copy)]
-enum Verdict {
-    Missing,
-    Expired,
-    Limit,
-    Mismatch,
-    Ok,
-}
-
-/// Checks `given` against the code of `user` for `purpose`: used up when right, counted when
-/// wrong; all in one atomic update.
-fn use_code(
-    ctx: &Ctx,
-    user: &User,
-    purpose: Purpose,
-    attribute: &str,
-    given: &str,
-) -> Result<(), ApiError> {
-    let verdict = Arc::new(Mutex::new(Verdict::Missing));
-    let out = verdict.clone();
-    let (now, sub, given) = (ctx.now(), user.sub.clone(), given.to_owned());
-    // A code belongs to the destination it went to: after the address changed it is void.
-    let destination = user.attributes.get(attribute).cloned().unwrap_or_default();
-    ctx.store.doc_update(
-        CODE_KIND,
-        &user.pool_id,
-        &code_key(purpose, attribute, &user.username),
-        Box::new(move |old| {
-            let (v, new) = match old {
-                None => (Verdict::Missing, None),
-                Some(rec) => {
-                    let code = rec.get("code").and_then(Value::as_str).unwrap_or("");
-                    let expires = rec.get("expires").and_then(Value::as_i64).unwrap_or(0);
-                    let attempts = rec.get("attempts").and_then(Value::as_i64).unwrap_or(0);
-                    let same_user = rec.get("sub").and_then(Value::as_str) == Some(sub.as_str())
-                        && rec.get("destination").and_then(Value::as_str)
-                            == Some(destination.as_str());
-                    if !same_user {
-                        (Verdict::Missing, None)
-                    } else if attempts >= MAX_ATTEMPTS {
-                        (Verdict::Limit, Some(rec))
-                    } else if now >= expires {
-                        (Verdict::Expired, Some(rec))
-                    } else if !code.is_empty()
-                        && bool::from(code.as_bytes().ct_eq(given.as_bytes()))
-                    {
-                        (Verdict::Ok, None)
-                    } else {
-                        let mut rec = rec;
-                        rec["attempts"] = json!(attempts + 1);
-                        (Verdict::Mismatch, Some(rec))
-                    }
-                }
-            };
-            if let Ok(mut slot) = out.lock() {
-                *slot = v;
-            }
-            new
-        }),
-    )?;
-    let v = verdict
-        .lock()
-        .map(|v| *v)
-        .map_err(|_| ApiError::internal("code check failed"))?;
-    match v {
-        Verdict::Ok => Ok(()),
-        Verdict::Mismatch => Err(code_mismatch()),
-        Verdict::Limit => Err(attempts_exceeded()),
-        Verdict::Expired | Verdict::Missing => Err(expired_code()),
-    }
-}
-
-/// A code request must name a code of six digits or so; Cognito's pattern is `[\S]+`.
-fn code_param<'a>(req: &'a Req, field: &str) -> Result<&'a str, ApiError> {
-    let code = req.str(field)?;
-    if code.is_empty() || code.chars().any(char::is_whitespace) {
-        return Err(ApiError::invalid(format!(
-            "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+",
-            lower_first(field)
-        )));
-    }
-    Ok(code)
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// A new password's shape (Cognito's `PasswordType`: no leading or trailing white space), before
-/// the pool's policy is checked by [`make_verifier`].
-fn password_param<'a>(req: &'a Req, field: &str) -> Result<&'a str, ApiError> {
-    let p = req.str(field)?;
-    let trimmed = p.trim();
-    if p.is_empty() || trimmed.len() != p.len() || p.chars().count() > 256 {
-        return Err(ApiError::invalid(format!(
-            "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$",
-            lower_first(field)
-        )));
-    }
-    Ok(p)
-}
 
 /// The client of a user-level request (ClientId), with its pool.
 fn client_and_pool(ctx: &Ctx, req: &Req) -> Result<(AppClient, UserPool), ApiError> {
     let client = ctx.client(req.str("ClientId")?)?;
     let pool = ctx.pool(&client.pool_id)?;
     Ok((client, pool))
-}
-
-fn is_true(user: &User, attribute: &str) -> bool {
-    user.attributes.get(attribute).map(String::as_str) == Some("true")
-}
-
-/// Where sign-up confirmation codes go: the phone when phone numbers are auto-verified (Cognito
-/// prefers SMS when both are), else the email.
-fn confirmation_medium(pool: &UserPool, user: &User) -> Option<Medium> {
-    let auto = |a: &str| pool.auto_verified_attributes.iter().any(|x| x == a);
-    if auto("phone_number") && user.attributes.contains_key("phone_number") {
-        Some(Medium::Sms)
-    } else if auto("email") && user.attributes.contains_key("email") {
-        Some(Medium::Email)
-    } else {
-        None
-    }
-}
-
-/// Where forgot-password codes go: a verified phone or email, in the order of the pool's
-/// `AccountRecoverySetting` (without one: phone first, as Cognito's legacy behaviour).
-fn recovery_medium(pool: &UserPool, user: &User) -> Option<Medium> {
-    let mut order: Vec<(i64, Medium)> = Vec::new();
-    if let Some(list) = pool
-        .extra
-        .get("AccountRecoverySetting")
-        .and_then(|s| s.get("RecoveryMechanisms"))
-        .and_then(Value::as_array)
-    {
-        for m in list {
-            let prio = m.get("Priority").and_then(Value::as_i64).unwrap_or(99);
-            match m.get("Name").and_then(Value::as_str) {
-                Some("verified_email") => order.push((prio, Medium::Email)),
-                Some("verified_phone_number") => order.push((prio, Medium::Sms)),
-                _ => {}
-            }
-        }
-        order.sort_by_key(|(p, _)| *p);
-    } else {
-        order = vec![(1, Medium::Sms), (2, Medium::Email)];
-    }
-    order.into_iter().map(|(_, m)| m).find(|m| {
-        user.attributes.contains_key(m.attribute())
-            && is_true(user, &format!("{}_verified", m.attribute()))
-    })
 }
 
 fn no_recovery_destination() -> ApiError {
@@ -291,7 +64,7 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (client, pool) = client_and_pool(ctx, req)?;
     let username = req.str("Username")?;
     check_secret_hash(&client, req.opt_str("SecretHash")?, &[username])?;
-    let password = password_param(req, "Password")?;
+    let password = req.str("Password")?;
     if pool.allow_admin_create_user_only {
         return Err(ApiError::not_authorized(
             "SignUp is not permitted for this user pool",
@@ -430,7 +203,7 @@ fn named_user(
 
 pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (client, pool) = client_and_pool(ctx, req)?;
-    let code = code_param(req, "ConfirmationCode")?;
+    let code = req.str("ConfirmationCode")?;
     let (_, user) = named_user(ctx, req, &client, &pool)?;
     let Some(mut user) = user else {
         return Err(if hides_users(&client) {
@@ -544,8 +317,8 @@ pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
 
 pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (client, pool) = client_and_pool(ctx, req)?;
-    let code = code_param(req, "ConfirmationCode")?;
-    let password = password_param(req, "Password")?;
+    let code = req.str("ConfirmationCode")?;
+    let password = req.str("Password")?;
     let (_, user) = named_user(ctx, req, &client, &pool)?;
     let Some(mut user) = user else {
         return Err(if hides_users(&client) {
@@ -581,7 +354,7 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
 
 pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let previous = req.str("PreviousPassword")?;
-    let proposed = password_param(req, "ProposedPassword")?;
+    let proposed = req.str("ProposedPassword")?;
     let (pool, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let pool_name =
         cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -711,7 +484,7 @@ pub(crate) fn get_user_attribute_verification_code(
 }
 
 pub(crate) fn verify_user_attribute(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let code = code_param(req, "Code")?;
+    let code = req.str("Code")?;
     let (_, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let (name, _) = attribute_name(req, &user)?;
     use_code(ctx, &user, Purpose::VerifyAttribute, name, code)?;

@@ -147,11 +147,6 @@ fn apply(client: &mut AppClient, req: &Req, pool_attrs: &[String]) -> Result<(),
         }
     }
     if let Some(name) = req.opt_str("ClientName")? {
-        if name.is_empty() || name.len() > 128 {
-            return Err(ApiError::invalid(
-                "ClientName must have length between 1 and 128",
-            ));
-        }
         client.name = name.to_owned();
     }
     for (k, v) in &req.0 {

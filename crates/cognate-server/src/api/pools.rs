@@ -118,25 +118,6 @@ fn schema(req: &Req) -> Result<(Vec<SchemaAttribute>, Vec<String>), ApiError> {
     Ok((custom, required))
 }
 
-fn check_attribute_names(field: &str, names: &[String], allowed: &[&str]) -> Result<(), ApiError> {
-    for n in names {
-        if !allowed.contains(&n.as_str()) {
-            return Err(ApiError::invalid(format!(
-                "1 validation error detected: Value '[{n}]' at '{}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: {allowed:?}]",
-                lower_first(field)
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// CreateUserPool; `fixed_id` lets a seed file choose the id.
 pub(crate) fn create(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<Value, ApiError> {
     let pool = build(ctx, req, fixed_id)?;
@@ -147,23 +128,8 @@ pub(crate) fn create(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<Val
 /// Builds (without storing) a new pool from a CreateUserPool request.
 pub(crate) fn build(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<UserPool, ApiError> {
     let name = req.str("PoolName")?;
-    if name.is_empty() || name.len() > 128 {
-        return Err(ApiError::invalid(
-            "1 validation error detected: Value at 'poolName' failed to satisfy constraint: Member must have length between 1 and 128",
-        ));
-    }
     let username_attributes = req.opt_str_list("UsernameAttributes")?.unwrap_or_default();
     let alias_attributes = req.opt_str_list("AliasAttributes")?.unwrap_or_default();
-    check_attribute_names(
-        "UsernameAttributes",
-        &username_attributes,
-        &["email", "phone_number"],
-    )?;
-    check_attribute_names(
-        "AliasAttributes",
-        &alias_attributes,
-        &["email", "phone_number", "preferred_username"],
-    )?;
     if !username_attributes.is_empty() && !alias_attributes.is_empty() {
         return Err(ApiError::invalid(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
@@ -172,11 +138,6 @@ pub(crate) fn build(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<User
     let auto_verified = req
         .opt_str_list("AutoVerifiedAttributes")?
         .unwrap_or_default();
-    check_attribute_names(
-        "AutoVerifiedAttributes",
-        &auto_verified,
-        &["email", "phone_number"],
-    )?;
     let mut policy = password_policy(req, PasswordPolicy::default())?;
     let admin_cfg = req.opt_obj("AdminCreateUserConfig")?;
     if let Some(cfg) = &admin_cfg
@@ -405,29 +366,14 @@ const UPDATABLE: &[&str] = &[
 pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let mut pool = ctx.pool(req.str("UserPoolId")?)?;
     if let Some(name) = req.opt_str("PoolName")? {
-        if name.is_empty() || name.len() > 128 {
-            return Err(ApiError::invalid(
-                "1 validation error detected: Value at 'poolName' failed to satisfy constraint: Member must have length between 1 and 128",
-            ));
-        }
         pool.name = name.to_owned();
     }
     pool.password_policy = password_policy(req, PasswordPolicy::default())?;
     let protection = req.opt_str("DeletionProtection")?.unwrap_or("INACTIVE");
-    if !["ACTIVE", "INACTIVE"].contains(&protection) {
-        return Err(ApiError::invalid(
-            "DeletionProtection must be ACTIVE or INACTIVE",
-        ));
-    }
     pool.deletion_protection = protection.to_owned();
     let verified = req
         .opt_str_list("AutoVerifiedAttributes")?
         .unwrap_or_default();
-    check_attribute_names(
-        "AutoVerifiedAttributes",
-        &verified,
-        &["email", "phone_number"],
-    )?;
     pool.auto_verified_attributes = verified;
     // OFF, ON or OPTIONAL: the model's enum (requests and seed files are checked against it).
     let mfa = req.opt_str("MfaConfiguration")?.unwrap_or("OFF");

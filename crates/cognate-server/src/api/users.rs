@@ -29,31 +29,25 @@ pub(crate) fn create_user(
     check_attributes(pool, &attrs)?;
     let mut attributes: BTreeMap<String, String> = attrs.into_iter().collect();
     let sub = crate::ids::uuid();
-    let internal = if logs_in_by_email(pool)
-        || pool.username_attributes.iter().any(|a| a == "phone_number")
-    {
-        if username.contains('@') && logs_in_by_email(pool) {
-            attributes.insert("email".into(), username.to_owned());
-        } else if username.starts_with('+')
-            && pool.username_attributes.iter().any(|a| a == "phone_number")
-        {
-            attributes.insert("phone_number".into(), username.to_owned());
-        } else {
-            return Err(ApiError::invalid(if logs_in_by_email(pool) {
-                "Username should be an email."
+    let internal =
+        if logs_in_by_email(pool) || pool.username_attributes.iter().any(|a| a == "phone_number") {
+            if username.contains('@') && logs_in_by_email(pool) {
+                attributes.insert("email".into(), username.to_owned());
+            } else if username.starts_with('+')
+                && pool.username_attributes.iter().any(|a| a == "phone_number")
+            {
+                attributes.insert("phone_number".into(), username.to_owned());
             } else {
-                "Username should be a phone number."
-            }));
-        }
-        sub.clone()
-    } else {
-        if username.is_empty() || username.chars().count() > 128 {
-            return Err(ApiError::invalid(
-                "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length between 1 and 128",
-            ));
-        }
-        normalize_name(pool, username)
-    };
+                return Err(ApiError::invalid(if logs_in_by_email(pool) {
+                    "Username should be an email."
+                } else {
+                    "Username should be a phone number."
+                }));
+            }
+            sub.clone()
+        } else {
+            normalize_name(pool, username)
+        };
     if let Some(email) = attributes.get("email").cloned()
         && (logs_in_by_email(pool) || pool.alias_attributes.iter().any(|a| a == "email"))
     {

@@ -4,9 +4,11 @@
 //! `context` (the [`Ctx`] every operation gets) and the store.
 
 pub(crate) mod clients;
+pub(crate) mod codes;
 pub(crate) mod context;
 pub(crate) mod devices;
 pub(crate) mod groups;
+pub(crate) mod identity;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
