@@ -1001,14 +1001,20 @@ async fn five_wrong_passwords_lock_the_user_out_for_a_growing_time() {
         .await
         .unwrap();
 
-    // PreventUserExistenceErrors: an unknown user is never "locked out"; it always answers
-    // like a wrong password. Without it, UserNotFoundException every time.
-    for _ in 0..8 {
+    // PreventUserExistenceErrors: an unknown user answers exactly as a real user with a wrong
+    // password, lockout included (issue 13, item 8: "Password attempts exceeded" must not tell
+    // real users apart). Without it, UserNotFoundException every time.
+    for attempt in 0..8 {
         assert_eq!(
             password_login(&sdk, SAFE_CLIENT, "nobody", WRONG)
                 .await
                 .unwrap_err(),
-            wrong
+            if attempt < 5 {
+                wrong.clone()
+            } else {
+                exceeded.clone()
+            },
+            "attempt {attempt}"
         );
     }
     for _ in 0..6 {

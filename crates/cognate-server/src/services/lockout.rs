@@ -10,8 +10,9 @@
 //! one user take turns ([`AttemptGate`]): the lockout check, the password check and the count
 //! happen as one step, so a concurrent burst of guesses gets exactly the answers it would get
 //! one by one — at most five guesses checked before the lockout, never more. Time is the
-//! server's injected clock. Unknown users are never counted: with PreventUserExistenceErrors
-//! they keep answering `Incorrect username or password.`.
+//! server's injected clock. Unknown names are counted too when the client prevents user
+//! existence errors (under a key no real user name can be, see `login::password`), so they get
+//! the same answers as real users, lockout included.
 
 use std::collections::HashSet;
 use std::sync::{Condvar, Mutex};

@@ -27,16 +27,6 @@ pub(crate) fn flow_not_enabled(flow: &str) -> ApiError {
     ApiError::invalid(format!("{flow} flow not enabled for this client"))
 }
 
-/// The error for an unknown user at login: `UserNotFoundException`, or the same answer as a
-/// wrong password when the client prevents user existence errors.
-pub(crate) fn unknown_user(client: &AppClient) -> ApiError {
-    if client.prevent_user_existence_errors == "ENABLED" {
-        ApiError::bad_credentials()
-    } else {
-        ApiError::user_not_found()
-    }
-}
-
 pub(crate) fn load_verifier(user: &User) -> Result<cognate_srp::Verifier, ApiError> {
     let stored = user
         .verifier
@@ -65,7 +55,29 @@ pub(crate) fn password_login(
     let user = users::find(ctx, pool, username)?;
     let Some(user) = user else {
         check_secret_hash(client, secret_hash, &[username])?;
-        return Err(unknown_user(client));
+        if client.prevent_user_existence_errors != "ENABLED" {
+            return Err(ApiError::user_not_found());
+        }
+        // The same work and the same answers as a wrong password of a real user: the lockout
+        // (counted under a key no real user can have), the password check against a stand-in
+        // verifier, then "Incorrect username or password." or "Password attempts exceeded".
+        let key = decoy_lockout_key(pool, username);
+        let checked = lockout::check(ctx, &pool.id, &key)?;
+        let decoy = decoy_verifier(ctx, pool, username)?;
+        let matches = decoy
+            .matches_password(
+                pool_name(pool)?,
+                &decoy_user_id(ctx, pool, username),
+                password,
+            )
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        if matches {
+            // Unreachable but for a 2^-3071 chance: v is a keyed hash, not made from a password.
+            lockout::succeeded(ctx, &pool.id, &key, checked)?;
+        } else {
+            lockout::failed(ctx, &pool.id, &key)?;
+        }
+        return Err(ApiError::bad_credentials());
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
     let checked = lockout::check(ctx, &pool.id, &user.username)?;
@@ -104,7 +116,6 @@ pub(crate) fn start_srp(
     }
     let secret_hash = params.get("SECRET_HASH").map(String::as_str);
     let user = users::find(ctx, pool, username)?;
-    let pool_name = pool_name(pool)?;
     let mut rng = cognate_srp::os_rng();
     let (internal, verifier, decoy) = match &user {
         Some(u) => {
@@ -116,17 +127,11 @@ pub(crate) fn start_srp(
             if client.prevent_user_existence_errors != "ENABLED" {
                 return Err(ApiError::user_not_found());
             }
-            // A challenge indistinguishable from a real one; its answer is always refused.
-            let salt = decoy_salt(ctx, pool, username);
-            let password = crate::ids::random_bytes::<32>();
-            let fake = cognate_srp::Verifier::with_salt(
-                &salt,
-                pool_name,
-                username,
-                &STANDARD.encode(password),
-            )
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-            (username.to_owned(), fake, true)
+            // A challenge indistinguishable from a real one (same SALT for the same name every
+            // time, a user id of the same form, the same cost); its answer is always refused,
+            // after the same work as a real user's wrong answer.
+            let fake = decoy_verifier(ctx, pool, username)?;
+            (decoy_user_id(ctx, pool, username), fake, true)
         }
     };
     let server = cognate_srp::SrpServer::new(&mut rng, &verifier)
@@ -155,16 +160,84 @@ pub(crate) fn start_srp(
     }))
 }
 
+/// HMAC-SHA256 under the server's decoy key of `parts`, separated by NUL bytes.
+fn decoy_mac(ctx: &Ctx, parts: &[&[u8]]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&ctx.decoy_key) {
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                mac.update(b"\0");
+            }
+            mac.update(part);
+        }
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
 pub(crate) fn decoy_salt(ctx: &Ctx, pool: &UserPool, username: &str) -> [u8; 16] {
     let mut salt = [0u8; 16];
-    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&ctx.decoy_key) {
-        mac.update(pool.id.as_bytes());
-        mac.update(b"\0");
-        mac.update(username.as_bytes());
-        salt.copy_from_slice(&mac.finalize().into_bytes()[..16]);
-    }
+    salt.copy_from_slice(&decoy_mac(ctx, &[pool.id.as_bytes(), username.as_bytes()])[..16]);
     salt[0] |= 1; // no leading zero byte: SALT goes out as minimal hex either way
     salt
+}
+
+/// The stand-in SRP verifier of a user that does not exist (PreventUserExistenceErrors): the
+/// salt and `v` derived from the server's decoy key, the pool and the name, so one unknown name
+/// always gets the same SALT, as a real user does. `v` is a keyed hash below N rather than
+/// g^x of some password: making g^x would cost an exponentiation that a real user's login does
+/// not make, and the time would tell the two apart.
+fn decoy_verifier(
+    ctx: &Ctx,
+    pool: &UserPool,
+    username: &str,
+) -> Result<cognate_srp::Verifier, ApiError> {
+    let name = users::normalize_name(pool, username);
+    let mut v = Vec::with_capacity(384);
+    for block in 0u8..12 {
+        v.extend_from_slice(&decoy_mac(
+            ctx,
+            &[b"v", pool.id.as_bytes(), name.as_bytes(), &[block]],
+        ));
+    }
+    // N (RFC 5054's 3072-bit group) starts with 0xFF…: a clear top bit keeps v below it.
+    v[0] &= 0x7f;
+    v[0] |= 0x40;
+    let salt = decoy_salt(ctx, pool, &name);
+    let salt_hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    cognate_srp::Verifier::from_parts(&salt_hex, &v).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The `USER_ID_FOR_SRP` of an unknown name: the name itself where a real user's would be the
+/// name too; a UUID derived from the name where a real user's would be a UUID (pools that sign
+/// in with email or phone number) or another name (an alias), so the form does not tell.
+fn decoy_user_id(ctx: &Ctx, pool: &UserPool, username: &str) -> String {
+    let name = users::normalize_name(pool, username);
+    let by_attribute = !pool.username_attributes.is_empty()
+        || (!pool.alias_attributes.is_empty() && (name.contains('@') || name.starts_with('+')));
+    if !by_attribute {
+        return name;
+    }
+    let h = decoy_mac(ctx, &[b"id", pool.id.as_bytes(), name.as_bytes()]);
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The lockout counter of an unknown name: a key no real user name can be (user names have no
+/// white space), so unknown names are locked out exactly as real users are.
+fn decoy_lockout_key(pool: &UserPool, username: &str) -> String {
+    format!("unknown {}", users::normalize_name(pool, username))
 }
 
 pub(crate) fn password_verifier(
@@ -196,23 +269,32 @@ pub(crate) fn password_verifier(
         &[username, &state.user, &state.login],
     )?;
     cognate_srp::Timestamp::parse(timestamp).map_err(|e| ApiError::invalid(e.to_string()))?;
-    if state.decoy {
-        return Err(ApiError::bad_credentials());
-    }
-    // USERNAME: USER_ID_FOR_SRP (amazon-cognito-identity-js), the challenge's USERNAME
-    // (pycognito), or the name logged in with; all must lead to the same user.
-    if username != state.user && username != state.login {
-        let same = users::find(ctx, pool, username)?.is_some_and(|u| u.username == state.user);
-        if !same {
-            return Err(ApiError::bad_credentials());
+    let (lockout_key, user) = if state.decoy {
+        // An unknown name (PreventUserExistenceErrors): the same steps as a real user's answer
+        // — a lookup, the lockout, the proof checked against the stand-in verifier — and the
+        // same answers, so neither the time nor "Password attempts exceeded" tells them apart.
+        let _ = ctx.store.user_get(&pool.id, &state.user)?;
+        (decoy_lockout_key(pool, &state.login), None)
+    } else {
+        // USERNAME: USER_ID_FOR_SRP (amazon-cognito-identity-js), the challenge's USERNAME
+        // (pycognito), or the name logged in with; all must lead to the same user.
+        if username != state.user && username != state.login {
+            let same = users::find(ctx, pool, username)?.is_some_and(|u| u.username == state.user);
+            if !same {
+                return Err(ApiError::bad_credentials());
+            }
         }
-    }
-    let user = ctx
-        .store
-        .user_get(&pool.id, &state.user)?
-        .ok_or_else(ApiError::bad_credentials)?;
-    let checked = lockout::check(ctx, &pool.id, &user.username)?;
-    let verifier = load_verifier(&user)?;
+        let user = ctx
+            .store
+            .user_get(&pool.id, &state.user)?
+            .ok_or_else(ApiError::bad_credentials)?;
+        (user.username.clone(), Some(user))
+    };
+    let checked = lockout::check(ctx, &pool.id, &lockout_key)?;
+    let verifier = match &user {
+        Some(user) => load_verifier(user)?,
+        None => decoy_verifier(ctx, pool, &state.login)?,
+    };
     let b = STANDARD
         .decode(&state.b)
         .map_err(|_| ApiError::bad_credentials())?;
@@ -240,9 +322,9 @@ pub(crate) fn password_verifier(
         },
     );
     match verdict {
-        Ok(()) => lockout::succeeded(ctx, &pool.id, &user.username, checked)?,
+        Ok(()) => lockout::succeeded(ctx, &pool.id, &lockout_key, checked)?,
         Err(cognate_srp::Error::SignatureMismatch) => {
-            lockout::failed(ctx, &pool.id, &user.username)?;
+            lockout::failed(ctx, &pool.id, &lockout_key)?;
             return Err(ApiError::bad_credentials());
         }
         Err(cognate_srp::Error::InvalidBase64 { .. }) => {
@@ -252,6 +334,10 @@ pub(crate) fn password_verifier(
         }
         Err(_) => return Err(ApiError::bad_credentials()),
     }
+    let Some(user) = user else {
+        // Unreachable but for a 2^-3071 chance: a stand-in verifier is no password's.
+        return Err(ApiError::bad_credentials());
+    };
     // A SECRET_BLOCK proves one login: the first right answer consumes it (in the store, so
     // across restarts and nodes too), and a captured answer replayed — with or without a
     // Session, which pycognito never sends — is refused. The claim is written with the login's
