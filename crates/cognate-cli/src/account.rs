@@ -9,7 +9,7 @@ use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::output::{Output, Ui, env_line};
-use crate::session::{Session, client_error, runtime};
+use crate::session::{Session, runtime};
 
 /// `cognate whoami`.
 #[derive(Args, Debug)]
@@ -31,13 +31,10 @@ pub struct LogoutArgs {
 /// Runs `cognate whoami`.
 pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
     let session = Session::open(&args.connection)?;
-    let source = session.source()?;
+    let (_source, tokens) = session.source()?;
     let user = runtime()?
-        .block_on(async {
-            let access = source.access_token().await?;
-            session.client.get_user(&access).await
-        })
-        .map_err(client_error)?;
+        .block_on(session.client.get_user(tokens.access_token().as_str()))
+        .map_err(|e| session.error(e))?;
     match ui.output {
         Output::Text => {
             println!("username: {}", user.username);
@@ -60,7 +57,10 @@ pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
 /// Runs `cognate logout`.
 pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
     let session = Session::open(&args.connection)?;
-    let stored = session.store.load(&session.profile).map_err(client_error)?;
+    let stored = session
+        .store
+        .load(&session.profile)
+        .map_err(|e| session.error(e))?;
     let Some(tokens) = stored else {
         ui.status(&format!(
             "not logged in (no tokens for profile {}); nothing to do",
@@ -70,11 +70,12 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
     };
     let rt = runtime()?;
     let server = if args.global {
-        let source = session.source()?;
-        rt.block_on(async {
-            let access = source.access_token().await?;
-            session.client.global_sign_out(&access).await
-        })
+        let (_source, fresh) = session.source()?;
+        rt.block_on(
+            session
+                .client
+                .global_sign_out(fresh.access_token().as_str()),
+        )
         .map(|()| "signed out everywhere (GlobalSignOut)")
     } else if let Some(refresh) = tokens.refresh_token() {
         rt.block_on(session.client.revoke_token(refresh.expose_secret()))
@@ -82,7 +83,10 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
     } else {
         Ok("no refresh token to revoke")
     };
-    let removed = session.store.remove(&session.profile).map_err(client_error);
+    let removed = session
+        .store
+        .remove(&session.profile)
+        .map_err(|e| session.error(e));
     match (server, removed) {
         (Ok(what), Ok(())) => {
             ui.status(&format!(
@@ -93,7 +97,7 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
             Ok(())
         }
         (Err(e), Ok(())) => {
-            let e = client_error(e);
+            let e = session.error(e);
             Err(CliError::new(
                 if e.exit() == Exit::Network {
                     Exit::Network
