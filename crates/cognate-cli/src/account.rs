@@ -49,6 +49,20 @@ pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
         }))?,
         Output::Env => {
             println!("{}", env_line("COGNATE_WHOAMI_USERNAME", &user.username));
+            // Every attribute: `custom:companyId` → COGNATE_WHOAMI_CUSTOM_COMPANYID.
+            for (k, v) in &user.attributes {
+                let name: String = k
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                println!("{}", env_line(&format!("COGNATE_WHOAMI_{name}"), v));
+            }
         }
     }
     Ok(())
@@ -56,6 +70,9 @@ pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
 
 /// Runs `cognate logout`.
 pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
+    if ui.output == Output::Env {
+        return Err(ui.unsupported("logout", &[Output::Text, Output::Json]));
+    }
     let session = Session::open(&args.connection)?;
     let stored = session
         .store
@@ -66,6 +83,13 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
             "not logged in (no tokens for profile {}); nothing to do",
             session.profile
         ));
+        if ui.output == Output::Json {
+            crate::output::print_json(&json!({
+                "profile": session.profile,
+                "logged_out": false,
+                "server": "not logged in",
+            }))?;
+        }
         return Ok(());
     };
     let rt = runtime()?;
@@ -89,6 +113,14 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
         .map_err(|e| session.error(e));
     match (server, removed) {
         (Ok(what), Ok(())) => {
+            if ui.output == Output::Json {
+                crate::output::print_json(&json!({
+                    "profile": session.profile,
+                    "logged_out": true,
+                    "server": what,
+                    "removed": session.token_path().display().to_string(),
+                }))?;
+            }
             ui.status(&format!(
                 "logged out of profile {}: {what}; removed {}",
                 session.profile,

@@ -82,7 +82,7 @@ pub fn run(args: AwsCredentialsArgs, ui: &Ui) -> Result<()> {
                 lines.push(("AWS_CREDENTIAL_EXPIRATION", e.clone()));
             }
             for (k, v) in lines {
-                println!("export {}", crate::output::env_line(k, &v));
+                println!("{}", crate::output::env_line(k, &v));
             }
         }
         // `credential_process` reads exactly this document; text output is the same JSON.

@@ -153,8 +153,11 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Decode(args) => decode::run(args, ui),
         Command::Verify(args) => verify::run(args, ui),
         Command::Configure(args) => configure::run(args, ui),
-        Command::Completions(args) => completions::run(args, Cli::command()),
+        Command::Completions(args) => completions::run(args, Cli::command(), ui),
         Command::Serve(args) => serve::serve(args).map_err(CliError::from),
+        Command::Demo(_) if ui.output == Output::Env => Err(ui
+            .unsupported("demo", &[Output::Text, Output::Json])
+            .hint("use --output json: one JSON line per step")),
         Command::Demo(args) => demo::run(args, ui).map_err(CliError::from),
         Command::Login(args) => login::run(args, ui),
         Command::Token(args) => token::run(args, ui),

@@ -112,7 +112,7 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
                     Kind::Id => "COGNATE_ID_TOKEN",
                     Kind::Refresh => "COGNATE_REFRESH_TOKEN",
                 };
-                println!("export {}", crate::output::env_line(name, &v));
+                println!("{}", crate::output::env_line(name, &v));
             }
         }
         Output::Json => {

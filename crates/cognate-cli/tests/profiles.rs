@@ -485,3 +485,60 @@ fn header_styles_have_one_name_and_old_spellings_still_work() {
         format!("X-Amz-Cognito-Security-Token: {id}\n")
     );
 }
+
+#[test]
+fn output_formats_are_the_same_on_every_command() {
+    let home = Home::new();
+    let out = home.run(
+        &["login", "--username", USER, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // -o env: every line an `export`, whoami with every attribute.
+    for args in [
+        &["whoami", "-o", "env"][..],
+        &["token", "-o", "env"],
+        &["configure", "list", "-o", "env"],
+    ] {
+        let out = home.cognate(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let lines = text(&out.stdout);
+        assert!(!lines.is_empty());
+        assert!(
+            lines.lines().all(|l| l.starts_with("export ")),
+            "{args:?}: {lines}"
+        );
+    }
+    let out = home.cognate(&["whoami", "-o", "env"]).output().unwrap();
+    assert!(
+        text(&out.stdout).contains("export COGNATE_WHOAMI_EMAIL='alice@example.com'\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Commands without env output say so (exit 2) instead of ignoring it.
+    for args in [
+        &["completions", "bash", "-o", "env"][..],
+        &["demo", "-o", "env"],
+        &["curl", "-o", "env", "http://127.0.0.1:9/"],
+    ] {
+        let out = home.cognate(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+        assert!(
+            text(&out.stderr).contains("has no `env` output"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // logout -o json: a document saying what happened.
+    let out = home.cognate(&["logout", "-o", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["logged_out"], true);
+    assert_eq!(doc["server"], "refresh token revoked");
+}
