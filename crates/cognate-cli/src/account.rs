@@ -9,7 +9,7 @@ use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::output::{Output, Ui, env_line};
-use crate::session::{Session, client_error, runtime};
+use crate::session::{Session, runtime};
 
 /// `cognate whoami`.
 #[derive(Args, Debug)]
@@ -31,13 +31,10 @@ pub struct LogoutArgs {
 /// Runs `cognate whoami`.
 pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
     let session = Session::open(&args.connection)?;
-    let source = session.source()?;
+    let (_source, tokens) = session.source()?;
     let user = runtime()?
-        .block_on(async {
-            let access = source.access_token().await?;
-            session.client.get_user(&access).await
-        })
-        .map_err(client_error)?;
+        .block_on(session.client.get_user(tokens.access_token().as_str()))
+        .map_err(|e| session.error(e))?;
     match ui.output {
         Output::Text => {
             println!("username: {}", user.username);
@@ -52,6 +49,20 @@ pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
         }))?,
         Output::Env => {
             println!("{}", env_line("COGNATE_WHOAMI_USERNAME", &user.username));
+            // Every attribute: `custom:companyId` → COGNATE_WHOAMI_CUSTOM_COMPANYID.
+            for (k, v) in &user.attributes {
+                let name: String = k
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                println!("{}", env_line(&format!("COGNATE_WHOAMI_{name}"), v));
+            }
         }
     }
     Ok(())
@@ -59,22 +70,36 @@ pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
 
 /// Runs `cognate logout`.
 pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
+    if ui.output == Output::Env {
+        return Err(ui.unsupported("logout", &[Output::Text, Output::Json]));
+    }
     let session = Session::open(&args.connection)?;
-    let stored = session.store.load(&session.profile).map_err(client_error)?;
+    let stored = session
+        .store
+        .load(&session.profile)
+        .map_err(|e| session.error(e))?;
     let Some(tokens) = stored else {
         ui.status(&format!(
             "not logged in (no tokens for profile {}); nothing to do",
             session.profile
         ));
+        if ui.output == Output::Json {
+            crate::output::print_json(&json!({
+                "profile": session.profile,
+                "logged_out": false,
+                "server": "not logged in",
+            }))?;
+        }
         return Ok(());
     };
     let rt = runtime()?;
     let server = if args.global {
-        let source = session.source()?;
-        rt.block_on(async {
-            let access = source.access_token().await?;
-            session.client.global_sign_out(&access).await
-        })
+        let (_source, fresh) = session.source()?;
+        rt.block_on(
+            session
+                .client
+                .global_sign_out(fresh.access_token().as_str()),
+        )
         .map(|()| "signed out everywhere (GlobalSignOut)")
     } else if let Some(refresh) = tokens.refresh_token() {
         rt.block_on(session.client.revoke_token(refresh.expose_secret()))
@@ -82,9 +107,20 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
     } else {
         Ok("no refresh token to revoke")
     };
-    let removed = session.store.remove(&session.profile).map_err(client_error);
+    let removed = session
+        .store
+        .remove(&session.profile)
+        .map_err(|e| session.error(e));
     match (server, removed) {
         (Ok(what), Ok(())) => {
+            if ui.output == Output::Json {
+                crate::output::print_json(&json!({
+                    "profile": session.profile,
+                    "logged_out": true,
+                    "server": what,
+                    "removed": session.token_path().display().to_string(),
+                }))?;
+            }
             ui.status(&format!(
                 "logged out of profile {}: {what}; removed {}",
                 session.profile,
@@ -93,7 +129,7 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
             Ok(())
         }
         (Err(e), Ok(())) => {
-            let e = client_error(e);
+            let e = session.error(e);
             Err(CliError::new(
                 if e.exit() == Exit::Network {
                     Exit::Network

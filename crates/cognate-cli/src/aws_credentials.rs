@@ -27,7 +27,7 @@ use crate::connection::{ConnectionArgs, Source};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::output::{Output, Ui};
-use crate::session::{Session, client_error, runtime};
+use crate::session::{Session, origin, runtime};
 
 /// `cognate aws-credentials`.
 #[derive(Args, Debug)]
@@ -51,11 +51,17 @@ pub fn run(args: AwsCredentialsArgs, ui: &Ui) -> Result<()> {
         (None, Some(s)) => (s.value.clone(), s.source.clone()),
         (None, None) => return Err(CliError::usage("no identity pool id").hint(POOL_HINT)),
     };
-    check_identity_pool_id(&pool).map_err(|e| e.hint(format!("the id comes from {source}")))?;
-    let tokens = session.source()?;
+    check_identity_pool_id(&pool).map_err(|e| {
+        let hint = e.hint_text().unwrap_or_default().to_owned();
+        e.replace_hint(format!(
+            "check {}: {hint}",
+            origin("identity_pool_id", "--identity-pool-id", &source)
+        ))
+    })?;
+    let (tokens, _) = session.source()?;
     let aws = IdentityPoolCredentials::builder(pool.as_str(), tokens)
         .build()
-        .map_err(client_error)?;
+        .map_err(|e| session.error(e))?;
     let creds = runtime()?
         .block_on(aws.credentials())
         .map_err(|e| identity_error(e, &session, &pool))?;
@@ -76,7 +82,7 @@ pub fn run(args: AwsCredentialsArgs, ui: &Ui) -> Result<()> {
                 lines.push(("AWS_CREDENTIAL_EXPIRATION", e.clone()));
             }
             for (k, v) in lines {
-                println!("export {}", crate::output::env_line(k, &v));
+                println!("{}", crate::output::env_line(k, &v));
             }
         }
         // `credential_process` reads exactly this document; text output is the same JSON.
@@ -128,14 +134,6 @@ fn check_identity_pool_id(id: &str) -> Result<()> {
 fn identity_error(e: cognate_client::Error, session: &Session, pool: &str) -> CliError {
     use cognate_client::Error as E;
     match &e {
-        E::SessionEnded(why) => CliError::new(
-            Exit::Auth,
-            format!(
-                "the session of profile {} has ended: {why}",
-                session.profile
-            ),
-        )
-        .hint(session.login_hint()),
         E::Cognito { kind, message, .. } => match kind.as_str() {
             "ResourceNotFoundException" => {
                 CliError::usage(format!("{kind}: {message}")).hint(format!(
@@ -151,9 +149,9 @@ fn identity_error(e: cognate_client::Error, session: &Session, pool: &str) -> Cl
                     "the identity pool does not accept this user pool and app client: check its authentication providers",
                 )
             }
-            _ => client_error(e),
+            _ => session.error(e),
         },
-        _ => client_error(e),
+        _ => session.error(e),
     }
 }
 

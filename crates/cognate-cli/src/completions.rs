@@ -19,7 +19,16 @@ pub struct CompletionsArgs {
 }
 
 /// Writes the script for `args.shell` describing `command`.
-pub fn run(args: CompletionsArgs, mut command: clap::Command) -> Result<()> {
+pub fn run(
+    args: CompletionsArgs,
+    mut command: clap::Command,
+    ui: &crate::output::Ui,
+) -> Result<()> {
+    if ui.output != crate::output::Output::Text {
+        return Err(ui
+            .unsupported("completions", &[crate::output::Output::Text])
+            .hint("a completion script is shell code; leave out --output"));
+    }
     let name = command.get_name().to_owned();
     clap_complete::generate(args.shell, &mut command, name, &mut std::io::stdout());
     Ok(())

@@ -7,12 +7,11 @@ use clap::{Args, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::connection::{
-    self, Connection, ConnectionArgs, HeaderStyle, check_endpoint, check_user_pool_id,
-};
+use crate::connection::{self, Connection, ConnectionArgs, check_endpoint, check_user_pool_id};
 use crate::error::{CliError, Result};
 use crate::output::{Output, Ui, env_line, print_json};
 use crate::profile::{Profile, config_path, region_of_pool};
+use crate::session::Style;
 
 /// Options of `cognate configure`.
 #[derive(Args, Debug)]
@@ -50,9 +49,11 @@ pub struct ConfigureArgs {
     /// Cognito endpoint URL, e.g. http://127.0.0.1:9229 for `cognate serve`.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// How API calls carry the token.
-    #[arg(long, value_enum, value_name = "STYLE")]
-    header_style: Option<HeaderStyle>,
+    /// How API calls carry the token: access (`Authorization: <access token>`), bearer
+    /// (`Authorization: Bearer <access token>`), id (`authorization: <ID token>`) or
+    /// security-token (`X-Amz-Cognito-Security-Token: <ID token>`).
+    #[arg(long, value_name = "STYLE", value_parser = crate::session::parse_style)]
+    header_style: Option<Style>,
     /// Identity pool id, for temporary AWS credentials.
     #[arg(long, value_name = "ID")]
     identity_pool_id: Option<String>,
@@ -123,11 +124,7 @@ pub fn run(args: ConfigureArgs, ui: &Ui) -> Result<()> {
         }
     }
     if let Some(style) = args.header_style {
-        profile.header_style = Some(
-            clap::ValueEnum::to_possible_value(&style)
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default(),
-        );
+        profile.header_style = Some(style.name().to_owned());
         changed = true;
     }
 

@@ -20,7 +20,7 @@
 use std::fmt;
 use std::path::Path;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{CliError, Result};
@@ -56,19 +56,6 @@ pub struct ConnectionArgs {
     /// An empty value (--endpoint '') means AWS, whatever the environment or profile say.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-}
-
-/// How an API call carries the token (names of `cognate_client::HeaderStyle`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum HeaderStyle {
-    /// `Authorization: <access token>` (raw, no `Bearer`).
-    RawAccess,
-    /// `Authorization: Bearer <access token>`.
-    BearerAccess,
-    /// `authorization: <ID token>` (AppSync, GraphQL).
-    GraphqlId,
-    /// `X-Amz-Cognito-Security-Token: <ID token>` (REST APIs).
-    CognitoSecurityToken,
 }
 
 /// Where a setting came from.
@@ -139,6 +126,17 @@ pub fn process_env(name: &str) -> Option<String> {
 impl Connection {
     /// Resolves `args` against the environment and the config file at `config`.
     pub fn resolve(args: &ConnectionArgs, env: Env<'_>, config: &Path) -> Result<Connection> {
+        Self::resolve_with(args, env, config, false)
+    }
+
+    /// [`Connection::resolve`]; with `new_profile`, a named profile that does not exist yet is
+    /// not an error (`cognate login --profile NEW` creates it).
+    pub fn resolve_with(
+        args: &ConnectionArgs,
+        env: Env<'_>,
+        config: &Path,
+        new_profile: bool,
+    ) -> Result<Connection> {
         let (profile_name, explicit) = match (&args.profile, env("COGNATE_PROFILE")) {
             (Some(p), _) => (p.clone(), true),
             (None, Some(p)) => (p, true),
@@ -147,7 +145,7 @@ impl Connection {
         let file = load_config(config)?;
         let profile = match file.profiles.get(&profile_name) {
             Some(p) => Some(p.clone()),
-            None if explicit => {
+            None if explicit && !new_profile => {
                 let known = if file.profiles.is_empty() {
                     "there are no profiles yet".to_owned()
                 } else {

@@ -13,6 +13,8 @@ pub struct CliError {
     exit: Exit,
     message: String,
     hint: Option<String>,
+    /// What lies behind the message (the library's error, its causes), shown with `-v`.
+    causes: Vec<String>,
 }
 
 /// The result of a command.
@@ -25,6 +27,7 @@ impl CliError {
             exit,
             message: message.into(),
             hint: None,
+            causes: Vec::new(),
         }
     }
 
@@ -39,6 +42,26 @@ impl CliError {
         self
     }
 
+    /// Adds a cause, shown with `-v` only (on one line of its own, at most 2,000 characters).
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        let cause = cause.into();
+        if !cause.is_empty() && !self.causes.contains(&cause) {
+            self.causes.push(cause);
+        }
+        self
+    }
+
+    /// Replaces the hint.
+    pub fn replace_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The hint, if any.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
     /// Changes the exit code.
     pub fn exit_with(mut self, exit: Exit) -> Self {
         self.exit = exit;
@@ -50,8 +73,9 @@ impl CliError {
         self.exit
     }
 
-    /// Writes `error: …` and `hint: …`, each on one line.
-    pub fn print(&self, out: &mut impl Write, style: Style) {
+    /// Writes `error: …` and `hint: …`, each on one line; with `verbose`, a `caused by: …` line
+    /// for each cause as well.
+    pub fn print(&self, out: &mut impl Write, style: Style, verbose: bool) {
         let _ = writeln!(
             out,
             "{}error:{} {}",
@@ -68,6 +92,27 @@ impl CliError {
                 one_line(hint)
             );
         }
+        if verbose {
+            for cause in &self.causes {
+                let mut text = one_line(cause);
+                if text.len() > 2000 {
+                    let mut end = 2000;
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    text.truncate(end);
+                    text.push_str(" …");
+                }
+                let _ = writeln!(out, "  caused by: {text}");
+            }
+        } else if !self.causes.is_empty() && self.hint.is_none() {
+            let _ = writeln!(
+                out,
+                "{}hint:{} run again with -v to see the cause",
+                style.cyan(),
+                style.reset()
+            );
+        }
     }
 }
 
@@ -81,6 +126,12 @@ impl fmt::Display for CliError {
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
         CliError::new(Exit::Failure, format!("{e:#}"))
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        CliError::new(Exit::Failure, format!("JSON: {e}"))
     }
 }
 
@@ -133,12 +184,35 @@ mod tests {
     fn prints_one_line_and_a_hint() {
         let err = CliError::usage("no user pool\nconfigured").hint("run `cognate configure`");
         let mut out = Vec::new();
-        err.print(&mut out, Style::plain());
+        err.print(&mut out, Style::plain(), false);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "error: no user pool configured\nhint: run `cognate configure`\n"
         );
         assert_eq!(err.exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn causes_only_with_verbose() {
+        let err = CliError::new(Exit::Network, "cannot reach Cognito at http://x")
+            .hint("check the endpoint")
+            .cause("dispatch failure: DispatchFailure(DispatchFailure { source: … })");
+        let mut quiet = Vec::new();
+        err.print(&mut quiet, Style::plain(), false);
+        let quiet = String::from_utf8(quiet).unwrap();
+        assert_eq!(
+            quiet,
+            "error: cannot reach Cognito at http://x\nhint: check the endpoint\n"
+        );
+        let mut loud = Vec::new();
+        err.print(&mut loud, Style::plain(), true);
+        let loud = String::from_utf8(loud).unwrap();
+        assert!(
+            loud.ends_with(
+                "\n  caused by: dispatch failure: DispatchFailure(DispatchFailure { source: … })\n"
+            ),
+            "{loud}"
+        );
     }
 
     #[test]

@@ -16,16 +16,16 @@ use std::future::Future;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 use clap::{Args, ValueEnum};
-use cognate_client::{
-    AnswerError, AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet, TokenStore,
-};
+use cognate_client::{AnswerError, AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::connection::{ConnectionArgs, process_env};
+use serde_json::json;
+
+use crate::connection::{ConnectionArgs, Source, process_env};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
-use crate::output::Ui;
-use crate::session::{Session, client_error, runtime};
+use crate::output::{Output, Ui, print_json};
+use crate::session::{Session, client_error, profile_flag, runtime};
 
 /// `cognate login`.
 #[derive(Args, Debug)]
@@ -60,11 +60,19 @@ fn interactive() -> bool {
 
 /// Runs `cognate login`.
 pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
-    let session = Session::open(&args.connection)?;
+    if ui.output == Output::Env {
+        return Err(ui.unsupported("login", &[Output::Text, Output::Json]));
+    }
+    let session = Session::open_for_login(&args.connection)?;
     let tty = interactive() && !args.password_stdin;
+    let mut typed_username = None;
     let username = match session.username() {
         Some(u) => u.to_owned(),
-        None if tty => prompt_line("Username: ")?,
+        None if tty => {
+            let u = prompt_line("Username: ")?;
+            typed_username = Some(u.clone());
+            u
+        }
         None => {
             return Err(CliError::usage("no username").hint(
                 "pass --username, set COGNATE_USERNAME, or save one with `cognate configure`",
@@ -91,17 +99,26 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
     };
     let rt = runtime()?;
     let tokens = rt.block_on(async {
-        let step = session
-            .client
-            .login_with(&credentials, flow)
-            .await
-            .map_err(client_error)?;
-        answer_challenges(step, tty, &username).await
+        let step = session.client.login_with(&credentials, flow).await;
+        let step = match step {
+            Ok(step) => step,
+            // With SRP a wrong user pool id looks like a wrong password (the pool's name is part
+            // of the proof): say so when the pool does not exist.
+            Err(e) if flow == AuthFlow::UserSrp && e.is_not_authorized() => {
+                return Err(crate::login_settings::missing_pool(&session)
+                    .await
+                    .unwrap_or_else(|| session.error(e)));
+            }
+            Err(e) => return Err(session.error(e)),
+        };
+        answer_challenges(step, tty, &username, &session).await
     })?;
     session
         .store
-        .save(&session.profile, &tokens)
-        .map_err(client_error)?;
+        .save_for(&session.profile, &tokens, &session.owner(&username))
+        .map_err(|e| session.error(e))?;
+    let saved =
+        crate::login_settings::remember(&session, &args.connection, typed_username.as_deref())?;
     let who = tokens.username().unwrap_or(&username).to_owned();
     let minutes = (tokens.expires_at_local() - now()).max(0) / 60;
     ui.status(&format!(
@@ -109,6 +126,34 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
         session.profile,
         session.token_path().display()
     ));
+    if !saved.is_empty() {
+        ui.status(&format!(
+            "saved {} in profile {} ({}): later commands use them",
+            saved.join(", "),
+            session.profile,
+            crate::profile::config_path()?.display()
+        ));
+    }
+    let secret_from_flag = session
+        .connection
+        .client_secret
+        .as_ref()
+        .is_some_and(|s| s.source == Source::Flag);
+    if secret_from_flag {
+        ui.status(&format!(
+            "the app client secret was not saved; refreshing needs it: store it with `cognate configure{} --store-client-secret`",
+            profile_flag(&session.profile)
+        ));
+    }
+    if ui.output == Output::Json {
+        print_json(&json!({
+            "profile": session.profile,
+            "username": who,
+            "token_file": session.token_path().display().to_string(),
+            "expires_at": tokens.expires_at_local(),
+            "saved_settings": saved,
+        }))?;
+    }
     Ok(())
 }
 
@@ -134,7 +179,12 @@ fn needs(c: &Challenge) -> String {
     }
 }
 
-async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Result<TokenSet> {
+async fn answer_challenges(
+    mut step: LoginStep,
+    tty: bool,
+    username: &str,
+    session: &Session,
+) -> Result<TokenSet> {
     for _ in 0..16 {
         let challenge = match step {
             LoginStep::Authenticated(tokens) => return Ok(*tokens),
@@ -148,7 +198,10 @@ async fn answer_challenges(mut step: LoginStep, tty: bool, username: &str) -> Re
                     needs(&challenge)
                 ),
             )
-            .hint("run `cognate login` in a terminal (without --password-stdin) to answer it"));
+            .hint(format!(
+                "run `cognate login{}` in a terminal (without --password-stdin) to answer it",
+                profile_flag(&session.profile)
+            )));
         }
         step = match challenge {
             Challenge::NewPasswordRequired(c) => {

@@ -15,7 +15,9 @@ mod decode;
 mod demo;
 mod error;
 mod exit;
+mod graphql;
 mod login;
+mod login_settings;
 mod output;
 mod profile;
 mod serve;
@@ -81,6 +83,8 @@ enum Command {
     Token(token::TokenArgs),
     /// Make an HTTP request with the token in the header the API expects.
     Curl(curl::CurlArgs),
+    /// Send a GraphQL query (JSON, with the ID token in `authorization` by default).
+    Graphql(graphql::GraphqlArgs),
     /// Show the logged-in user and their attributes (GetUser).
     Whoami(account::WhoamiArgs),
     /// Revoke the tokens (or sign out everywhere) and remove the token file.
@@ -102,8 +106,21 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// Notes for flags that were renamed (they still work).
+fn deprecated_flags() {
+    for arg in std::env::args().skip(1) {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--style" || arg.starts_with("--style=") {
+            eprintln!("note: `--style` is deprecated; use `--header-style` (same values)");
+        }
+    }
+}
+
 fn main() -> ExitCode {
     error::install_panic_hook();
+    deprecated_flags();
     let color = output::color_allowed();
     let command = Cli::command().color(if color {
         ColorChoice::Auto
@@ -125,7 +142,7 @@ fn main() -> ExitCode {
     match run(cli.command, &ui) {
         Ok(()) => Exit::Ok.into(),
         Err(e) => {
-            e.print(&mut std::io::stderr().lock(), ui.style);
+            e.print(&mut std::io::stderr().lock(), ui.style, cli.verbose > 0);
             e.exit().into()
         }
     }
@@ -136,12 +153,16 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Decode(args) => decode::run(args, ui),
         Command::Verify(args) => verify::run(args, ui),
         Command::Configure(args) => configure::run(args, ui),
-        Command::Completions(args) => completions::run(args, Cli::command()),
+        Command::Completions(args) => completions::run(args, Cli::command(), ui),
         Command::Serve(args) => serve::serve(args).map_err(CliError::from),
+        Command::Demo(_) if ui.output == Output::Env => Err(ui
+            .unsupported("demo", &[Output::Text, Output::Json])
+            .hint("use --output json: one JSON line per step")),
         Command::Demo(args) => demo::run(args, ui).map_err(CliError::from),
         Command::Login(args) => login::run(args, ui),
         Command::Token(args) => token::run(args, ui),
         Command::Curl(args) => curl::run(args, ui),
+        Command::Graphql(args) => graphql::run(args, ui),
         Command::Whoami(args) => account::whoami(args, ui),
         Command::Logout(args) => account::logout(args, ui),
         Command::AwsCredentials(args) => aws_credentials::run(args, ui),

@@ -16,7 +16,7 @@ pub enum Output {
     Text,
     /// One JSON document.
     Json,
-    /// `KEY='value'` lines for `eval "$(cognate …)"` in a POSIX shell.
+    /// `export KEY='value'` lines for `eval "$(cognate …)"` in a POSIX shell.
     Env,
 }
 
@@ -123,9 +123,9 @@ pub fn print_json(value: &Value) -> Result<()> {
     Ok(())
 }
 
-/// `KEY='value'`, quoted for a POSIX shell (`'` becomes `'\''`).
+/// `export KEY='value'`, quoted for a POSIX shell (`'` becomes `'\''`): every `-o env` line.
 pub fn env_line(key: &str, value: &str) -> String {
-    format!("{key}='{}'", value.replace('\'', r"'\''"))
+    format!("export {key}='{}'", value.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]
@@ -134,8 +134,8 @@ mod tests {
 
     #[test]
     fn env_lines_are_shell_quoted() {
-        assert_eq!(env_line("A", "plain"), "A='plain'");
-        assert_eq!(env_line("B", "it's $HOME"), r"B='it'\''s $HOME'");
+        assert_eq!(env_line("A", "plain"), "export A='plain'");
+        assert_eq!(env_line("B", "it's $HOME"), r"export B='it'\''s $HOME'");
     }
 
     #[test]

@@ -8,19 +8,24 @@ use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::output::{Output, Ui};
-use crate::session::{Session, Style, client_error, runtime};
+use crate::session::{Session, Style};
 
 /// `cognate token`.
 #[derive(Args, Debug)]
 pub struct TokenArgs {
     /// Which token: access (default), id, or refresh (printed only when asked for by name).
-    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "header")]
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with_all = ["header", "header_style"])]
     kind: Option<Kind>,
-    /// Print the whole header line instead: access → `Authorization: <access>`, bearer →
+    /// Print the whole header line instead, in the --header-style (`--header STYLE` is the
+    /// deprecated spelling of `--header --header-style STYLE`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "STYLE", hide_possible_values = true)]
+    header: Option<String>,
+    /// The header line's style: access → `Authorization: <access>`, bearer →
     /// `Authorization: Bearer <access>`, id → `authorization: <id>`, security-token →
-    /// `X-Amz-Cognito-Security-Token: <id>`.
-    #[arg(long, value_enum, value_name = "STYLE")]
-    header: Option<Style>,
+    /// `X-Amz-Cognito-Security-Token: <id>` [default: the profile's header_style, else access].
+    /// Implies --header.
+    #[arg(long = "header-style", value_name = "STYLE", value_parser = crate::session::parse_style)]
+    header_style: Option<Style>,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -38,22 +43,31 @@ enum Kind {
 
 /// Runs `cognate token`.
 pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
-    if args.header.is_some() && ui.output != Output::Text {
+    let old_style = match args.header.as_deref() {
+        None | Some("") => None,
+        Some(s) => {
+            let style = crate::session::parse_style(s).map_err(|e| {
+                CliError::usage(format!("--header: {e}"))
+                    .hint("print a header line with --header --header-style STYLE")
+            })?;
+            eprintln!(
+                "note: `--header {s}` is deprecated; use `--header --header-style {}`",
+                style.name()
+            );
+            Some(style)
+        }
+    };
+    let header = args.header.is_some() || args.header_style.is_some();
+    if header && ui.output != Output::Text {
         return Err(CliError::usage("--header prints one line of text").hint("leave out --output"));
     }
     let session = Session::open(&args.connection)?;
-    let source = session.source()?;
-    let tokens = runtime()?.block_on(source.tokens()).map_err(|e| match e {
-        cognate_client::Error::SessionEnded(why) => CliError::new(
-            Exit::Auth,
-            format!(
-                "the session of profile {} has ended: {why}",
-                session.profile
-            ),
-        )
-        .hint(session.login_hint()),
-        other => client_error(other),
-    })?;
+    let header_style = match args.header_style.or(old_style) {
+        Some(s) => Some(s),
+        None if header => Some(Style::from_profile(&session.connection)?.unwrap_or(Style::Access)),
+        None => None,
+    };
+    let (_source, tokens) = session.source()?;
     let access = tokens.access_token().as_str();
     let id = tokens.id_token().as_str();
     let refresh = || {
@@ -62,7 +76,7 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
             .map(|r| r.expose_secret().to_owned())
             .ok_or_else(|| CliError::new(Exit::Auth, "the saved login has no refresh token"))
     };
-    if let Some(style) = args.header {
+    if let Some(style) = header_style {
         let value = match style {
             Style::Access => access.to_owned(),
             Style::Bearer => format!("Bearer {access}"),
@@ -98,7 +112,7 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
                     Kind::Id => "COGNATE_ID_TOKEN",
                     Kind::Refresh => "COGNATE_REFRESH_TOKEN",
                 };
-                println!("export {}", crate::output::env_line(name, &v));
+                println!("{}", crate::output::env_line(name, &v));
             }
         }
         Output::Json => {

@@ -404,6 +404,7 @@ fn errors_follow_the_cli_conventions() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("is not an identity pool id"), "{err}");
-    assert!(err.contains("the id comes from flag"), "{err}");
+    // The hint names the flag to fix (issue 20: it used to say "the id comes from flag").
+    assert!(err.contains("hint: check --identity-pool-id: "), "{err}");
     assert!(out.stdout.is_empty());
 }

@@ -677,8 +677,11 @@ fn login_on_a_terminal_answers_new_password_required() {
     assert!(all.contains("newbie2 must choose a new password."), "{all}");
     assert!(all.contains("New password again: "), "{all}");
     assert!(all.contains("logged in as newbie2"), "{all}");
+    // Without the COGNATE_USERNAME=alice of `Home::cognate`: tokens are handed out only for
+    // the user they belong to (issue 20, point 5), and the login saved newbie2 in the profile.
     let out = home
         .cognate()
+        .env_remove("COGNATE_USERNAME")
         .args(["whoami", "-o", "json"])
         .output()
         .unwrap();

@@ -64,7 +64,7 @@ pub use login::{
     NewPasswordRequired, OtherChallenge, SelectMfaType, SoftwareTokenSetup, otpauth_uri,
 };
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
-pub use store::{FileStore, MemoryStore, TokenStore};
+pub use store::{FileStore, LockedProfile, MemoryStore, TokenOwner, TokenStore};
 pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};
 
 /// The README's example, compiled as a doc test.

@@ -6,6 +6,8 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 use crate::tokens::{TokenRecord, TokenSet};
 
@@ -64,6 +66,31 @@ impl TokenStore for MemoryStore {
         self.sets.lock().map_err(poisoned)?.remove(profile);
         Ok(())
     }
+}
+
+/// Whom a saved token set belongs to: the endpoint, user pool, app client and login name it was
+/// obtained with. A [`FileStore`] keeps it beside the tokens (see [`FileStore::save_for`]) so that
+/// a command-line tool can refuse to hand out one user's tokens when it is asked for another's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenOwner {
+    /// The Cognito endpoint (`None`: AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The user pool id.
+    pub user_pool_id: String,
+    /// The app client id.
+    pub client_id: String,
+    /// The name the user logged in with (a username or an alias such as an email address).
+    pub username: String,
+}
+
+/// A token file: the record, and whom it belongs to when that is known.
+#[derive(Serialize, Deserialize)]
+struct TokenFile {
+    #[serde(flatten)]
+    record: TokenRecord,
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    owner: Option<TokenOwner>,
 }
 
 /// One JSON file per profile (`<dir>/<profile>.json`), for command-line tools.
@@ -192,29 +219,99 @@ fn check_profile(profile: &str) -> Result<()> {
     }
 }
 
-impl TokenStore for FileStore {
-    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+impl FileStore {
+    /// Reads `profile`'s file without locking (the caller holds a lock).
+    fn read_unlocked(&self, profile: &str) -> Result<Option<TokenFile>> {
         let path = self.path(profile)?;
-        let _lock = self.lock(profile, false)?;
         let bytes = match fs::read(&path) {
             Ok(b) => zeroize::Zeroizing::new(b),
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io("cannot read", &path, e)),
         };
-        let record: TokenRecord = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))?;
-        TokenSet::from_record(&record).map(Some)
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))
     }
 
-    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+    /// Writes `profile`'s file without locking (the caller holds the exclusive lock).
+    fn write_unlocked(&self, profile: &str, file: &TokenFile) -> Result<()> {
         let path = self.path(profile)?;
-        self.ensure_dir()?;
-        let _lock = self.lock(profile, true)?;
         let json = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&tokens.to_record())
+            serde_json::to_vec_pretty(file)
                 .map_err(|e| Error::Store(format!("cannot encode tokens: {e}")))?,
         );
         self.write_atomic(&path, profile, &json)
+    }
+
+    /// Saves `tokens` (the owner kept as it was) without locking.
+    fn save_unlocked(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        // A refresh keeps the owner: the tokens are still the same user's.
+        let owner = match self.read_unlocked(profile) {
+            Ok(Some(f)) => f.owner,
+            _ => None,
+        };
+        self.write_unlocked(
+            profile,
+            &TokenFile {
+                record: tokens.to_record(),
+                owner,
+            },
+        )
+    }
+
+    /// Saves `tokens` for `profile` and records whom they belong to (a login).
+    pub fn save_for(&self, profile: &str, tokens: &TokenSet, owner: &TokenOwner) -> Result<()> {
+        self.path(profile)?;
+        self.ensure_dir()?;
+        let _lock = self.lock(profile, true)?;
+        self.write_unlocked(
+            profile,
+            &TokenFile {
+                record: tokens.to_record(),
+                owner: Some(owner.clone()),
+            },
+        )
+    }
+
+    /// Whom `profile`'s tokens belong to, when the file says (files written by
+    /// [`FileStore::save_for`]).
+    pub fn owner(&self, profile: &str) -> Result<Option<TokenOwner>> {
+        self.path(profile)?;
+        let _lock = self.lock(profile, false)?;
+        Ok(self.read_unlocked(profile)?.and_then(|f| f.owner))
+    }
+
+    /// Takes `profile`'s lock exclusively until the returned store is dropped: other processes
+    /// wait to read or write `profile`'s tokens meanwhile. Read, refresh and save through the
+    /// returned store, and a refresh happens once however many processes need one at the same
+    /// time: the others wait, then read the refreshed tokens.
+    pub fn lock_profile(&self, profile: &str) -> Result<LockedProfile> {
+        self.path(profile)?;
+        self.ensure_dir()?;
+        let lock = self.lock(profile, true)?;
+        Ok(LockedProfile {
+            store: self.clone(),
+            profile: profile.to_owned(),
+            _lock: lock,
+        })
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+        self.path(profile)?;
+        let _lock = self.lock(profile, false)?;
+        match self.read_unlocked(profile)? {
+            Some(f) => TokenSet::from_record(&f.record).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        self.path(profile)?;
+        self.ensure_dir()?;
+        let _lock = self.lock(profile, true)?;
+        self.save_unlocked(profile, tokens)
     }
 
     fn remove(&self, profile: &str) -> Result<()> {
@@ -227,6 +324,54 @@ impl TokenStore for FileStore {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.io("cannot remove", &path, e)),
+        }
+    }
+}
+
+/// One profile of a [`FileStore`] with its lock held exclusively (see
+/// [`FileStore::lock_profile`]); the lock is released when this is dropped. Reads and writes of
+/// that profile go through without locking again; other profiles are locked as usual.
+#[derive(Debug)]
+pub struct LockedProfile {
+    store: FileStore,
+    profile: String,
+    _lock: Option<File>,
+}
+
+impl LockedProfile {
+    /// The profile whose lock is held.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+}
+
+impl TokenStore for LockedProfile {
+    fn load(&self, profile: &str) -> Result<Option<TokenSet>> {
+        if profile != self.profile {
+            return self.store.load(profile);
+        }
+        match self.store.read_unlocked(profile)? {
+            Some(f) => TokenSet::from_record(&f.record).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn save(&self, profile: &str, tokens: &TokenSet) -> Result<()> {
+        if profile != self.profile {
+            return self.store.save(profile, tokens);
+        }
+        self.store.save_unlocked(profile, tokens)
+    }
+
+    fn remove(&self, profile: &str) -> Result<()> {
+        if profile != self.profile {
+            return self.store.remove(profile);
+        }
+        let path = self.store.path(profile)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.store.io("cannot remove", &path, e)),
         }
     }
 }

@@ -1,0 +1,30 @@
+# `cognate serve` (the local Cognito) as a container image: a release build of the `cognate`
+# binary on Debian slim, run as an unprivileged user, with a health check on GET /health.
+#
+#   docker build -t cognate .
+#   docker run --rm -p 9229:9229 cognate                         # http://127.0.0.1:9229
+#   docker run --rm -p 9229:9229 -v "$PWD/examples:/seed:ro" cognate \
+#       serve --bind 0.0.0.0:9229 --in-memory --seed /seed/seed.toml
+#
+# State lives in /data (a volume); `--in-memory` keeps nothing.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p cognate-cli \
+ && install -m 0755 target/release/cognate /usr/local/bin/cognate
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home-dir /data --create-home cognate \
+ && chmod 0700 /data
+COPY --from=build /usr/local/bin/cognate /usr/local/bin/cognate
+USER cognate
+WORKDIR /data
+ENV COGNATE_DATA=/data
+EXPOSE 9229
+VOLUME ["/data"]
+# `cognate curl` with a token from the environment needs no login; /health ignores it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD COGNATE_ACCESS_TOKEN=health cognate curl --fail --max-time 2 http://127.0.0.1:9229/health >/dev/null || exit 1
+ENTRYPOINT ["cognate"]
+CMD ["serve", "--bind", "0.0.0.0:9229"]
