@@ -1,5 +1,6 @@
 //! `cognate configure`: write a profile (prompting on a terminal, or from flags alone), and
-//! `cognate configure list`: show the settings in effect and where each one comes from.
+//! `cognate configure list`: show the settings in effect and where each one comes from;
+//! `list-profiles`, `get KEY` and `set KEY VALUE` for scripts (as `aws configure` has them).
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -23,7 +24,10 @@ Examples:
   cognate configure --profile local --user-pool-id us-east-1_Local1 \\
       --client-id abc123 --endpoint http://127.0.0.1:9229
   printf %s \"$SECRET\" | cognate configure --client-id abc123 --store-client-secret
-  cognate configure list --output json"
+  cognate configure list --output json
+  cognate configure list-profiles
+  cognate configure set endpoint http://127.0.0.1:9229 --profile local
+  cognate configure get user_pool_id --profile local"
 )]
 pub struct ConfigureArgs {
     #[command(subcommand)]
@@ -76,6 +80,32 @@ enum ConfigureCommand {
     /// Show the connection settings in effect and where each comes from (flag, environment,
     /// profile, default).
     List(ListArgs),
+    /// The names of the profiles in the config file, one a line.
+    ListProfiles,
+    /// Print one setting of a profile as the config file has it (exit 1 when it is unset).
+    Get(GetArgs),
+    /// Change one setting of a profile (created if needed); an empty VALUE removes it.
+    Set(SetArgs),
+}
+
+#[derive(Args, Debug)]
+struct GetArgs {
+    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    key: String,
+    /// The profile [env: COGNATE_PROFILE] [default: default].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct SetArgs {
+    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    key: String,
+    /// The new value ('' removes the setting).
+    value: String,
+    /// The profile [env: COGNATE_PROFILE] [default: default].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +118,9 @@ struct ListArgs {
 pub fn run(args: ConfigureArgs, ui: &Ui) -> Result<()> {
     match args.command {
         Some(ConfigureCommand::List(list)) => return run_list(&list, ui),
+        Some(ConfigureCommand::ListProfiles) => return run_list_profiles(ui),
+        Some(ConfigureCommand::Get(get)) => return run_get(&get, ui),
+        Some(ConfigureCommand::Set(set)) => return run_set(&set, ui),
         None => {}
     }
     if ui.output != Output::Text {
@@ -372,6 +405,147 @@ fn run_list(args: &ListArgs, ui: &Ui) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// The settings `get` and `set` know, by their profile key (`-` accepted for `_`).
+const KEYS: [&str; 8] = [
+    "region",
+    "user_pool_id",
+    "client_id",
+    "client_secret",
+    "username",
+    "endpoint",
+    "header_style",
+    "identity_pool_id",
+];
+
+/// The profile key `key` names, and the profile's field for it.
+fn field<'p>(
+    profile: &'p mut Profile,
+    key: &str,
+) -> Result<(&'static str, &'p mut Option<String>)> {
+    let key = key.replace('-', "_");
+    let Some(&name) = KEYS.iter().find(|k| **k == key) else {
+        return Err(CliError::usage(format!("`{key}` is not a profile setting"))
+            .hint(format!("use one of: {}", KEYS.join(", "))));
+    };
+    let slot = match name {
+        "region" => &mut profile.region,
+        "user_pool_id" => &mut profile.user_pool_id,
+        "client_id" => &mut profile.client_id,
+        "client_secret" => &mut profile.client_secret,
+        "username" => &mut profile.username,
+        "endpoint" => &mut profile.endpoint,
+        "header_style" => &mut profile.header_style,
+        _ => &mut profile.identity_pool_id,
+    };
+    Ok((name, slot))
+}
+
+fn chosen_profile(flag: &Option<String>) -> Result<String> {
+    let name = flag
+        .clone()
+        .or_else(|| connection::process_env("COGNATE_PROFILE"))
+        .unwrap_or_else(|| "default".to_owned());
+    check_profile_name(&name)?;
+    Ok(name)
+}
+
+fn run_list_profiles(ui: &Ui) -> Result<()> {
+    let config = connection::load_config(&config_path()?)?;
+    let names: Vec<&String> = config.profiles.keys().collect();
+    match ui.output {
+        Output::Json => print_json(&json!(names)),
+        Output::Text => {
+            let mut out = std::io::stdout().lock();
+            for name in names {
+                writeln!(out, "{name}")?;
+            }
+            Ok(())
+        }
+        Output::Env => {
+            Err(ui.unsupported("configure list-profiles", &[Output::Text, Output::Json]))
+        }
+    }
+}
+
+fn run_get(args: &GetArgs, ui: &Ui) -> Result<()> {
+    let name = chosen_profile(&args.profile)?;
+    let config = connection::load_config(&config_path()?)?;
+    let mut profile = config.profiles.get(&name).cloned().ok_or_else(|| {
+        CliError::new(crate::exit::Exit::Failure, format!("no profile `{name}`")).hint(format!(
+            "create it with `cognate configure set KEY VALUE{}`",
+            crate::session::profile_flag(&name)
+        ))
+    })?;
+    let (key, slot) = field(&mut profile, &args.key)?;
+    if key == "client_secret" {
+        return Err(CliError::usage("the client secret is never printed")
+            .hint("`cognate configure list` shows whether one is stored (masked)"));
+    }
+    let Some(value) = slot.clone() else {
+        return Err(CliError::new(
+            crate::exit::Exit::Failure,
+            format!("`{key}` is not set in profile `{name}`"),
+        )
+        .hint(format!(
+            "set it with `cognate configure set {key} VALUE{}`",
+            crate::session::profile_flag(&name)
+        )));
+    };
+    match ui.output {
+        Output::Text => writeln!(std::io::stdout().lock(), "{value}")?,
+        Output::Json => print_json(&json!(value))?,
+        Output::Env => writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            env_line(&format!("COGNATE_{}", key.to_uppercase()), &value)
+        )?,
+    }
+    Ok(())
+}
+
+fn run_set(args: &SetArgs, ui: &Ui) -> Result<()> {
+    if ui.output != Output::Text {
+        return Err(ui.unsupported("configure set", &[Output::Text]));
+    }
+    let name = chosen_profile(&args.profile)?;
+    let path = config_path()?;
+    let mut config = connection::load_config(&path)?;
+    let existed = config.profiles.contains_key(&name);
+    let mut profile = config.profiles.get(&name).cloned().unwrap_or_default();
+    let (key, slot) = field(&mut profile, &args.key)?;
+    if key == "client_secret" {
+        return Err(
+            CliError::usage("the client secret is not taken on the command line").hint(format!(
+                "pipe it in: `printf %s \"$SECRET\" | cognate configure --store-client-secret{}`",
+                crate::session::profile_flag(&name)
+            )),
+        );
+    }
+    let value = match (key, args.value.as_str()) {
+        (_, "") => None,
+        ("header_style", v) => Some(
+            crate::session::parse_style(v)
+                .map_err(|e| CliError::usage(format!("header_style: {e}")))?
+                .name()
+                .to_owned(),
+        ),
+        (_, v) => Some(v.to_owned()),
+    };
+    *slot = value.clone();
+    validate(&profile)?;
+    config.profiles.insert(name.clone(), profile);
+    config.save(&path)?;
+    ui.status(&match value {
+        Some(v) => format!(
+            "Set {key} = {v} in {} profile `{name}` ({})",
+            if existed { "the" } else { "the new" },
+            path.display()
+        ),
+        None => format!("Removed {key} from profile `{name}` ({})", path.display()),
+    });
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! lines, colour), `error` (one line and a hint) and `exit` (the documented exit codes).
 
 mod account;
+mod auth;
 mod aws_credentials;
 mod completions;
 mod configure;
@@ -95,8 +96,10 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Verify a token's signature and claims; exit 0 only when it is valid.
     Verify(verify::VerifyArgs),
-    /// Save connection settings in a profile, or show them (`configure list`).
+    /// Save connection settings in a profile, or show them (`configure list`, `get`, `set`).
     Configure(configure::ConfigureArgs),
+    /// Which profiles are logged in, as whom, and until when (`auth status`; offline).
+    Auth(auth::AuthArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
     /// Run a local Cognito (user pools, SRP/password/refresh login, tokens, JWKS) until
@@ -153,6 +156,7 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Decode(args) => decode::run(args, ui),
         Command::Verify(args) => verify::run(args, ui),
         Command::Configure(args) => configure::run(args, ui),
+        Command::Auth(args) => auth::run(args, ui),
         Command::Completions(args) => completions::run(args, Cli::command(), ui),
         Command::Serve(args) => serve::serve(args).map_err(CliError::from),
         Command::Demo(_) if ui.output == Output::Env => Err(ui
