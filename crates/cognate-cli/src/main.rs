@@ -72,6 +72,24 @@ struct Cli {
         help_heading = "Global options"
     )]
     quiet: bool,
+    /// Filter the JSON output with a JMESPath expression, as the AWS CLI's (implies -o json).
+    // Its own id: `graphql` has a QUERY argument, and global values are shared by id.
+    #[arg(
+        id = "jmespath_query",
+        long = "query",
+        global = true,
+        value_name = "JMESPATH",
+        help_heading = "Global options"
+    )]
+    query: Option<String>,
+    /// Profile in the config file [env: COGNATE_PROFILE] [default: default].
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        help_heading = "Global options"
+    )]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -131,24 +149,62 @@ fn main() -> ExitCode {
         ColorChoice::Never
     });
     // Usage errors, --help and --version: clap prints them and exits (2 for usage errors).
-    let cli = command
-        .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m))
-        .unwrap_or_else(|e| e.exit());
-    let ui = Ui {
+    // `--profile` and the other global options may come before the command
+    // (`cognate --profile work token`): clap hands their values to the command's own options.
+    let matches = command.try_get_matches().unwrap_or_else(|e| e.exit());
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let output_given = matches
+        .value_source("output")
+        .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+    let mut ui = Ui {
         output: cli.output,
         quiet: cli.quiet,
         style: Style::for_stderr(),
     };
     let serving = matches!(cli.command, Command::Serve(_));
     init_logging(cli.verbose, cli.quiet, ui.style.is_color(), serving);
-    match run(cli.command, &ui) {
+    let started = match &cli.query {
+        Some(query) => use_query(query, &cli.command, output_given, &mut ui),
+        None => Ok(()),
+    };
+    match started.and_then(|()| run(cli.command, &ui)) {
         Ok(()) => Exit::Ok.into(),
         Err(e) => {
             e.print(&mut std::io::stderr().lock(), ui.style, cli.verbose > 0);
             e.exit().into()
         }
     }
+}
+
+/// `--query`: JSON output filtered by a JMESPath expression. It implies `-o json`; with another
+/// `-o`, or on a command whose output is not one JSON document, it is a usage error.
+fn use_query(query: &str, command: &Command, output_given: bool, ui: &mut Ui) -> Result<()> {
+    let name = match command {
+        Command::Curl(_) => Some("curl"),
+        Command::Graphql(_) => Some("graphql"),
+        Command::Completions(_) => Some("completions"),
+        Command::Serve(_) => Some("serve"),
+        Command::Demo(_) => Some("demo"),
+        _ => None,
+    };
+    if let Some(name) = name {
+        return Err(
+            CliError::usage(format!("`cognate {name}` has no JSON document to --query"))
+                .hint("pipe its output to jq instead"),
+        );
+    }
+    match ui.output {
+        Output::Json => {}
+        _ if !output_given => ui.output = Output::Json,
+        other => {
+            return Err(CliError::usage(format!(
+                "--query filters JSON output, not `--output {}`",
+                other.name()
+            ))
+            .hint("drop --output, or use --output json"));
+        }
+    }
+    output::set_query(query)
 }
 
 fn run(command: Command, ui: &Ui) -> Result<()> {

@@ -2,6 +2,7 @@
 //! (silenced by `-q`), and colour (only on a terminal, never with `NO_COLOR`).
 
 use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
 use clap::ValueEnum;
 use serde_json::Value;
@@ -114,10 +115,46 @@ impl Ui {
     }
 }
 
-/// Writes a JSON value, pretty, to stdout.
+/// The `--query` of this run, set once by `main` before any command runs.
+static QUERY: OnceLock<String> = OnceLock::new();
+
+/// Checks a `--query` expression (JMESPath, as the AWS CLI's) and makes it filter every JSON
+/// document [`print_json`] writes from now on.
+pub fn set_query(expression: &str) -> Result<()> {
+    compile(expression)?;
+    let _ = QUERY.set(expression.to_owned());
+    Ok(())
+}
+
+fn compile(expression: &str) -> Result<jmespath::Expression<'static>> {
+    jmespath::compile(expression).map_err(|e| {
+        CliError::usage(format!(
+            "--query {expression:?}: {} (column {})",
+            e.reason,
+            e.column + 1
+        ))
+        .hint("--query takes a JMESPath expression, e.g. --query 'profiles[0].username'")
+    })
+}
+
+/// `value` filtered by the `--query`, if there is one.
+fn filtered(value: &Value) -> Result<Value> {
+    let Some(expression) = QUERY.get() else {
+        return Ok(value.clone());
+    };
+    let result = compile(expression)?.search(value).map_err(|e| {
+        CliError::usage(format!("--query {expression:?}: {}", e.reason))
+            .hint("check the expression against the command's `-o json` output")
+    })?;
+    serde_json::to_value(&*result)
+        .map_err(|e| CliError::new(crate::exit::Exit::Failure, e.to_string()))
+}
+
+/// Writes a JSON value, pretty, to stdout (filtered by `--query`).
 pub fn print_json(value: &Value) -> Result<()> {
+    let value = filtered(value)?;
     let mut out = std::io::stdout().lock();
-    let text = serde_json::to_string_pretty(value)
+    let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CliError::new(crate::exit::Exit::Failure, e.to_string()))?;
     writeln!(out, "{text}")?;
     Ok(())
@@ -136,6 +173,17 @@ mod tests {
     fn env_lines_are_shell_quoted() {
         assert_eq!(env_line("A", "plain"), "export A='plain'");
         assert_eq!(env_line("B", "it's $HOME"), r"export B='it'\''s $HOME'");
+    }
+
+    #[test]
+    fn queries_are_jmespath() {
+        let doc = serde_json::json!({"profiles": [{"profile": "a", "n": 1}, {"profile": "b"}]});
+        let e = compile("profiles[?n].profile").unwrap();
+        let got = serde_json::to_value(&*e.search(&doc).unwrap()).unwrap();
+        assert_eq!(got, serde_json::json!(["a"]));
+        let err = compile("profiles[").err().unwrap().to_string();
+        assert!(err.starts_with("--query \"profiles[\": "), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 
     #[test]
