@@ -122,10 +122,29 @@ impl fmt::Display for CliError {
     }
 }
 
-/// Errors from the modules that use `anyhow`: the whole chain of causes on one line.
+impl std::error::Error for CliError {}
+
+/// Errors from the modules that use `anyhow`: a `CliError` they carry as it is, else the whole
+/// chain of causes on one line (a cause that its parent's message already ends with, such as
+/// an OS error, once).
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
-        CliError::new(Exit::Failure, format!("{e:#}"))
+        let e = match e.downcast::<CliError>() {
+            Ok(cli) => return cli,
+            Err(e) => e,
+        };
+        let mut message = String::new();
+        for cause in e.chain() {
+            let text = cause.to_string();
+            if message.ends_with(&text) {
+                continue;
+            }
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+        CliError::new(Exit::Failure, message)
     }
 }
 
@@ -221,5 +240,20 @@ mod tests {
         let err = CliError::from(e);
         assert_eq!(err.to_string(), "reading the config: root cause");
         assert_eq!(err.exit(), Exit::Failure);
+        // A cause its parent's message already ends with is said once.
+        let os = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let e = anyhow::Error::new(os).context(format!(
+            "cannot listen: {}",
+            std::io::Error::from(std::io::ErrorKind::AddrInUse)
+        ));
+        let err = CliError::from(e);
+        assert_eq!(err.to_string().matches("in use").count(), 1, "{err}");
+        // A CliError inside comes out as it went in.
+        let inner = CliError::usage("wrong").hint("do this");
+        let err = CliError::from(anyhow::Error::new(inner));
+        assert_eq!(
+            (err.exit(), err.hint_text()),
+            (Exit::Usage, Some("do this"))
+        );
     }
 }

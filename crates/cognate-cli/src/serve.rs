@@ -69,18 +69,44 @@ async fn run(args: ServeArgs) -> Result<()> {
         builder = builder.data_dir(dir);
         shown
     };
-    if let Some(seed) = args.seed {
-        builder = builder.seed(seed);
+    // Parsed here so that what applying it created can be shown (`Seed::applied`).
+    let seed = match &args.seed {
+        Some(path) => Some(cognate_server::Seed::from_file(path)?),
+        None => None,
+    };
+    if let Some(seed) = &seed {
+        builder = builder.seed_data(seed.clone());
     }
     // A test hook only: an operation that panics (the server must answer 500 and live on).
     if std::env::var_os("COGNATE_DEBUG_PANIC_ROUTE").is_some_and(|v| v == "1") {
         builder = builder.debug_panic_route(true);
     }
-    let server = builder
-        .start()
-        .await
-        .with_context(|| format!("cannot start the local Cognito on {}", args.bind))?;
+    let server = match builder.start().await {
+        Ok(server) => server,
+        Err(cognate_server::Error::Bind { addr, source })
+            if source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            let port = addr.rsplit(':').next().unwrap_or("9229");
+            return Err(crate::error::CliError::new(
+                crate::exit::Exit::Failure,
+                format!("cannot listen on {addr}: another process is using that address"),
+            )
+            .hint(format!(
+                "stop it (`ss -ltnp 'sport = :{port}'` names it), or take a free port with \
+                 --bind 127.0.0.1:0"
+            ))
+            .cause(source.to_string())
+            .into());
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot start the local Cognito on {}", args.bind));
+        }
+    };
     eprintln!("listening on {} (state: {where_})", server.endpoint_url());
+    if let Some(report) = seed.as_ref().and_then(cognate_server::Seed::applied) {
+        eprintln!("{report}");
+    }
     wait_for_signal().await?;
     eprintln!("stopping");
     server.shutdown().await;
