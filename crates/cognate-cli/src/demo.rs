@@ -8,6 +8,7 @@
 
 mod apis;
 mod wiring;
+mod wrap;
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use cognate_server::{RunningServer, Seed, Server};
 use serde_json::{Value, json};
 
 use self::wiring::{AuthCalls, DemoClock};
+use self::wrap::{WIDTH, wrap};
 use crate::output::{Output, Ui};
 
 /// `cognate demo` options.
@@ -63,9 +65,12 @@ struct Story {
 }
 
 impl Story {
+    /// A line of narration on stderr, wrapped at [`WIDTH`] columns.
     fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", line.as_ref());
+            for part in wrap(line.as_ref(), WIDTH) {
+                eprintln!("{part}");
+            }
         }
     }
 
@@ -219,8 +224,8 @@ async fn identity_pool_step(
     story.step(
         "identity_pool",
         identity_id.starts_with("us-east-1:") && prefix == "ASIA" && key.len() == 20,
-        json!({"shown": true, "identityPoolId": pool, "identityId": identity_id,
-               "accessKeyIdPrefix": prefix, "sessionToken": creds.session_token().is_some(),
+        json!({"shown": true, "identity_pool_id": pool, "identity_id": identity_id,
+               "access_key_id_prefix": prefix, "session_token": creds.session_token().is_some(),
                "expires_in_secs": expires_in}),
     );
     Ok(())
@@ -310,7 +315,7 @@ async fn demo(args: DemoArgs, quiet: bool) -> Result<()> {
         "start",
         true,
         json!({"endpoint": endpoint, "tenant_api": tenant_api.url,
-               "partner_api": partner_api.url, "userPoolId": TENANT_POOL}),
+               "partner_api": partner_api.url, "user_pool_id": TENANT_POOL}),
     );
 
     // 1. The tenant admin creates an API user and hands out its credentials (seed 000).
@@ -344,7 +349,7 @@ async fn demo(args: DemoArgs, quiet: bool) -> Result<()> {
     story.step(
         "credentials",
         true,
-        json!({"clientId": API_CLIENT, "password": password, "userPoolId": TENANT_POOL,
+        json!({"client_id": API_CLIENT, "password": password, "user_pool_id": TENANT_POOL,
                "username": username}),
     );
 
@@ -584,7 +589,8 @@ async fn keep_running(
     let endpoint = server.endpoint_url();
     eprintln!(
         "\nstill running (Ctrl-C to stop; state is in memory and goes with it):\n\
-         \x20 local Cognito  {endpoint}   pool {TENANT_POOL}   app client {API_CLIENT}\n\
+         \x20 local Cognito  {endpoint}\n\
+         \x20                pool {TENANT_POOL}   app client {API_CLIENT}\n\
          \x20 users          {username} / {password}   {SEED_USER} / {SEED_PASSWORD}\n\
          \x20 tenant API     GET {tenant_api}/v1/me          Authorization: <access token>\n\
          \x20 partner API    POST {partner_api}/graphql       authorization: <ID token>\n\

@@ -54,18 +54,34 @@ fn demo_runs_every_step_and_exits_0() {
     let s = steps(&String::from_utf8(out.stdout).unwrap());
     for (name, step) in &s {
         assert_eq!(step["ok"], true, "step {name}: {step}\n{stderr}");
+        // The demo's own keys are snake_case (an API's answer, under `body`, is the API's).
+        for key in step.as_object().unwrap().keys() {
+            assert!(
+                key.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "step {name}: key {key} is not snake_case"
+            );
+        }
+    }
+    // The narration fits 100 columns.
+    for line in stderr.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
     }
 
     // 1. Credentials handed out as seed 000 does.
     let creds = &s["credentials"];
     let username = creds["username"].as_str().unwrap();
-    for key in ["clientId", "password", "userPoolId", "username"] {
+    for key in ["client_id", "password", "user_pool_id", "username"] {
         assert!(
             creds[key].as_str().is_some_and(|v| !v.is_empty()),
             "{creds}"
         );
     }
-    assert_eq!(creds["userPoolId"], s["start"]["userPoolId"]);
+    assert_eq!(creds["user_pool_id"], s["start"]["user_pool_id"]);
 
     // 2. One SRP login, three tokens, and the tenant API echoes the verified access token.
     let login = &s["login"];
@@ -79,7 +95,7 @@ fn demo_runs_every_step_and_exits_0() {
     assert_eq!(api["header"], "Authorization");
     assert_eq!(api["body"]["username"], username);
     assert_eq!(api["body"]["sub"], login["sub"]);
-    assert_eq!(api["body"]["client_id"], creds["clientId"]);
+    assert_eq!(api["body"]["client_id"], creds["client_id"]);
     assert_eq!(api["body"]["token_use"], "access");
 
     // 3. Past expiry the old access token is refused; a refresh (no second SRP login) fixes it.
@@ -106,12 +122,12 @@ fn demo_runs_every_step_and_exits_0() {
     let identity = &s["identity_pool"];
     assert_eq!(identity["shown"], true);
     assert_eq!(identity["ok"], true);
-    assert_eq!(identity["accessKeyIdPrefix"], "ASIA");
-    assert_eq!(identity["sessionToken"], true);
+    assert_eq!(identity["access_key_id_prefix"], "ASIA");
+    assert_eq!(identity["session_token"], true);
     // An hour, counted by the demo's clock after the answer (so a second boundary may pass).
     let expires_in = identity["expires_in_secs"].as_i64().unwrap();
     assert!((3595..=3600).contains(&expires_in), "{expires_in}");
-    for id in ["identityPoolId", "identityId"] {
+    for id in ["identity_pool_id", "identity_id"] {
         let v = identity[id].as_str().unwrap();
         assert!(v.starts_with("us-east-1:") && v.len() == 46, "{id}: {v}");
     }
@@ -192,9 +208,25 @@ fn keep_running_leaves_cognito_and_apis_up() {
     let mut child = demo_command()
         .args(["demo", "--json", "--keep-running"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The narration, up to the last line of the "still running" block.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, narration) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut sent = false;
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            let last = line.trim_start().starts_with("cognate: ");
+            seen.push(line);
+            if last && !sent {
+                tx.send(seen.clone()).unwrap();
+                sent = true;
+            }
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut s = HashMap::new();
     while !s.contains_key("summary") {
@@ -203,9 +235,17 @@ fn keep_running_leaves_cognito_and_apis_up() {
         s.insert(v["step"].as_str().unwrap().to_owned(), v);
     }
     assert_eq!(s["summary"]["ok"], true);
+    let narration = narration.recv_timeout(Duration::from_secs(10)).unwrap();
+    for line in &narration {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
     let (start, creds) = (&s["start"], &s["credentials"]);
     let endpoint = start["endpoint"].as_str().unwrap();
-    let body = json!({"ClientId": creds["clientId"], "AuthFlow": "USER_PASSWORD_AUTH",
+    let body = json!({"ClientId": creds["client_id"], "AuthFlow": "USER_PASSWORD_AUTH",
                       "AuthParameters": {"USERNAME": creds["username"], "PASSWORD": creds["password"]}});
     let (status, answer) = http(
         endpoint,
