@@ -91,11 +91,19 @@ pub fn decode(token: &str) -> Result<Decoded> {
     if token.is_empty() {
         bail!("no token given: pass one as the argument, or `-` to read it from standard input");
     }
+    if token.starts_with("cognate.rt.") {
+        bail!(
+            "this is a refresh token of `cognate serve`: opaque, only the server that issued it can read it"
+        );
+    }
     let parts: Vec<&str> = token.split('.').collect();
     match parts.len() {
         3 => {}
         5 => bail!(
-            "this is an encrypted token (five parts, JWE) — a Cognito refresh token, which only Cognito can read"
+            "this is an encrypted token (five parts, JWE) — a Cognito refresh token: opaque, only Cognito can read it"
+        ),
+        1 if token.len() >= 40 => bail!(
+            "this is not a JWT but an opaque token (no dots) — a refresh token? Only its issuer can read it"
         ),
         n => bail!("this is not a JWT: expected three dot-separated parts, found {n}"),
     }
@@ -184,6 +192,8 @@ mod tests {
         let err = |s: &str| decode(s).unwrap_err().to_string();
         assert!(err("").contains("no token given"));
         assert!(err("a.b.c.d.e").contains("refresh token"));
+        assert!(err("cognate.rt.3ihxWsS-EV8n4QfPeM").contains("opaque"));
+        assert!(err(&"x".repeat(64)).contains("opaque"));
         assert!(err("abc").contains("found 1"));
         assert!(err("!!.e30.x").contains("header is not base64url"));
         assert!(err(&jwt("{}", "[1]")).contains("payload is not a JSON object"));
