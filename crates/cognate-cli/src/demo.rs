@@ -5,6 +5,9 @@
 //! they expect, refreshes an expired access token without logging in again, and is refused where
 //! it should be. Each step is narrated on stderr as it happens; with `--json`, each step's
 //! observable outcome is also one JSON line on stdout.
+//!
+//! A little over ~600 lines: the steps are one story, read top to bottom; the example APIs,
+//! the clock and call counting, and the narration's wrapping are in `demo/`.
 
 mod apis;
 mod wiring;
