@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use cognate_model::idp::types as t;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Exception};
 use base64::Engine;
@@ -97,15 +97,15 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
         Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &Req(body)),
         Operation::GlobalSignOut => signout::global_sign_out(ctx, &Req(body)),
         Operation::AdminUserGlobalSignOut => signout::admin_user_global_sign_out(ctx, &Req(body)),
-        Operation::CreateGroup => groups::create(ctx, &Req(body)),
-        Operation::GetGroup => groups::get(ctx, &Req(body)),
-        Operation::ListGroups => groups::list(ctx, &Req(body)),
-        Operation::UpdateGroup => groups::update(ctx, &Req(body)),
-        Operation::DeleteGroup => groups::delete(ctx, &Req(body)),
-        Operation::AdminAddUserToGroup => groups::admin_add_user(ctx, &Req(body)),
-        Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, &Req(body)),
-        Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, &Req(body)),
-        Operation::ListUsersInGroup => groups::list_users(ctx, &Req(body)),
+        Operation::CreateGroup => groups::create(ctx, typed(&body)?),
+        Operation::GetGroup => groups::get(ctx, typed(&body)?),
+        Operation::ListGroups => groups::list(ctx, typed(&body)?),
+        Operation::UpdateGroup => groups::update(ctx, typed(&body)?),
+        Operation::DeleteGroup => groups::delete(ctx, typed(&body)?),
+        Operation::AdminAddUserToGroup => groups::admin_add_user(ctx, typed(&body)?),
+        Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, typed(&body)?),
+        Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, typed(&body)?),
+        Operation::ListUsersInGroup => groups::list_users(ctx, typed(&body)?),
         _ => Err(not_implemented(
             op.name(),
             op.errors().iter().map(|e| e.name()),
@@ -375,16 +375,4 @@ pub(crate) fn mfa_settings(
     let list =
         (!enabled.is_empty()).then(|| enabled.iter().map(|f| f.as_str().to_owned()).collect());
     Ok((list, preferred))
-}
-
-/// The `User` shape of AdminCreateUser and ListUsers.
-pub(crate) fn render_user(user: &User, attributes_field: &str) -> Value {
-    json!({
-        "Username": user.username,
-        attributes_field: attribute_json(&user.attribute_list()),
-        "UserCreateDate": user.created,
-        "UserLastModifiedDate": user.modified,
-        "Enabled": user.enabled,
-        "UserStatus": user.status.as_str(),
-    })
 }
