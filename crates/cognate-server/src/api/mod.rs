@@ -97,8 +97,10 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
             account::get_user_attribute_verification_code(ctx, &Req(body))
         }
         Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &Req(body)),
-        Operation::GlobalSignOut => signout::global_sign_out(ctx, &Req(body)),
-        Operation::AdminUserGlobalSignOut => signout::admin_user_global_sign_out(ctx, &Req(body)),
+        Operation::GlobalSignOut => signout::global_sign_out(ctx, typed(&body)?),
+        Operation::AdminUserGlobalSignOut => {
+            signout::admin_user_global_sign_out(ctx, typed(&body)?)
+        }
         Operation::CreateGroup => groups::create(ctx, typed(&body)?),
         Operation::GetGroup => groups::get(ctx, typed(&body)?),
         Operation::ListGroups => groups::list(ctx, typed(&body)?),
