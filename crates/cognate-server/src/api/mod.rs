@@ -68,12 +68,14 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
         }
         Operation::GetUser => auth::get_user(ctx, &Req(body)),
         Operation::RevokeToken => auth::revoke_token(ctx, &Req(body)),
-        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, &Req(body)),
-        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, &Req(body)),
-        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, &Req(body)),
-        Operation::AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference(ctx, &Req(body)),
-        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, &Req(body)),
-        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, &Req(body)),
+        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, typed(&body)?),
+        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, typed(&body)?),
+        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, typed(&body)?),
+        Operation::AdminSetUserMFAPreference => {
+            mfa::admin_set_user_mfa_preference(ctx, typed(&body)?)
+        }
+        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, typed(&body)?, &body),
+        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, typed(&body)?),
         Operation::ConfirmDevice => devices::confirm_device(ctx, typed(&body)?),
         Operation::UpdateDeviceStatus => devices::update_device_status(ctx, typed(&body)?),
         Operation::GetDevice => devices::get_device(ctx, typed(&body)?),
