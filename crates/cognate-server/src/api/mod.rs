@@ -59,15 +59,17 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
         Operation::AdminDisableUser => users::admin_disable(ctx, typed(&body)?),
         Operation::AdminEnableUser => users::admin_enable(ctx, typed(&body)?),
         Operation::AdminConfirmSignUp => users::admin_confirm_sign_up(ctx, typed(&body)?),
-        Operation::InitiateAuth => auth::initiate(ctx, &Req(body), false),
-        Operation::AdminInitiateAuth => auth::initiate(ctx, &Req(body), true),
-        Operation::RespondToAuthChallenge => auth::respond(ctx, &Req(body), false),
-        Operation::AdminRespondToAuthChallenge => auth::respond(ctx, &Req(body), true),
-        Operation::GetTokensFromRefreshToken => {
-            auth::get_tokens_from_refresh_token(ctx, &Req(body))
+        Operation::InitiateAuth => auth::initiate_auth(ctx, typed(&body)?),
+        Operation::AdminInitiateAuth => auth::admin_initiate_auth(ctx, typed(&body)?),
+        Operation::RespondToAuthChallenge => auth::respond_to_auth_challenge(ctx, typed(&body)?),
+        Operation::AdminRespondToAuthChallenge => {
+            auth::admin_respond_to_auth_challenge(ctx, typed(&body)?)
         }
-        Operation::GetUser => auth::get_user(ctx, &Req(body)),
-        Operation::RevokeToken => auth::revoke_token(ctx, &Req(body)),
+        Operation::GetTokensFromRefreshToken => {
+            auth::get_tokens_from_refresh_token(ctx, typed(&body)?)
+        }
+        Operation::GetUser => auth::get_user(ctx, typed(&body)?),
+        Operation::RevokeToken => auth::revoke_token(ctx, typed(&body)?),
         Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, typed(&body)?),
         Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, typed(&body)?),
         Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, typed(&body)?),
@@ -293,16 +295,6 @@ impl Req {
             Some(_) => Err(wrong_type(field, "a list of attributes")),
         }
     }
-}
-
-/// Attributes as Cognito lists them: `[{"Name": …, "Value": …}]`.
-pub(crate) fn attribute_json(attrs: &[(String, String)]) -> Value {
-    Value::Array(
-        attrs
-            .iter()
-            .map(|(k, v)| serde_json::json!({"Name": k, "Value": v}))
-            .collect(),
-    )
 }
 
 /// `NextToken`/`PaginationToken`: base64 of an offset.
