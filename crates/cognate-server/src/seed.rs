@@ -32,7 +32,7 @@ use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::api::{Req, clients, pools, users};
+use crate::api::{Req, clients, pools, typed, users};
 use crate::error::{ApiError, Error};
 use crate::services::Ctx;
 
@@ -218,7 +218,12 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
                 conform(Operation::DescribeUserPoolClient, &probe, &what)?;
             }
             req.insert("GenerateSecret".into(), Value::Bool(sc.generate_secret));
-            clients::create(ctx, &Req(req), Some((sc.id.clone(), sc.secret.clone())))?;
+            clients::create(
+                ctx,
+                typed(&req)?,
+                &req,
+                Some((sc.id.clone(), sc.secret.clone())),
+            )?;
         }
         for su in &sp.users {
             if crate::services::users::find(ctx, &pool, &su.username)?.is_some() {
