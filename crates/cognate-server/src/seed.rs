@@ -32,7 +32,7 @@ use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::api::{Req, clients, pools, typed, users};
+use crate::api::{clients, pools, typed, users};
 use crate::error::{ApiError, Error};
 use crate::services::Ctx;
 
@@ -180,7 +180,7 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
                         &format!("pool {}", sp.name),
                     )?;
                 }
-                let pool = pools::build(ctx, &Req(req), sp.id.as_deref())?;
+                let pool = pools::build(ctx, &typed(&req)?, &req, sp.id.as_deref())?;
                 ctx.store.pool_put(&pool)?;
                 pool
             }

@@ -39,11 +39,11 @@ use crate::services::mfa::UserFactors;
 /// Runs user-pool operation `op` on its validated request.
 pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
     match op {
-        Operation::CreateUserPool => pools::create(ctx, &Req(body), None),
-        Operation::DescribeUserPool => pools::describe(ctx, &Req(body)),
-        Operation::ListUserPools => pools::list(ctx, &Req(body)),
-        Operation::UpdateUserPool => pools::update(ctx, &Req(body)),
-        Operation::DeleteUserPool => pools::delete(ctx, &Req(body)),
+        Operation::CreateUserPool => pools::create(ctx, typed(&body)?, &body, None),
+        Operation::DescribeUserPool => pools::describe(ctx, typed(&body)?),
+        Operation::ListUserPools => pools::list(ctx, typed(&body)?),
+        Operation::UpdateUserPool => pools::update(ctx, typed(&body)?, &body),
+        Operation::DeleteUserPool => pools::delete(ctx, typed(&body)?),
         Operation::CreateUserPoolClient => clients::create(ctx, typed(&body)?, &body, None),
         Operation::DescribeUserPoolClient => clients::describe(ctx, typed(&body)?),
         Operation::ListUserPoolClients => clients::list(ctx, typed(&body)?),
@@ -233,14 +233,6 @@ impl Req {
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| wrong_type(field, "an integer")),
-        }
-    }
-
-    pub fn opt_obj(&self, field: &str) -> Result<Option<Req>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(Req(m.clone()))),
-            Some(_) => Err(wrong_type(field, "an object")),
         }
     }
 
