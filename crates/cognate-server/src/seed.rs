@@ -32,7 +32,7 @@ use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::api::{Req, clients, pools, users};
+use crate::api::{clients, pools, typed, users};
 use crate::error::{ApiError, Error};
 use crate::services::Ctx;
 
@@ -180,7 +180,7 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
                         &format!("pool {}", sp.name),
                     )?;
                 }
-                let pool = pools::build(ctx, &Req(req), sp.id.as_deref())?;
+                let pool = pools::build(ctx, &typed(&req)?, &req, sp.id.as_deref())?;
                 ctx.store.pool_put(&pool)?;
                 pool
             }
@@ -218,7 +218,12 @@ pub(crate) fn apply(ctx: &Ctx, seed: &Seed) -> Result<(), ApiError> {
                 conform(Operation::DescribeUserPoolClient, &probe, &what)?;
             }
             req.insert("GenerateSecret".into(), Value::Bool(sc.generate_secret));
-            clients::create(ctx, &Req(req), Some((sc.id.clone(), sc.secret.clone())))?;
+            clients::create(
+                ctx,
+                typed(&req)?,
+                &req,
+                Some((sc.id.clone(), sc.secret.clone())),
+            )?;
         }
         for su in &sp.users {
             if crate::services::users::find(ctx, &pool, &su.username)?.is_some() {
