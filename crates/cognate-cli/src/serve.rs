@@ -1,10 +1,11 @@
 //! `cognate serve`: the local Cognito (cognate-server) as a process.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use cognate_server::{IssuerStyle, Server};
+use cognate_server::{AdminCredentials, IssuerStyle, Limits, Server};
 
 /// Options of `cognate serve`.
 #[derive(Args, Debug)]
@@ -30,6 +31,43 @@ pub struct ServeArgs {
     /// Region of new pool ids.
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
+    /// Administrator credentials, ACCESS_KEY:SECRET (repeat the flag, or separate with commas
+    /// in the variable; prefer the variable: a flag shows in `ps`). Once set, operations that
+    /// AWS authorizes with IAM (Admin*, CreateUserPool, ListUsers, …) and /_cognate/outbox
+    /// need a SigV4 signature by one of them. Required to listen beyond loopback.
+    #[arg(
+        long = "admin-credentials",
+        env = "COGNATE_ADMIN_CREDENTIALS",
+        value_name = "ACCESS_KEY:SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    admin_credentials: Vec<String>,
+    /// Listen beyond loopback with no administrator credentials: anyone who can reach the
+    /// address can call every operation and read the outbox (codes: account takeover).
+    #[arg(long, env = "COGNATE_INSECURE_ALLOW_ANONYMOUS")]
+    insecure_allow_anonymous: bool,
+    /// Connections served at once (default: the open-file limit less 64, at most 4096); at
+    /// the cap the oldest idle connection is closed to make room.
+    #[arg(long, env = "COGNATE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds a connection may take to send a request head, or sit idle between requests.
+    #[arg(long, env = "COGNATE_HEADER_TIMEOUT", value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Seconds a request may take to send its body.
+    #[arg(long, env = "COGNATE_BODY_TIMEOUT", value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    body_timeout: Duration,
+    /// Seconds SIGTERM/SIGINT waits for requests in progress before dropping them.
+    #[arg(long, env = "COGNATE_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    shutdown_timeout: Duration,
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("not a positive number of seconds: {text}"))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -51,6 +89,14 @@ async fn run(args: ServeArgs) -> Result<()> {
     let mut builder = Server::builder()
         .bind(args.bind.clone())
         .region(args.region)
+        .limits(Limits {
+            max_connections: args.max_connections,
+            header_read_timeout: args.header_timeout,
+            body_read_timeout: args.body_timeout,
+            shutdown_timeout: args.shutdown_timeout,
+            ..Limits::default()
+        })
+        .insecure_allow_anonymous(args.insecure_allow_anonymous)
         .issuer_style(match args.issuer {
             Issuer::Local => IssuerStyle::Local,
             Issuer::Aws => IssuerStyle::Aws,
@@ -69,6 +115,11 @@ async fn run(args: ServeArgs) -> Result<()> {
         builder = builder.data_dir(dir);
         shown
     };
+    for pair in &args.admin_credentials {
+        let (key, secret) = AdminCredentials::parse_pair(pair)
+            .context("--admin-credentials takes ACCESS_KEY:SECRET (neither part empty)")?;
+        builder = builder.admin_credentials(key, secret);
+    }
     // Parsed here so that what applying it created can be shown (`Seed::applied`).
     let seed = match &args.seed {
         Some(path) => Some(cognate_server::Seed::from_file(path)?),

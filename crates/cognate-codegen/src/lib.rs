@@ -367,9 +367,10 @@ pub fn generate(model_json: &str, source: &str, version: &str) -> Result<String,
             .join(", ");
         writeln!(
             w,
-            "    OperationDef {{ name: {name:?}, input: {}, output: {}, errors: &[{errs}] }},",
+            "    OperationDef {{ name: {name:?}, input: {}, output: {}, errors: &[{errs}], unsigned: {} }},",
             idx("input")?,
-            idx("output")?
+            idx("output")?,
+            op.get("authtype").and_then(Value::as_str) == Some("none")
         )
         .ok();
     }

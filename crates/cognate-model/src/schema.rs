@@ -55,6 +55,10 @@ pub struct OperationDef {
     pub output: Option<usize>,
     /// The exceptions it may answer with, by name.
     pub errors: &'static [&'static str],
+    /// The model marks it `"authtype": "none"`: callers send it unsigned (user-level calls
+    /// authorized by a token, a session or nothing). Every other operation needs an IAM
+    /// (SigV4) signature.
+    pub unsigned: bool,
 }
 
 /// One shape.

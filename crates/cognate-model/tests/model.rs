@@ -53,6 +53,11 @@ fn every_operation_and_exception_of_the_models_is_there() {
             let op = service.operation(name).unwrap();
             let input = op.input.map(|i| service.shapes[i].name);
             assert_eq!(
+                op.unsigned,
+                json["operations"][name]["authtype"].as_str() == Some("none"),
+                "{name}: unsigned"
+            );
+            assert_eq!(
                 input,
                 json["operations"][name]["input"]["shape"].as_str(),
                 "{name}"
@@ -76,6 +81,19 @@ fn every_operation_and_exception_of_the_models_is_there() {
             .errors()
             .contains(&idp::ErrorKind::UserNotFoundException)
     );
+    // What the model says needs no IAM signature: the user-level operations only.
+    for (op, unsigned) in [
+        (idp::Operation::InitiateAuth, true),
+        (idp::Operation::RespondToAuthChallenge, true),
+        (idp::Operation::GetTokensFromRefreshToken, true),
+        (idp::Operation::AdminCreateUser, false),
+        (idp::Operation::CreateUserPool, false),
+        (idp::Operation::ListUsers, false),
+    ] {
+        assert_eq!(op.def().unsigned, unsigned, "{}", op.name());
+    }
+    assert!(identity::Operation::GetId.def().unsigned);
+    assert!(!identity::Operation::CreateIdentityPool.def().unsigned);
     assert!(idp::ErrorKind::InternalErrorException.is_fault());
     assert!(!idp::ErrorKind::NotAuthorizedException.is_fault());
     assert_eq!(

@@ -18,6 +18,49 @@ pub enum Exception {
     Serialization,
     /// No such operation (or no `X-Amz-Target`).
     UnknownOperation,
+    /// An error of AWS's front door, common to every service and modeled by none: request
+    /// signing, throttling, timeouts.
+    Protocol(Protocol),
+}
+
+/// AWS's errors common to every service (request signing, throttling, timeouts), with their
+/// `__type` names and statuses as AWS sends them on JSON protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// No `Authorization` (SigV4) on an operation that needs one.
+    MissingAuthenticationToken,
+    /// The access key id is not one the server knows.
+    UnrecognizedClient,
+    /// The signature does not match, or its date is too far from the server's clock.
+    InvalidSignature,
+    /// The `Authorization` header is not a well-formed SigV4 one.
+    IncompleteSignature,
+    /// Too much in flight: retry later (SDKs do).
+    Throttling,
+    /// The request body did not arrive within the body-read timeout.
+    RequestTimeout,
+}
+
+impl Protocol {
+    /// The name sent in `__type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Protocol::UnrecognizedClient => "UnrecognizedClientException",
+            Protocol::InvalidSignature => "InvalidSignatureException",
+            Protocol::IncompleteSignature => "IncompleteSignatureException",
+            Protocol::Throttling => "ThrottlingException",
+            Protocol::RequestTimeout => "RequestTimeoutException",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            Protocol::RequestTimeout => 408,
+            _ => 400,
+        }
+    }
 }
 
 impl Exception {
@@ -28,6 +71,7 @@ impl Exception {
             Exception::Identity(k) => k.name(),
             Exception::Serialization => "SerializationException",
             Exception::UnknownOperation => "UnknownOperationException",
+            Exception::Protocol(p) => p.name(),
         }
     }
 
@@ -37,6 +81,7 @@ impl Exception {
             Exception::Idp(k) => k.is_fault(),
             Exception::Identity(k) => k.is_fault(),
             Exception::Serialization | Exception::UnknownOperation => false,
+            Exception::Protocol(p) => return p.status(),
         };
         if fault { 500 } else { 400 }
     }
@@ -234,6 +279,23 @@ pub enum Error {
     /// Applying the seed failed on one of its entries.
     #[error("seed: {0}")]
     SeedApply(ApiError),
+    /// The address is not loopback and no administrator credentials are configured (see
+    /// `ServerBuilder::admin_credentials` and `ServerBuilder::insecure_allow_anonymous`).
+    #[error(
+        "refusing to listen on {addr} without administrator credentials: anyone on the network could call the admin API and read the outbox; set --admin-credentials ACCESS_KEY:SECRET (or COGNATE_ADMIN_CREDENTIALS), bind 127.0.0.1, or pass --insecure-allow-anonymous"
+    )]
+    AnonymousBind {
+        /// The address.
+        addr: String,
+    },
+    /// Another server (or another `Server` of this process) uses the data directory.
+    #[error("data directory {dir} is in use by another cognate server{}: stop it, or give this one another --data", pid.map(|p| format!(" (process {p})")).unwrap_or_default())]
+    DataDirInUse {
+        /// The directory.
+        dir: String,
+        /// The process that holds it, when it could be read.
+        pid: Option<u32>,
+    },
     /// A cryptographic primitive failed (key generation, randomness).
     #[error("crypto failure: {0}")]
     Crypto(&'static str),

@@ -23,12 +23,16 @@
 
 mod api;
 mod clock;
+mod datadir;
 mod error;
+mod housekeeping;
 mod ids;
 pub mod model;
 mod secret_block;
 mod seed;
+mod serve;
 mod services;
+mod sigv4;
 pub mod store;
 mod tokens;
 mod wire;
@@ -40,8 +44,11 @@ use std::sync::{Arc, RwLock};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, Error, StoreError};
+pub use housekeeping::Housekeeping;
 pub use seed::{Seed, SeedClient, SeedPool, SeedUser};
+pub use serve::Limits;
 pub use services::IssuerStyle;
+pub use sigv4::AdminCredentials;
 pub use store::{SqliteStore, Store};
 
 use crate::services::Ctx;
@@ -63,6 +70,10 @@ pub struct ServerBuilder {
     region: String,
     cache: bool,
     debug_panic_route: bool,
+    limits: Limits,
+    admin: AdminCredentials,
+    allow_anonymous: bool,
+    housekeeping: Housekeeping,
 }
 
 /// The local Cognito. Start one with [`Server::builder`].
@@ -83,6 +94,10 @@ impl Server {
             region: "us-east-1".into(),
             cache: true,
             debug_panic_route: false,
+            limits: Limits::default(),
+            admin: AdminCredentials::default(),
+            allow_anonymous: false,
+            housekeeping: Housekeeping::default(),
         }
     }
 }
@@ -152,6 +167,41 @@ impl ServerBuilder {
         self
     }
 
+    /// Timeouts, the connection cap and the request-body limits ([`Limits`]; the defaults suit
+    /// a local server).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Accepts SigV4 signatures by this access key. Once any key is set, every operation the
+    /// AWS model marks as needing IAM auth (`Admin*`, `CreateUserPool`, `ListUsers`, …; not
+    /// the user-level ones such as `InitiateAuth`) and `/_cognate/outbox` need a request signed
+    /// by one of them, wherever the server listens.
+    pub fn admin_credentials(
+        mut self,
+        access_key: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.admin.add(access_key, secret);
+        self
+    }
+
+    /// Lets the server listen on an address other than loopback with no administrator
+    /// credentials: then anyone who can reach it can call every operation and read the
+    /// outbox. Without this, [`ServerBuilder::start`] refuses such a bind.
+    pub fn insecure_allow_anonymous(mut self, on: bool) -> Self {
+        self.allow_anonymous = on;
+        self
+    }
+
+    /// When expired refresh tokens, codes and used-session records are purged, and how many
+    /// per pass ([`Housekeeping`]; every minute, 1000 of each, by default).
+    pub fn housekeeping(mut self, plan: Housekeeping) -> Self {
+        self.housekeeping = plan;
+        self
+    }
+
     /// Region of new pool ids (`us-east-1_…`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
@@ -164,6 +214,11 @@ impl ServerBuilder {
             (Some(s), _) => Some(s.clone()),
             (None, Some(path)) => Some(Seed::from_file(path)?),
             (None, None) => None,
+        };
+        // One server per data directory: a second one would serve stale cached settings.
+        let dir_lock = match &self.store {
+            StoreChoice::Dir(dir) => Some(datadir::lock(dir)?),
+            _ => None,
         };
         let store: Arc<dyn Store> = match self.store {
             StoreChoice::Custom(s) => s,
@@ -201,6 +256,17 @@ impl ServerBuilder {
             addr: self.bind.clone(),
             source,
         })?;
+        if !addr.ip().is_loopback() && self.admin.is_empty() {
+            if !self.allow_anonymous {
+                return Err(Error::AnonymousBind {
+                    addr: addr.to_string(),
+                });
+            }
+            tracing::warn!(
+                %addr,
+                "listening beyond loopback with no administrator credentials: anyone who can reach this address can call every operation and read the outbox"
+            );
+        }
         let mut decoy_key = [0u8; 32];
         decoy_key.copy_from_slice(&keys[32..]);
         let ctx = Arc::new(Ctx {
@@ -220,14 +286,24 @@ impl ServerBuilder {
             blocking(move || seed::apply(&c, &seed).map_err(Error::SeedApply)).await?;
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = wire::router(ctx.clone(), self.debug_panic_route);
+        let front = wire::Front {
+            ctx: ctx.clone(),
+            body: serve::BodyGuard::new(&self.limits),
+            admin: (!self.admin.is_empty()).then_some(self.admin),
+        };
+        let app = wire::router(front, self.debug_panic_route);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let chores = tokio::spawn(housekeeping::run(
+            ctx.store.clone(),
+            ctx.clock.clone(),
+            self.housekeeping,
+            stop_rx,
+        ));
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "server stopped");
-            }
+            serve::run(listener, app, self.limits, rx).await;
+            let _ = stop_tx.send(true);
+            let _ = chores.await;
+            drop(dir_lock);
         });
         Ok(RunningServer {
             addr,
@@ -280,12 +356,45 @@ impl RunningServer {
         self.ctx.issuer_for(pool_id)
     }
 
-    /// Stops accepting, finishes requests in flight, and closes the store.
+    /// Runs one housekeeping pass now (what [`ServerBuilder::housekeeping`] schedules): at
+    /// most `per_pass` expired refresh tokens, old revoked-login records, and expired codes and
+    /// used-session records of each sort are deleted, by the server's clock.
+    pub async fn purge_now(&self, per_pass: usize) -> Result<store::Purged, Error> {
+        let ctx = self.ctx.clone();
+        blocking(move || housekeeping::pass(ctx.store.as_ref(), ctx.now(), per_pass)).await
+    }
+
+    /// Stops accepting, closes idle connections, gives requests in flight
+    /// [`Limits::shutdown_timeout`] to finish (then drops them), and closes the store.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+    }
+}
+
+/// Entry points for the fuzz targets (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The wire request parser (`X-Amz-Target`, JSON body, the model's validation) and the
+    /// SigV4 check of `authorization` against a fixed key; true if the signature passed.
+    pub fn wire_request(target: &str, authorization: &str, body: &[u8]) -> bool {
+        crate::wire::fuzz_request(target, authorization, body)
+    }
+
+    /// Opens `text` as the `SECRET_BLOCK` of a `PASSWORD_VERIFIER` answer, sealed under a fixed
+    /// key; true if it opened (no fuzzed input should).
+    pub fn secret_block(text: &str) -> bool {
+        match crate::secret_block::Sealer::new(&[7u8; 32]) {
+            Ok(sealer) => sealer
+                .open_b64::<crate::secret_block::SrpState>(
+                    crate::secret_block::Purpose::PasswordVerifier,
+                    text,
+                )
+                .is_some(),
+            Err(_) => false,
+        }
     }
 }
 

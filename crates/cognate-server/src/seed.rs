@@ -43,7 +43,7 @@ use cognate_model::idp::{self, Operation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::api::{Req, clients, pools, users};
+use crate::api::{clients, pools, typed, users};
 use crate::error::{ApiError, Error};
 use crate::services::Ctx;
 use crate::services::identity::{POOL as IDENTITY_POOL, SCOPE as IDENTITY_SCOPE};
@@ -427,7 +427,7 @@ fn apply_pools(ctx: &Ctx, seed: &Seed, report: &mut SeedReport) -> Result<(), Ap
                         &format!("pool {}", sp.name),
                     )?;
                 }
-                let pool = pools::build(ctx, &Req(req), sp.id.as_deref())?;
+                let pool = pools::build(ctx, &typed(&req)?, &req, sp.id.as_deref())?;
                 ctx.store.pool_put(&pool)?;
                 pool
             }
@@ -477,8 +477,12 @@ fn apply_pools(ctx: &Ctx, seed: &Seed, report: &mut SeedReport) -> Result<(), Ap
                 conform(Operation::DescribeUserPoolClient, &probe, &what)?;
             }
             req.insert("GenerateSecret".into(), Value::Bool(sc.generate_secret));
-            let created =
-                clients::create(ctx, &Req(req), Some((sc.id.clone(), sc.secret.clone())))?;
+            let created = clients::create(
+                ctx,
+                typed(&req)?,
+                &req,
+                Some((sc.id.clone(), sc.secret.clone())),
+            )?;
             let client = &created["UserPoolClient"];
             entry.clients.push((
                 Applied {

@@ -1,7 +1,10 @@
 //! The HTTP face: AWS JSON 1.1 on `POST /`, JWKS and OpenID discovery per pool, a health check.
 //!
 //! `X-Amz-Target` names a modeled operation of either service (anything else is
-//! `UnknownOperationException`); the body is read whole, parsed (`SerializationException` when
+//! `UnknownOperationException`); the body is read whole within the limits of [`crate::serve`]
+//! (size, in-flight budget, timeout — each answered as an AWS JSON error), the SigV4 signature
+//! is checked when administrator credentials are configured and the model says the operation
+//! needs IAM auth ([`crate::sigv4`]), the body is parsed (`SerializationException` when
 //! it is not JSON), validated against the operation's input shape from the AWS model
 //! (`SerializationException` for a wrong JSON type, `InvalidParameterException` with AWS's
 //! wording for a violated constraint), and only then handed to `api`, which blocks (SQLite,
@@ -12,9 +15,9 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -24,11 +27,33 @@ use cognate_model::{identity, idp};
 
 use crate::api;
 use crate::error::{ApiError, Exception};
+use crate::serve::{BodyGuard, BodyRejected};
 use crate::services::Ctx;
+use crate::sigv4::{self, AdminCredentials};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
-pub(crate) fn router(ctx: Arc<Ctx>, debug_panic_route: bool) -> Router {
+/// What the HTTP face holds beside the operations' context.
+pub(crate) struct Front {
+    pub ctx: Arc<Ctx>,
+    /// The request-body limits.
+    pub body: BodyGuard,
+    /// When set, operations the model marks as needing IAM auth, and the outbox, need a SigV4
+    /// signature by one of these keys.
+    pub admin: Option<AdminCredentials>,
+}
+
+/// The router's state.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Front>);
+
+impl FromRef<AppState> for Arc<Ctx> {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.ctx.clone()
+    }
+}
+
+pub(crate) fn router(front: Front, debug_panic_route: bool) -> Router {
     let mut router = Router::new();
     if debug_panic_route {
         router = router.route("/_cognate/debug/panic", post(debug_panic));
@@ -39,7 +64,7 @@ pub(crate) fn router(ctx: Arc<Ctx>, debug_panic_route: bool) -> Router {
         .route("/_cognate/outbox", get(outbox))
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/{pool}/.well-known/openid-configuration", get(openid))
-        .with_state(ctx)
+        .with_state(AppState(Arc::new(front)))
 }
 
 fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
@@ -65,7 +90,13 @@ fn error_response(e: &ApiError) -> Response {
     resp
 }
 
-async fn api(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(
+    State(app): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let started = std::time::Instant::now();
     let request_id = crate::ids::uuid();
     // What a request log line may say: the operation, never the body (it holds passwords,
@@ -77,10 +108,23 @@ async fn api(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Re
         .filter(|op| op.len() <= 64 && op.chars().all(|c| c.is_ascii_alphanumeric()))
         .unwrap_or("-")
         .to_owned();
-    let (mut resp, error) = match handle(ctx, &headers, body).await {
+    let (outcome, half_read) = match crate::serve::read_body(&app.0.body, &headers, body).await {
+        // The body (and its share of the in-flight budget) is held until the answer is made.
+        Ok(body) => (
+            handle(&app.0, &method, &uri, &headers, body.bytes.clone()).await,
+            false,
+        ),
+        Err(BodyRejected(e)) => (Err(e), true),
+    };
+    let (mut resp, error) = match outcome {
         Ok(v) => (json_response(StatusCode::OK, JSON_11, &v), None),
         Err(e) => (error_response(&e), Some(e.kind.name())),
     };
+    if half_read {
+        // The body may be half read: the connection cannot carry another request.
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
@@ -124,6 +168,22 @@ impl Route {
             identity::Operation::from_name(op).map(Route::Identity)
         } else {
             None
+        }
+    }
+
+    /// Whether the model says the operation needs no IAM (SigV4) signature.
+    fn unsigned(self) -> bool {
+        match self {
+            Route::Idp(op) => op.def().unsigned,
+            Route::Identity(op) => op.def().unsigned,
+        }
+    }
+
+    /// The service name in a SigV4 credential scope.
+    fn signing_name(self) -> &'static str {
+        match self {
+            Route::Idp(_) => idp::SERVICE.endpoint_prefix,
+            Route::Identity(_) => identity::SERVICE.endpoint_prefix,
         }
     }
 
@@ -211,18 +271,21 @@ fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value, ApiError> {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
+/// The operation a request's `X-Amz-Target` names.
+fn route_of(target: Option<&str>) -> Result<Route, ApiError> {
+    let target = target
         .ok_or_else(|| ApiError::new(Exception::UnknownOperation, "Missing X-Amz-Target header"))?;
-    let route = Route::from_target(target).ok_or_else(|| {
+    Route::from_target(target).ok_or_else(|| {
         ApiError::new(
             Exception::UnknownOperation,
             format!("Unknown operation {target}"),
         )
-    })?;
-    let body = parse_body(&body)?;
+    })
+}
+
+/// The request parser: a body read whole, parsed and checked against `route`'s input shape.
+fn input_of(route: Route, body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let body = parse_body(body)?;
     route.validate(&body)?;
     let Value::Object(body) = body else {
         return Err(ApiError::new(
@@ -230,6 +293,56 @@ async fn handle(ctx: Arc<Ctx>, headers: &HeaderMap, body: Bytes) -> Result<Value
             "Expected map or null",
         ));
     };
+    Ok(body)
+}
+
+/// What the `wire_request` fuzz target runs: the request parser, and the SigV4 check of
+/// `authorization` (true if it passed, which no fuzzed input should).
+pub(crate) fn fuzz_request(target: &str, authorization: &str, body: &[u8]) -> bool {
+    let Ok(route) = route_of(Some(target)) else {
+        return false;
+    };
+    let _ = input_of(route, body);
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(authorization) {
+        headers.insert(header::AUTHORIZATION, v);
+    }
+    headers.insert(header::HOST, HeaderValue::from_static("localhost"));
+    headers.insert("x-amz-date", HeaderValue::from_static("20250101T000000Z"));
+    let mut creds = AdminCredentials::default();
+    creds.add("AKIDFUZZ", "fuzz-secret");
+    let req = sigv4::Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body,
+    };
+    sigv4::verify(&creds, route.signing_name(), &req, 1_735_689_600).is_ok()
+}
+
+async fn handle(
+    front: &Front,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Value, ApiError> {
+    let route = route_of(headers.get("x-amz-target").and_then(|v| v.to_str().ok()))?;
+    if let Some(creds) = &front.admin
+        && !route.unsigned()
+    {
+        let req = sigv4::Request {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            headers,
+            body: &body,
+        };
+        sigv4::verify(creds, route.signing_name(), &req, front.ctx.now())?;
+    }
+    let ctx = front.ctx.clone();
+    let body = input_of(route, &body)?;
     tracing::debug!(?route, "request");
     guarded(move || route.dispatch(&ctx, body)).await
 }
@@ -264,7 +377,23 @@ async fn guarded(
 }
 
 /// `GET /_cognate/outbox?pool=…&username=…&purpose=…`: the codes the server "sent".
-async fn outbox(State(ctx): State<Arc<Ctx>>, uri: axum::http::Uri) -> Response {
+///
+/// With administrator credentials configured, only for a request SigV4-signed by one of them
+/// (service `cognito-idp`, e.g. `curl --aws-sigv4 aws:amz:us-east-1:cognito-idp --user KEY:SECRET`).
+async fn outbox(State(app): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let ctx = app.0.ctx.clone();
+    if let Some(creds) = &app.0.admin {
+        let req = sigv4::Request {
+            method: "GET",
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            headers: &headers,
+            body: b"",
+        };
+        if let Err(e) = sigv4::verify(creds, idp::SERVICE.endpoint_prefix, &req, ctx.now()) {
+            return error_response(&e);
+        }
+    }
     let mut filter = crate::services::outbox::Filter::default();
     for pair in uri.query().unwrap_or("").split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));

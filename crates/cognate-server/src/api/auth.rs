@@ -2,11 +2,14 @@
 //! GetTokensFromRefreshToken, GetUser, RevokeToken: each picks the flow or challenge and hands
 //! it to the login state machine (`services::login`) or the tokens service.
 
+use std::collections::{BTreeMap, HashMap};
+
 use cognate_model::idp::ErrorKind as E;
+use cognate_model::idp::types::{self as t, AuthFlowType as Flow, ChallengeNameType as Challenge};
 
 use serde_json::{Value, json};
 
-use super::{Req, attribute_json};
+use super::{attribute_types, mfa_settings, reply};
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::clients::{allows, check_client_secret};
@@ -18,15 +21,41 @@ use crate::services::login::password::{
 use crate::services::tokens::{RefreshCheck, check_access_token, refresh};
 use crate::tokens::refresh_hash;
 
-pub(crate) fn initiate(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiError> {
-    let pool_id = if admin {
-        Some(req.str("UserPoolId")?)
-    } else {
-        None
-    };
-    let client_id = req.str("ClientId")?;
-    let flow = req.str("AuthFlow")?;
-    let params = req.str_map("AuthParameters")?;
+/// `AuthParameters` or `ChallengeResponses` as the login services read them.
+fn string_map(map: Option<BTreeMap<String, String>>) -> HashMap<String, String> {
+    map.unwrap_or_default().into_iter().collect()
+}
+
+/// InitiateAuth. (Answers come from the login services as JSON: they stay untyped.)
+pub(crate) fn initiate_auth(ctx: &Ctx, req: t::InitiateAuthRequest) -> Result<Value, ApiError> {
+    let params = string_map(req.auth_parameters);
+    initiate(ctx, None, &req.client_id, req.auth_flow, &params)
+}
+
+/// AdminInitiateAuth.
+pub(crate) fn admin_initiate_auth(
+    ctx: &Ctx,
+    req: t::AdminInitiateAuthRequest,
+) -> Result<Value, ApiError> {
+    let params = string_map(req.auth_parameters);
+    initiate(
+        ctx,
+        Some(&req.user_pool_id),
+        &req.client_id,
+        req.auth_flow,
+        &params,
+    )
+}
+
+/// Either initiation: `pool_id` is the admin form's `UserPoolId`.
+fn initiate(
+    ctx: &Ctx,
+    pool_id: Option<&str>,
+    client_id: &str,
+    flow: Flow,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let admin = pool_id.is_some();
     let client = ctx.client(client_id)?;
     if let Some(p) = pool_id
         && p != client.pool_id
@@ -36,31 +65,31 @@ pub(crate) fn initiate(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiEr
     }
     let pool = ctx.pool(&client.pool_id)?;
     match flow {
-        "USER_SRP_AUTH" => {
+        Flow::UserSrpAuth => {
             if !allows(&client, "ALLOW_USER_SRP_AUTH") {
                 return Err(flow_not_enabled("USER_SRP_AUTH"));
             }
-            start_srp(ctx, &pool, &client, &params)
+            start_srp(ctx, &pool, &client, params)
         }
-        "USER_PASSWORD_AUTH" if !admin => {
+        Flow::UserPasswordAuth if !admin => {
             if !allows(&client, "ALLOW_USER_PASSWORD_AUTH") {
                 return Err(flow_not_enabled("USER_PASSWORD_AUTH"));
             }
-            password_login(ctx, &pool, &client, &params)
+            password_login(ctx, &pool, &client, params)
         }
-        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" if admin => {
+        Flow::AdminUserPasswordAuth | Flow::AdminNoSrpAuth if admin => {
             if !allows(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH") {
                 return Err(flow_not_enabled("ADMIN_USER_PASSWORD_AUTH"));
             }
-            password_login(ctx, &pool, &client, &params)
+            password_login(ctx, &pool, &client, params)
         }
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+        Flow::RefreshTokenAuth | Flow::RefreshToken => {
             // AWS documents that REFRESH_TOKEN_AUTH is unavailable on a client with refresh-token
             // rotation: such clients refresh only through GetTokensFromRefreshToken.
             if !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") || client.refresh_rotation {
                 return Err(flow_not_enabled("REFRESH_TOKEN_AUTH"));
             }
-            let token = param(&params, "REFRESH_TOKEN")?;
+            let token = param(params, "REFRESH_TOKEN")?;
             let (tokens, _) = refresh(
                 ctx,
                 &pool,
@@ -71,7 +100,7 @@ pub(crate) fn initiate(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiEr
             )?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
         }
-        "CUSTOM_AUTH" | "USER_AUTH" => Err(ApiError::invalid(format!(
+        Flow::CustomAuth | Flow::UserAuth => Err(ApiError::invalid(format!(
             "{flow} is not supported by this server yet"
         ))),
         // The model's enum was checked already; what is left is a flow of the other API
@@ -81,13 +110,48 @@ pub(crate) fn initiate(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiEr
     }
 }
 
-pub(crate) fn respond(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiError> {
-    let pool_id = if admin {
-        Some(req.str("UserPoolId")?)
-    } else {
-        None
-    };
-    let client = ctx.client(req.str("ClientId")?)?;
+/// RespondToAuthChallenge.
+pub(crate) fn respond_to_auth_challenge(
+    ctx: &Ctx,
+    req: t::RespondToAuthChallengeRequest,
+) -> Result<Value, ApiError> {
+    let answers = string_map(req.challenge_responses);
+    respond(
+        ctx,
+        None,
+        &req.client_id,
+        req.challenge_name,
+        req.session.as_deref(),
+        &answers,
+    )
+}
+
+/// AdminRespondToAuthChallenge.
+pub(crate) fn admin_respond_to_auth_challenge(
+    ctx: &Ctx,
+    req: t::AdminRespondToAuthChallengeRequest,
+) -> Result<Value, ApiError> {
+    let answers = string_map(req.challenge_responses);
+    respond(
+        ctx,
+        Some(&req.user_pool_id),
+        &req.client_id,
+        req.challenge_name,
+        req.session.as_deref(),
+        &answers,
+    )
+}
+
+/// Either answer to a challenge: `pool_id` is the admin form's `UserPoolId`.
+fn respond(
+    ctx: &Ctx,
+    pool_id: Option<&str>,
+    client_id: &str,
+    name: Challenge,
+    session: Option<&str>,
+    answers: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let client = ctx.client(client_id)?;
     if let Some(p) = pool_id
         && p != client.pool_id
     {
@@ -95,43 +159,35 @@ pub(crate) fn respond(ctx: &Ctx, req: &Req, admin: bool) -> Result<Value, ApiErr
         return Err(ApiError::client_not_found(&client.id));
     }
     let pool = ctx.pool(&client.pool_id)?;
-    let name = req.str("ChallengeName")?;
-    let answers = req.str_map("ChallengeResponses")?;
     match name {
-        "PASSWORD_VERIFIER" => password_verifier(ctx, &pool, &client, &answers),
-        "NEW_PASSWORD_REQUIRED" => {
-            new_password(ctx, &pool, &client, req.opt_str("Session")?, &answers)
+        Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, answers),
+        Challenge::NewPasswordRequired => new_password(ctx, &pool, &client, session, answers),
+        Challenge::SoftwareTokenMfa | Challenge::SmsMfa | Challenge::EmailOtp => {
+            challenges::answer_code(ctx, &pool, &client, name.as_str(), session, answers)
         }
-        "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" => {
-            let session = req.opt_str("Session")?;
-            challenges::answer_code(ctx, &pool, &client, name, session, &answers)
+        Challenge::SelectMfaType => {
+            challenges::answer_select(ctx, &pool, &client, session, answers)
         }
-        "SELECT_MFA_TYPE" => {
-            challenges::answer_select(ctx, &pool, &client, req.opt_str("Session")?, &answers)
+        Challenge::MfaSetup => challenges::answer_setup(ctx, &pool, &client, session, answers),
+        Challenge::DeviceSrpAuth => {
+            challenges::answer_device_srp(ctx, &pool, &client, session, answers)
         }
-        "MFA_SETUP" => {
-            challenges::answer_setup(ctx, &pool, &client, req.opt_str("Session")?, &answers)
+        Challenge::DevicePasswordVerifier => {
+            challenges::answer_device_verifier(ctx, &pool, &client, session, answers)
         }
-        "DEVICE_SRP_AUTH" => {
-            challenges::answer_device_srp(ctx, &pool, &client, req.opt_str("Session")?, &answers)
-        }
-        "DEVICE_PASSWORD_VERIFIER" => challenges::answer_device_verifier(
-            ctx,
-            &pool,
-            &client,
-            req.opt_str("Session")?,
-            &answers,
-        ),
         other => Err(ApiError::invalid(format!(
             "The challenge {other} is not supported by this server yet"
         ))),
     }
 }
 
-pub(crate) fn get_tokens_from_refresh_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let token = req.str("RefreshToken")?;
-    let client = ctx.client(req.str("ClientId")?)?;
-    check_client_secret(&client, req.opt_str("ClientSecret")?)?;
+pub(crate) fn get_tokens_from_refresh_token(
+    ctx: &Ctx,
+    req: t::GetTokensFromRefreshTokenRequest,
+) -> Result<Value, ApiError> {
+    let token = req.refresh_token.as_str();
+    let client = ctx.client(&req.client_id)?;
+    check_client_secret(&client, req.client_secret.as_deref())?;
     // A rotation client must drop ALLOW_REFRESH_TOKEN_AUTH (AWS's guide to rotation) and
     // refreshes here; a client without rotation needs the flow, as for REFRESH_TOKEN_AUTH.
     if !client.refresh_rotation && !allows(&client, "ALLOW_REFRESH_TOKEN_AUTH") {
@@ -143,8 +199,8 @@ pub(crate) fn get_tokens_from_refresh_token(ctx: &Ctx, req: &Req) -> Result<Valu
     Ok(json!({ "AuthenticationResult": tokens }))
 }
 
-pub(crate) fn get_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, claims) = check_access_token(ctx, req.str("AccessToken")?)?;
+pub(crate) fn get_user(ctx: &Ctx, req: t::GetUserRequest) -> Result<Value, ApiError> {
+    let (pool, claims) = check_access_token(ctx, &req.access_token)?;
     let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     let user = ctx
@@ -155,18 +211,20 @@ pub(crate) fn get_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
-    let mut out = json!({
-        "Username": user.username,
-        "UserAttributes": attribute_json(&user.attribute_list()),
-    });
-    crate::services::mfa::annotate(ctx, &pool, &user, &mut out)?;
-    Ok(out)
+    let (user_mfa_setting_list, preferred_mfa_setting) = mfa_settings(ctx, &pool, &user)?;
+    reply(&t::GetUserResponse {
+        mfa_options: None,
+        preferred_mfa_setting,
+        user_attributes: attribute_types(&user.attribute_list()),
+        user_mfa_setting_list,
+        username: user.username,
+    })
 }
 
-pub(crate) fn revoke_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let token = req.str("Token")?;
-    let client = ctx.client(req.str("ClientId")?)?;
-    check_client_secret(&client, req.opt_str("ClientSecret")?)?;
+pub(crate) fn revoke_token(ctx: &Ctx, req: t::RevokeTokenRequest) -> Result<Value, ApiError> {
+    let token = req.token.as_str();
+    let client = ctx.client(&req.client_id)?;
+    check_client_secret(&client, req.client_secret.as_deref())?;
     if !client.enable_token_revocation {
         return Err(ApiError::new(
             E::UnsupportedOperationException,

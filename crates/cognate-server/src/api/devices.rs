@@ -10,38 +10,66 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cognate_model::idp::types as t;
 use serde_json::{Value, json};
 
-use super::Req;
+use super::{reply, reply_whole_seconds};
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
 use crate::services::Ctx;
 use crate::services::devices::{Device, KIND, confirmed_device, device_configuration, load};
 
 /// The pool and user of an Admin device operation.
-fn admin_user(ctx: &Ctx, req: &Req) -> Result<(UserPool, User), ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
+fn admin_user(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(UserPool, User), ApiError> {
+    let pool = ctx.pool(pool_id)?;
+    let user = crate::services::users::get(ctx, &pool, username)?;
     Ok((pool, user))
 }
 
+/// The pool and user of an `AccessToken`. GetDevice and ForgetDevice model it as optional
+/// (AWS also takes IAM credentials there); this server needs it.
+fn token_user(ctx: &Ctx, token: Option<&str>) -> Result<(UserPool, User), ApiError> {
+    let token = token.ok_or_else(|| ApiError::missing("AccessToken"))?;
+    let (pool, _, user) = crate::services::tokens::token_user(ctx, token)?;
+    Ok((pool, user))
+}
+
+/// The `DeviceType` of a stored device (dates in whole seconds: answer it with
+/// [`reply_whole_seconds`]).
+fn device_type(d: &Device) -> t::DeviceType {
+    let attribute = |name: &str, value: &str| t::AttributeType {
+        name: name.to_owned(),
+        value: Some(value.to_owned()),
+    };
+    let mut attrs = vec![
+        attribute("device_status", "valid"),
+        attribute(
+            "dev:device_remembered_status",
+            d.field("status").unwrap_or("not_remembered"),
+        ),
+    ];
+    if let Some(name) = d.field("name") {
+        attrs.insert(1, attribute("device_name", name));
+    }
+    let date = |field: &str| d.doc.get(field).and_then(Value::as_f64);
+    t::DeviceType {
+        device_attributes: Some(attrs),
+        device_create_date: Some(date("created").unwrap_or(0.0)),
+        device_key: Some(d.key.clone()),
+        device_last_authenticated_date: date("last_auth"),
+        device_last_modified_date: Some(date("modified").unwrap_or(0.0)),
+    }
+}
+
 /// ConfirmDevice.
-pub(crate) fn confirm_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    let key = req.str("DeviceKey")?;
+pub(crate) fn confirm_device(ctx: &Ctx, req: t::ConfirmDeviceRequest) -> Result<Value, ApiError> {
+    let (pool, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    let key = req.device_key.as_str();
     let device = load(ctx, &pool, &user, key)?;
-    let config = req.opt_obj("DeviceSecretVerifierConfig")?;
+    let config = req.device_secret_verifier_config.unwrap_or_default();
     let verifier_config = cognate_srp::DeviceSecretVerifierConfig {
-        password_verifier: config
-            .as_ref()
-            .and_then(|c| c.get("PasswordVerifier").and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned(),
-        salt: config
-            .as_ref()
-            .and_then(|c| c.get("Salt").and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned(),
+        password_verifier: config.password_verifier.unwrap_or_default(),
+        salt: config.salt.unwrap_or_default(),
     };
     let verifier = cognate_srp::Verifier::from_device_config(&verifier_config).map_err(|_| {
         ApiError::invalid("DeviceSecretVerifierConfig is not a valid SRP verifier and salt.")
@@ -59,24 +87,26 @@ pub(crate) fn confirm_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     } else {
         "remembered"
     });
-    if let Some(name) = req.opt_str("DeviceName")? {
+    if let Some(name) = &req.device_name {
         doc["name"] = json!(name);
     }
     doc["modified"] = json!(ctx.now());
     ctx.store.doc_put(KIND, &pool.id, key, &doc)?;
-    Ok(json!({ "UserConfirmationNecessary": prompt }))
+    reply(&t::ConfirmDeviceResponse {
+        user_confirmation_necessary: Some(prompt),
+    })
 }
 
-fn set_status(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Value, ApiError> {
-    let key = req.str("DeviceKey")?;
-    let status = req
-        .opt_str("DeviceRememberedStatus")?
-        .unwrap_or("not_remembered");
-    if status != "remembered" && status != "not_remembered" {
-        return Err(ApiError::invalid(format!(
-            "1 validation error detected: Value '{status}' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]"
-        )));
-    }
+fn set_status(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+    key: &str,
+    status: Option<t::DeviceRememberedStatusType>,
+) -> Result<Value, ApiError> {
+    let status = status
+        .unwrap_or(t::DeviceRememberedStatusType::NotRemembered)
+        .as_str();
     let device = confirmed_device(ctx, pool, user, key)?;
     let mut doc = device.doc;
     doc["status"] = json!(status);
@@ -86,41 +116,73 @@ fn set_status(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Valu
 }
 
 /// UpdateDeviceStatus.
-pub(crate) fn update_device_status(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    set_status(ctx, &pool, &user, req)
+pub(crate) fn update_device_status(
+    ctx: &Ctx,
+    req: t::UpdateDeviceStatusRequest,
+) -> Result<Value, ApiError> {
+    let (pool, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    set_status(
+        ctx,
+        &pool,
+        &user,
+        &req.device_key,
+        req.device_remembered_status,
+    )
 }
 
 /// AdminUpdateDeviceStatus.
-pub(crate) fn admin_update_device_status(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = admin_user(ctx, req)?;
-    set_status(ctx, &pool, &user, req)
+pub(crate) fn admin_update_device_status(
+    ctx: &Ctx,
+    req: t::AdminUpdateDeviceStatusRequest,
+) -> Result<Value, ApiError> {
+    let (pool, user) = admin_user(ctx, &req.user_pool_id, &req.username)?;
+    set_status(
+        ctx,
+        &pool,
+        &user,
+        &req.device_key,
+        req.device_remembered_status,
+    )
 }
 
 /// GetDevice.
-pub(crate) fn get_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    let d = confirmed_device(ctx, &pool, &user, req.str("DeviceKey")?)?;
-    Ok(json!({ "Device": d.render() }))
+pub(crate) fn get_device(ctx: &Ctx, req: t::GetDeviceRequest) -> Result<Value, ApiError> {
+    let (pool, user) = token_user(ctx, req.access_token.as_deref())?;
+    let d = confirmed_device(ctx, &pool, &user, &req.device_key)?;
+    reply_whole_seconds(&t::GetDeviceResponse {
+        device: device_type(&d),
+    })
 }
 
 /// AdminGetDevice.
-pub(crate) fn admin_get_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = admin_user(ctx, req)?;
-    let d = confirmed_device(ctx, &pool, &user, req.str("DeviceKey")?)?;
-    Ok(json!({ "Device": d.render() }))
+pub(crate) fn admin_get_device(
+    ctx: &Ctx,
+    req: t::AdminGetDeviceRequest,
+) -> Result<Value, ApiError> {
+    let (pool, user) = admin_user(ctx, &req.user_pool_id, &req.username)?;
+    let d = confirmed_device(ctx, &pool, &user, &req.device_key)?;
+    reply_whole_seconds(&t::AdminGetDeviceResponse {
+        device: device_type(&d),
+    })
 }
 
-fn list(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Value, ApiError> {
-    let limit = req.opt_i64("Limit")?.unwrap_or(60);
+/// One page of the user's confirmed devices and the `PaginationToken` of the next.
+fn list(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+    limit: Option<i32>,
+    token: Option<&str>,
+) -> Result<(Vec<t::DeviceType>, Option<String>), ApiError> {
+    let limit = limit.unwrap_or(60);
     if !(0..=60).contains(&limit) {
         return Err(ApiError::invalid(
             "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
         ));
     }
     let limit = if limit == 0 { 60 } else { limit as usize };
-    let offset = super::parse_offset(req.opt_str("PaginationToken")?)? as usize;
-    let mine: Vec<Value> = ctx
+    let offset = super::parse_offset(token)? as usize;
+    let mine: Vec<t::DeviceType> = ctx
         .store
         .doc_list(KIND, &pool.id)?
         .into_iter()
@@ -130,32 +192,54 @@ fn list(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<Value, Api
                 && d.get("confirmed").and_then(Value::as_bool) == Some(true)
         })
         .map(|(key, doc)| {
-            Device {
+            device_type(&Device {
                 key,
                 group_key: String::new(),
                 doc,
-            }
-            .render()
+            })
         })
         .collect();
-    let page: Vec<Value> = mine.iter().skip(offset).take(limit).cloned().collect();
-    let mut out = json!({ "Devices": page });
-    if offset + limit < mine.len() {
-        out["PaginationToken"] = json!(super::offset_token((offset + limit) as u64));
-    }
-    Ok(out)
+    let more = offset + limit < mine.len();
+    let page = mine.into_iter().skip(offset).take(limit).collect();
+    Ok((
+        page,
+        more.then(|| super::offset_token((offset + limit) as u64)),
+    ))
 }
 
 /// ListDevices.
-pub(crate) fn list_devices(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    list(ctx, &pool, &user, req)
+pub(crate) fn list_devices(ctx: &Ctx, req: t::ListDevicesRequest) -> Result<Value, ApiError> {
+    let (pool, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    let (devices, pagination_token) = list(
+        ctx,
+        &pool,
+        &user,
+        req.limit,
+        req.pagination_token.as_deref(),
+    )?;
+    reply_whole_seconds(&t::ListDevicesResponse {
+        devices: Some(devices),
+        pagination_token,
+    })
 }
 
 /// AdminListDevices.
-pub(crate) fn admin_list_devices(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = admin_user(ctx, req)?;
-    list(ctx, &pool, &user, req)
+pub(crate) fn admin_list_devices(
+    ctx: &Ctx,
+    req: t::AdminListDevicesRequest,
+) -> Result<Value, ApiError> {
+    let (pool, user) = admin_user(ctx, &req.user_pool_id, &req.username)?;
+    let (devices, pagination_token) = list(
+        ctx,
+        &pool,
+        &user,
+        req.limit,
+        req.pagination_token.as_deref(),
+    )?;
+    reply_whole_seconds(&t::AdminListDevicesResponse {
+        devices: Some(devices),
+        pagination_token,
+    })
 }
 
 fn forget(ctx: &Ctx, pool: &UserPool, user: &User, key: &str) -> Result<Value, ApiError> {
@@ -165,13 +249,16 @@ fn forget(ctx: &Ctx, pool: &UserPool, user: &User, key: &str) -> Result<Value, A
 }
 
 /// ForgetDevice.
-pub(crate) fn forget_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    forget(ctx, &pool, &user, req.str("DeviceKey")?)
+pub(crate) fn forget_device(ctx: &Ctx, req: t::ForgetDeviceRequest) -> Result<Value, ApiError> {
+    let (pool, user) = token_user(ctx, req.access_token.as_deref())?;
+    forget(ctx, &pool, &user, &req.device_key)
 }
 
 /// AdminForgetDevice.
-pub(crate) fn admin_forget_device(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, user) = admin_user(ctx, req)?;
-    forget(ctx, &pool, &user, req.str("DeviceKey")?)
+pub(crate) fn admin_forget_device(
+    ctx: &Ctx,
+    req: t::AdminForgetDeviceRequest,
+) -> Result<Value, ApiError> {
+    let (pool, user) = admin_user(ctx, &req.user_pool_id, &req.username)?;
+    forget(ctx, &pool, &user, &req.device_key)
 }

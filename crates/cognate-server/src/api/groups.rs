@@ -13,9 +13,10 @@ use cognate_model::idp::ErrorKind as E;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
+use cognate_model::idp::types as t;
 use serde_json::{Value, json};
 
-use super::Req;
+use super::{reply, reply_whole_seconds, timestamp, user_type};
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::groups::{
@@ -23,31 +24,26 @@ use crate::services::groups::{
 };
 
 /// Highest `Limit` of the list operations.
-const MAX_LIMIT: i64 = 60;
+const MAX_LIMIT: i32 = 60;
 
-/// The `GroupType` shape (dates as epoch seconds, as AWS sends them).
-fn render(pool_id: &str, g: &Group) -> Value {
-    let mut out = json!({
-        "GroupName": g.name,
-        "UserPoolId": pool_id,
-        "LastModifiedDate": g.modified as f64,
-        "CreationDate": g.created as f64,
-    });
-    if let Some(d) = &g.description {
-        out["Description"] = json!(d);
+/// The `GroupType` shape. Its dates have always been sent as floating-point epoch seconds
+/// (`1700000000.0`, as AWS sends them), which is how the model's `Timestamp` serializes: the
+/// answers carrying groups use [`reply`], not [`reply_whole_seconds`].
+fn render(pool_id: &str, g: &Group) -> t::GroupType {
+    t::GroupType {
+        creation_date: Some(timestamp(g.created)),
+        description: g.description.clone(),
+        group_name: Some(g.name.clone()),
+        last_modified_date: Some(timestamp(g.modified)),
+        // Stored only after the check of `precedence` (0..=i32::MAX).
+        precedence: g.precedence.and_then(|p| i32::try_from(p).ok()),
+        role_arn: g.role_arn.clone(),
+        user_pool_id: Some(pool_id.to_owned()),
     }
-    if let Some(r) = &g.role_arn {
-        out["RoleArn"] = json!(r);
-    }
-    if let Some(p) = g.precedence {
-        out["Precedence"] = json!(p);
-    }
-    out
 }
 
 /// `GroupName`, checked as AWS validates it.
-fn group_name(req: &Req) -> Result<&str, ApiError> {
-    let name = req.str("GroupName")?;
+fn group_name(name: &str) -> Result<&str, ApiError> {
     let len = name.chars().count();
     if len == 0 {
         return Err(ApiError::invalid(
@@ -67,8 +63,7 @@ fn group_name(req: &Req) -> Result<&str, ApiError> {
     Ok(name)
 }
 
-fn description(req: &Req) -> Result<Option<String>, ApiError> {
-    let d = req.opt_str("Description")?;
+fn description(d: Option<&str>) -> Result<Option<String>, ApiError> {
     if d.is_some_and(|d| d.chars().count() > 2048) {
         return Err(ApiError::invalid(
             "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048",
@@ -77,8 +72,8 @@ fn description(req: &Req) -> Result<Option<String>, ApiError> {
     Ok(d.map(str::to_owned))
 }
 
-fn role_arn(req: &Req) -> Result<Option<String>, ApiError> {
-    let Some(arn) = req.opt_str("RoleArn")? else {
+fn role_arn(arn: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(arn) = arn else {
         return Ok(None);
     };
     let parts: Vec<&str> = arn.split(':').collect();
@@ -96,8 +91,8 @@ fn role_arn(req: &Req) -> Result<Option<String>, ApiError> {
     Ok(Some(arn.to_owned()))
 }
 
-fn precedence(req: &Req) -> Result<Option<i64>, ApiError> {
-    let p = req.opt_i64("Precedence")?;
+fn precedence(p: Option<i32>) -> Result<Option<i64>, ApiError> {
+    let p = p.map(i64::from);
     if p.is_some_and(|p| !(0..=i64::from(i32::MAX)).contains(&p)) {
         return Err(ApiError::invalid(
             "1 validation error detected: Value at 'precedence' failed to satisfy constraint: Member must have value greater than or equal to 0",
@@ -107,42 +102,41 @@ fn precedence(req: &Req) -> Result<Option<i64>, ApiError> {
 }
 
 /// `Limit` (0 or absent: 60) and the offset of `NextToken`.
-fn page(req: &Req) -> Result<(usize, usize), ApiError> {
-    let limit = req.opt_i64("Limit")?.unwrap_or(MAX_LIMIT);
+fn page(limit: Option<i32>, next_token: Option<&str>) -> Result<(usize, usize), ApiError> {
+    let limit = limit.unwrap_or(MAX_LIMIT);
     if !(0..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(
             "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
         ));
     }
     let limit = if limit == 0 { MAX_LIMIT } else { limit };
-    let offset = super::parse_offset(req.opt_str("NextToken")?)?;
+    let offset = super::parse_offset(next_token)?;
     Ok((
         usize::try_from(limit).unwrap_or(60),
         usize::try_from(offset).unwrap_or(usize::MAX),
     ))
 }
 
-/// One page of `items` under `field`, with `NextToken` when more follow.
-fn paged(field: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
+/// One page of `items`, and the `NextToken` when more follow.
+fn paged<T>(items: Vec<T>, limit: usize, offset: usize) -> (Vec<T>, Option<String>) {
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
-    let mut out = json!({ field: page });
+    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
     let next = offset.saturating_add(limit);
-    if next < total {
-        out["NextToken"] = json!(super::offset_token(next as u64));
-    }
-    out
+    (
+        page,
+        (next < total).then(|| super::offset_token(next as u64)),
+    )
 }
 
-pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn create(ctx: &Ctx, req: t::CreateGroupRequest) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
     let now = ctx.now();
     let group = Group {
         name: name.to_owned(),
-        description: description(req)?,
-        role_arn: role_arn(req)?,
-        precedence: precedence(req)?,
+        description: description(req.description.as_deref())?,
+        role_arn: role_arn(req.role_arn.as_deref())?,
+        precedence: precedence(req.precedence)?,
         created: now,
         modified: now,
     };
@@ -165,7 +159,9 @@ pub(crate) fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if !inserted.load(AtomicOrdering::SeqCst) {
         return Err(exists(name));
     }
-    Ok(json!({ "Group": render(&pool.id, &group) }))
+    reply(&t::CreateGroupResponse {
+        group: Some(render(&pool.id, &group)),
+    })
 }
 
 fn exists(name: &str) -> ApiError {
@@ -175,29 +171,39 @@ fn exists(name: &str) -> ApiError {
     )
 }
 
-pub(crate) fn get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn get(ctx: &Ctx, req: t::GetGroupRequest) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
     let group = get_group(ctx, &pool.id, name)?;
-    Ok(json!({ "Group": render(&pool.id, &group) }))
+    reply(&t::GetGroupResponse {
+        group: Some(render(&pool.id, &group)),
+    })
 }
 
-pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let (limit, offset) = page(req)?;
-    let groups: Vec<Value> = ctx
+pub(crate) fn list(ctx: &Ctx, req: t::ListGroupsRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let (limit, offset) = page(req.limit, req.next_token.as_deref())?;
+    let groups: Vec<t::GroupType> = ctx
         .store
         .doc_list(GROUP, &pool.id)?
         .into_iter()
         .map(|(_, v)| decode::<Group>(v).map(|g| render(&pool.id, &g)))
         .collect::<Result<_, _>>()?;
-    Ok(paged("Groups", groups, limit, offset))
+    let (groups, next_token) = paged(groups, limit, offset);
+    reply(&t::ListGroupsResponse {
+        groups: Some(groups),
+        next_token,
+    })
 }
 
-pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let (desc, role, prec) = (description(req)?, role_arn(req)?, precedence(req)?);
+pub(crate) fn update(ctx: &Ctx, req: t::UpdateGroupRequest) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let (desc, role, prec) = (
+        description(req.description.as_deref())?,
+        role_arn(req.role_arn.as_deref())?,
+        precedence(req.precedence)?,
+    );
     let now = ctx.now();
     // Members not given keep their values.
     let updated = ctx.store.doc_update(
@@ -220,12 +226,14 @@ pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         }),
     )?;
     let group: Group = decode(updated.ok_or_else(group_not_found)?)?;
-    Ok(json!({ "Group": render(&pool.id, &group) }))
+    reply(&t::UpdateGroupResponse {
+        group: Some(render(&pool.id, &group)),
+    })
 }
 
-pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn delete(ctx: &Ctx, req: t::DeleteGroupRequest) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
     get_group(ctx, &pool.id, name)?;
     // The group and its memberships in one unit: a crash leaves both or neither.
     let members: Vec<String> = members(ctx, &pool.id)?
@@ -241,10 +249,13 @@ pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-pub(crate) fn admin_add_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let username = req.str("Username")?;
+pub(crate) fn admin_add_user(
+    ctx: &Ctx,
+    req: t::AdminAddUserToGroupRequest,
+) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let username = req.username.as_str();
     let group = get_group(ctx, &pool.id, name)?;
     let user = crate::services::users::get(ctx, &pool, username)?;
     let member = Member {
@@ -261,10 +272,13 @@ pub(crate) fn admin_add_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let username = req.str("Username")?;
+pub(crate) fn admin_remove_user(
+    ctx: &Ctx,
+    req: t::AdminRemoveUserFromGroupRequest,
+) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let username = req.username.as_str();
     let group = get_group(ctx, &pool.id, name)?;
     let user = crate::services::users::get(ctx, &pool, username)?;
     ctx.store.doc_delete(
@@ -275,21 +289,28 @@ pub(crate) fn admin_remove_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError>
     Ok(json!({}))
 }
 
-pub(crate) fn admin_list_for_user(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
-    let (limit, offset) = page(req)?;
-    let groups: Vec<Value> = groups_of(ctx, &pool.id, &user)?
+pub(crate) fn admin_list_for_user(
+    ctx: &Ctx,
+    req: t::AdminListGroupsForUserRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let user = crate::services::users::get(ctx, &pool, &req.username)?;
+    let (limit, offset) = page(req.limit, req.next_token.as_deref())?;
+    let groups: Vec<t::GroupType> = groups_of(ctx, &pool.id, &user)?
         .iter()
         .map(|g| render(&pool.id, g))
         .collect();
-    Ok(paged("Groups", groups, limit, offset))
+    let (groups, next_token) = paged(groups, limit, offset);
+    reply(&t::AdminListGroupsForUserResponse {
+        groups: Some(groups),
+        next_token,
+    })
 }
 
-pub(crate) fn list_users(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let name = group_name(req)?;
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let (limit, offset) = page(req)?;
+pub(crate) fn list_users(ctx: &Ctx, req: t::ListUsersInGroupRequest) -> Result<Value, ApiError> {
+    let name = group_name(&req.group_name)?;
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let (limit, offset) = page(req.limit, req.next_token.as_deref())?;
     get_group(ctx, &pool.id, name)?;
     let mut users = Vec::new();
     for m in members(ctx, &pool.id)? {
@@ -299,8 +320,13 @@ pub(crate) fn list_users(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         if let Some(u) = ctx.store.user_get(&pool.id, &m.username)?
             && u.sub == m.sub
         {
-            users.push(super::render_user(&u, "Attributes"));
+            users.push(user_type(&u));
         }
     }
-    Ok(paged("Users", users, limit, offset))
+    let (users, next_token) = paged(users, limit, offset);
+    // The users' dates are whole seconds, as ListUsers sends them.
+    reply_whole_seconds(&t::ListUsersInGroupResponse {
+        next_token,
+        users: Some(users),
+    })
 }

@@ -8,9 +8,10 @@
 //! TOTP secrets are stored sealed (AES-256-GCM under the server key) and never logged.
 
 use cognate_model::idp::ErrorKind as E;
+use cognate_model::idp::types as t;
 use serde_json::{Map, Value, json};
 
-use super::Req;
+use super::reply;
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
 use crate::services::Ctx;
@@ -19,9 +20,10 @@ use crate::services::mfa::{
     Factor, POOL_KEY, POOL_KIND, PoolFactors, TOTP_WINDOW, UserFactors, seal_secret,
 };
 
-fn one_of_token_or_session(req: &Req) -> Result<(Option<&str>, Option<&str>), ApiError> {
-    let token = req.opt_str("AccessToken")?;
-    let session = req.opt_str("Session")?;
+fn one_of_token_or_session<'a>(
+    token: Option<&'a str>,
+    session: Option<&'a str>,
+) -> Result<(Option<&'a str>, Option<&'a str>), ApiError> {
     if token.is_none() && session.is_none() {
         return Err(ApiError::invalid(
             "Either AccessToken or Session must be provided.",
@@ -32,8 +34,12 @@ fn one_of_token_or_session(req: &Req) -> Result<(Option<&str>, Option<&str>), Ap
 
 /// AssociateSoftwareToken: a new TOTP secret (`SecretCode`, base32) for the user of an
 /// `AccessToken`, or — during `MFA_SETUP` — of a `Session` (then a new `Session` comes back).
-pub(crate) fn associate_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (token, session) = one_of_token_or_session(req)?;
+pub(crate) fn associate_software_token(
+    ctx: &Ctx,
+    req: t::AssociateSoftwareTokenRequest,
+) -> Result<Value, ApiError> {
+    let (token, session) =
+        one_of_token_or_session(req.access_token.as_deref(), req.session.as_deref())?;
     let secret = cognate_totp::TotpSecret::generate(&mut cognate_srp::os_rng());
     let code = secret.to_base32();
     if let Some(token) = token {
@@ -41,7 +47,10 @@ pub(crate) fn associate_software_token(ctx: &Ctx, req: &Req) -> Result<Value, Ap
         let mut uf = UserFactors::load(ctx, &pool, &user)?;
         uf.set("totp_pending", json!(seal_secret(ctx, &secret)));
         uf.save(ctx, &pool, &user)?;
-        return Ok(json!({ "SecretCode": code }));
+        return reply(&t::AssociateSoftwareTokenResponse {
+            secret_code: Some(code),
+            session: None,
+        });
     }
     let session = session.unwrap_or_default();
     let (state, client) = login::open_any(ctx, session, &["MFA_SETUP"])?;
@@ -53,13 +62,20 @@ pub(crate) fn associate_software_token(ctx: &Ctx, req: &Req) -> Result<Value, Ap
             verified: false,
         },
     );
-    Ok(json!({ "SecretCode": code, "Session": login::issue(ctx, next) }))
+    reply(&t::AssociateSoftwareTokenResponse {
+        secret_code: Some(code),
+        session: Some(login::issue(ctx, next)),
+    })
 }
 
 /// VerifySoftwareToken: checks `UserCode` against the secret AssociateSoftwareToken handed out.
-pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (token, session) = one_of_token_or_session(req)?;
-    let code = req.str("UserCode")?;
+pub(crate) fn verify_software_token(
+    ctx: &Ctx,
+    req: t::VerifySoftwareTokenRequest,
+) -> Result<Value, ApiError> {
+    let (token, session) =
+        one_of_token_or_session(req.access_token.as_deref(), req.session.as_deref())?;
+    let code = req.user_code.as_str();
     let mismatch = || {
         ApiError::new(
             E::EnableSoftwareTokenMFAException,
@@ -81,11 +97,14 @@ pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiEr
         uf.set("totp_secret", pending);
         uf.set("totp_verified", json!(true));
         uf.set("totp_last_step", json!(step));
-        if let Some(name) = req.opt_str("FriendlyDeviceName")? {
+        if let Some(name) = &req.friendly_device_name {
             uf.set("totp_name", json!(name));
         }
         uf.save(ctx, &pool, &user)?;
-        return Ok(json!({ "Status": "SUCCESS" }));
+        return reply(&t::VerifySoftwareTokenResponse {
+            session: None,
+            status: Some(t::VerifySoftwareTokenResponseType::Success),
+        });
     }
     let session = session.unwrap_or_default();
     let (state, client) = login::open_any(ctx, session, &["MFA_SETUP"])?;
@@ -113,7 +132,7 @@ pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiEr
     uf.set("totp_secret", json!(seal_secret(ctx, &secret)));
     uf.set("totp_verified", json!(true));
     uf.set("totp_last_step", json!(step));
-    if let Some(name) = req.opt_str("FriendlyDeviceName")? {
+    if let Some(name) = &req.friendly_device_name {
         uf.set("totp_name", json!(name));
     }
     uf.save(ctx, &pool, &user)?;
@@ -124,27 +143,33 @@ pub(crate) fn verify_software_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiEr
             verified: true,
         },
     );
-    Ok(json!({ "Status": "SUCCESS", "Session": login::issue(ctx, next) }))
+    reply(&t::VerifySoftwareTokenResponse {
+        session: Some(login::issue(ctx, next)),
+        status: Some(t::VerifySoftwareTokenResponseType::Success),
+    })
 }
 
-/// Applies `SMSMfaSettings`, `SoftwareTokenMfaSettings`, `EmailMfaSettings`.
-fn set_preference(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<(), ApiError> {
+/// One factor's settings of a preference request: `Enabled` and `PreferredMfa`.
+type Settings = Option<(Option<bool>, Option<bool>)>;
+
+/// Applies `SMSMfaSettings`, `SoftwareTokenMfaSettings`, `EmailMfaSettings`, in that order.
+fn set_preference(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+    [sms, totp, email]: [Settings; 3],
+) -> Result<(), ApiError> {
     let mut uf = UserFactors::load(ctx, pool, user)?;
     let members = [
-        ("SMSMfaSettings", Factor::Sms, "sms_enabled"),
-        (
-            "SoftwareTokenMfaSettings",
-            Factor::SoftwareToken,
-            "totp_enabled",
-        ),
-        ("EmailMfaSettings", Factor::Email, "email_enabled"),
+        (sms, Factor::Sms, "sms_enabled"),
+        (totp, Factor::SoftwareToken, "totp_enabled"),
+        (email, Factor::Email, "email_enabled"),
     ];
-    for (member, factor, flag) in members {
-        let Some(settings) = req.opt_obj(member)? else {
+    for (settings, factor, flag) in members {
+        let Some((enabled, preferred_mfa)) = settings else {
             continue;
         };
-        let enabled = settings.opt_bool("Enabled")?;
-        let preferred = settings.opt_bool("PreferredMfa")?.unwrap_or(false);
+        let preferred = preferred_mfa.unwrap_or(false);
         if enabled == Some(true) || preferred {
             let possible = match factor {
                 Factor::SoftwareToken => uf.flag("totp_verified"),
@@ -164,9 +189,7 @@ fn set_preference(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<
         let now_enabled = uf.flag(flag);
         if preferred && now_enabled {
             uf.set("preferred", json!(factor.as_str()));
-        } else if (settings.get("PreferredMfa").is_some() || !now_enabled)
-            && uf.preferred() == Some(factor)
-        {
+        } else if (preferred_mfa.is_some() || !now_enabled) && uf.preferred() == Some(factor) {
             uf.doc.remove("preferred");
         }
     }
@@ -174,20 +197,40 @@ fn set_preference(ctx: &Ctx, pool: &UserPool, user: &User, req: &Req) -> Result<
 }
 
 /// SetUserMFAPreference (AccessToken).
-pub(crate) fn set_user_mfa_preference(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    set_preference(ctx, &pool, &user, req)?;
+pub(crate) fn set_user_mfa_preference(
+    ctx: &Ctx,
+    req: t::SetUserMFAPreferenceRequest,
+) -> Result<Value, ApiError> {
+    let (pool, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    let settings = [
+        req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+        req.software_token_mfa_settings
+            .map(|s| (s.enabled, s.preferred_mfa)),
+        req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+    ];
+    set_preference(ctx, &pool, &user, settings)?;
     Ok(json!({}))
 }
 
 /// AdminSetUserMFAPreference.
-pub(crate) fn admin_set_user_mfa_preference(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
-    set_preference(ctx, &pool, &user, req)?;
+pub(crate) fn admin_set_user_mfa_preference(
+    ctx: &Ctx,
+    req: t::AdminSetUserMFAPreferenceRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let user = crate::services::users::get(ctx, &pool, &req.username)?;
+    let settings = [
+        req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+        req.software_token_mfa_settings
+            .map(|s| (s.enabled, s.preferred_mfa)),
+        req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+    ];
+    set_preference(ctx, &pool, &user, settings)?;
     Ok(json!({}))
 }
 
+/// The answer of Set/GetUserPoolMfaConfig. Untyped: it echoes the factor configurations as they
+/// were stored (the request's objects as given, members the model does not know included).
 fn config_answer(pool: &UserPool, pf: &PoolFactors) -> Value {
     let mut out = Map::new();
     for member in [
@@ -203,30 +246,27 @@ fn config_answer(pool: &UserPool, pf: &PoolFactors) -> Value {
     Value::Object(out)
 }
 
-/// SetUserPoolMfaConfig.
-pub(crate) fn set_user_pool_mfa_config(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let mut pool = ctx.pool(req.str("UserPoolId")?)?;
+/// SetUserPoolMfaConfig. `body` is the request as sent: the factor configurations are stored
+/// as given (the typed request would drop the members the model does not know, and nulls).
+pub(crate) fn set_user_pool_mfa_config(
+    ctx: &Ctx,
+    req: t::SetUserPoolMfaConfigRequest,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut pool = ctx.pool(&req.user_pool_id)?;
     let mut pf = PoolFactors::load(ctx, &pool)?;
     for member in [
         "SmsMfaConfiguration",
         "SoftwareTokenMfaConfiguration",
         "EmailMfaConfiguration",
     ] {
-        match req.get(member) {
-            None => {}
-            Some(Value::Object(m)) => {
-                pf.config.insert(member.into(), Value::Object(m.clone()));
-            }
-            Some(_) => return Err(ApiError::invalid(format!("{member} must be an object"))),
+        // An object when present: the model's validation checked it.
+        if let Some(Value::Object(m)) = body.get(member) {
+            pf.config.insert(member.into(), Value::Object(m.clone()));
         }
     }
-    if let Some(m) = req.opt_str("MfaConfiguration")? {
-        if !["OFF", "ON", "OPTIONAL"].contains(&m) {
-            return Err(ApiError::invalid(format!(
-                "1 validation error detected: Value '{m}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
-            )));
-        }
-        pool.mfa_configuration = m.to_owned();
+    if let Some(m) = req.mfa_configuration {
+        pool.mfa_configuration = m.as_str().to_owned();
     }
     if pool.mfa_configuration != "OFF"
         && ![Factor::SoftwareToken, Factor::Sms, Factor::Email]
@@ -249,8 +289,11 @@ pub(crate) fn set_user_pool_mfa_config(ctx: &Ctx, req: &Req) -> Result<Value, Ap
 }
 
 /// GetUserPoolMfaConfig.
-pub(crate) fn get_user_pool_mfa_config(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn get_user_pool_mfa_config(
+    ctx: &Ctx,
+    req: t::GetUserPoolMfaConfigRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
     let pf = PoolFactors::load(ctx, &pool)?;
     Ok(config_answer(&pool, &pf))
 }

@@ -1,7 +1,12 @@
 //! The operations' handlers, one module per area: each takes a validated request, calls the
 //! services (`crate::services`) and shapes the answer. What they share is here: dispatch
-//! ([`call`]), request member access ([`Req`]), pagination tokens and the `User` shape.
-//! Handlers never import each other.
+//! ([`call`]), the typed request and response ([`typed`], [`reply`]), untyped request member
+//! access ([`Req`], for the handlers not converted yet), pagination tokens and the `User`
+//! shape. Handlers never import each other.
+//!
+//! Most handlers take the operation's generated request type (`cognate_model::idp::types`),
+//! deserialized from the body after `wire` validated it against the same model, so a member
+//! they read is there, of its type, in its range and enum.
 
 pub(crate) mod account;
 pub(crate) mod auth;
@@ -18,85 +23,97 @@ use cognate_model::idp::ErrorKind as E;
 use cognate_model::idp::Operation;
 use std::collections::HashMap;
 
+use cognate_model::idp::types as t;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Exception};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::json;
 
-use crate::model::User;
+use crate::model::{User, UserPool, UserStatus};
 use crate::services::Ctx;
+use crate::services::mfa::UserFactors;
 
 /// Runs user-pool operation `op` on its validated request.
 pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
-    let req = Req(body);
     match op {
-        Operation::CreateUserPool => pools::create(ctx, &req, None),
-        Operation::DescribeUserPool => pools::describe(ctx, &req),
-        Operation::ListUserPools => pools::list(ctx, &req),
-        Operation::UpdateUserPool => pools::update(ctx, &req),
-        Operation::DeleteUserPool => pools::delete(ctx, &req),
-        Operation::CreateUserPoolClient => clients::create(ctx, &req, None),
-        Operation::DescribeUserPoolClient => clients::describe(ctx, &req),
-        Operation::ListUserPoolClients => clients::list(ctx, &req),
-        Operation::UpdateUserPoolClient => clients::update(ctx, &req),
-        Operation::DeleteUserPoolClient => clients::delete(ctx, &req),
-        Operation::AdminCreateUser => users::admin_create(ctx, &req),
-        Operation::AdminSetUserPassword => users::admin_set_password(ctx, &req),
-        Operation::AdminGetUser => users::admin_get(ctx, &req),
-        Operation::ListUsers => users::list(ctx, &req),
-        Operation::AdminDeleteUser => users::admin_delete(ctx, &req),
-        Operation::AdminUpdateUserAttributes => users::admin_update_attributes(ctx, &req),
-        Operation::AdminDeleteUserAttributes => users::admin_delete_attributes(ctx, &req),
-        Operation::AdminDisableUser => users::admin_set_enabled(ctx, &req, false),
-        Operation::AdminEnableUser => users::admin_set_enabled(ctx, &req, true),
-        Operation::AdminConfirmSignUp => users::admin_confirm_sign_up(ctx, &req),
-        Operation::InitiateAuth => auth::initiate(ctx, &req, false),
-        Operation::AdminInitiateAuth => auth::initiate(ctx, &req, true),
-        Operation::RespondToAuthChallenge => auth::respond(ctx, &req, false),
-        Operation::AdminRespondToAuthChallenge => auth::respond(ctx, &req, true),
-        Operation::GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token(ctx, &req),
-        Operation::GetUser => auth::get_user(ctx, &req),
-        Operation::RevokeToken => auth::revoke_token(ctx, &req),
-        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, &req),
-        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, &req),
-        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, &req),
-        Operation::AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference(ctx, &req),
-        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, &req),
-        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, &req),
-        Operation::ConfirmDevice => devices::confirm_device(ctx, &req),
-        Operation::UpdateDeviceStatus => devices::update_device_status(ctx, &req),
-        Operation::GetDevice => devices::get_device(ctx, &req),
-        Operation::ListDevices => devices::list_devices(ctx, &req),
-        Operation::ForgetDevice => devices::forget_device(ctx, &req),
-        Operation::AdminGetDevice => devices::admin_get_device(ctx, &req),
-        Operation::AdminListDevices => devices::admin_list_devices(ctx, &req),
-        Operation::AdminForgetDevice => devices::admin_forget_device(ctx, &req),
-        Operation::AdminUpdateDeviceStatus => devices::admin_update_device_status(ctx, &req),
-        Operation::SignUp => account::sign_up(ctx, &req),
-        Operation::ConfirmSignUp => account::confirm_sign_up(ctx, &req),
-        Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, &req),
-        Operation::ForgotPassword => account::forgot_password(ctx, &req),
-        Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, &req),
-        Operation::ChangePassword => account::change_password(ctx, &req),
-        Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, &req),
-        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, &req),
-        Operation::GetUserAttributeVerificationCode => {
-            account::get_user_attribute_verification_code(ctx, &req)
+        Operation::CreateUserPool => pools::create(ctx, typed(&body)?, &body, None),
+        Operation::DescribeUserPool => pools::describe(ctx, typed(&body)?),
+        Operation::ListUserPools => pools::list(ctx, typed(&body)?),
+        Operation::UpdateUserPool => pools::update(ctx, typed(&body)?, &body),
+        Operation::DeleteUserPool => pools::delete(ctx, typed(&body)?),
+        Operation::CreateUserPoolClient => clients::create(ctx, typed(&body)?, &body, None),
+        Operation::DescribeUserPoolClient => clients::describe(ctx, typed(&body)?),
+        Operation::ListUserPoolClients => clients::list(ctx, typed(&body)?),
+        Operation::UpdateUserPoolClient => clients::update(ctx, typed(&body)?, &body),
+        Operation::DeleteUserPoolClient => clients::delete(ctx, typed(&body)?),
+        Operation::AdminCreateUser => users::admin_create(ctx, typed(&body)?),
+        Operation::AdminSetUserPassword => users::admin_set_password(ctx, typed(&body)?),
+        Operation::AdminGetUser => users::admin_get(ctx, typed(&body)?),
+        Operation::ListUsers => users::list(ctx, typed(&body)?),
+        Operation::AdminDeleteUser => users::admin_delete(ctx, typed(&body)?),
+        Operation::AdminUpdateUserAttributes => users::admin_update_attributes(ctx, typed(&body)?),
+        Operation::AdminDeleteUserAttributes => users::admin_delete_attributes(ctx, typed(&body)?),
+        Operation::AdminDisableUser => users::admin_disable(ctx, typed(&body)?),
+        Operation::AdminEnableUser => users::admin_enable(ctx, typed(&body)?),
+        Operation::AdminConfirmSignUp => users::admin_confirm_sign_up(ctx, typed(&body)?),
+        Operation::InitiateAuth => auth::initiate_auth(ctx, typed(&body)?),
+        Operation::AdminInitiateAuth => auth::admin_initiate_auth(ctx, typed(&body)?),
+        Operation::RespondToAuthChallenge => auth::respond_to_auth_challenge(ctx, typed(&body)?),
+        Operation::AdminRespondToAuthChallenge => {
+            auth::admin_respond_to_auth_challenge(ctx, typed(&body)?)
         }
-        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &req),
-        Operation::GlobalSignOut => signout::global_sign_out(ctx, &req),
-        Operation::AdminUserGlobalSignOut => signout::admin_user_global_sign_out(ctx, &req),
-        Operation::CreateGroup => groups::create(ctx, &req),
-        Operation::GetGroup => groups::get(ctx, &req),
-        Operation::ListGroups => groups::list(ctx, &req),
-        Operation::UpdateGroup => groups::update(ctx, &req),
-        Operation::DeleteGroup => groups::delete(ctx, &req),
-        Operation::AdminAddUserToGroup => groups::admin_add_user(ctx, &req),
-        Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, &req),
-        Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, &req),
-        Operation::ListUsersInGroup => groups::list_users(ctx, &req),
+        Operation::GetTokensFromRefreshToken => {
+            auth::get_tokens_from_refresh_token(ctx, typed(&body)?)
+        }
+        Operation::GetUser => auth::get_user(ctx, typed(&body)?),
+        Operation::RevokeToken => auth::revoke_token(ctx, typed(&body)?),
+        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, typed(&body)?),
+        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, typed(&body)?),
+        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, typed(&body)?),
+        Operation::AdminSetUserMFAPreference => {
+            mfa::admin_set_user_mfa_preference(ctx, typed(&body)?)
+        }
+        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, typed(&body)?, &body),
+        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, typed(&body)?),
+        Operation::ConfirmDevice => devices::confirm_device(ctx, typed(&body)?),
+        Operation::UpdateDeviceStatus => devices::update_device_status(ctx, typed(&body)?),
+        Operation::GetDevice => devices::get_device(ctx, typed(&body)?),
+        Operation::ListDevices => devices::list_devices(ctx, typed(&body)?),
+        Operation::ForgetDevice => devices::forget_device(ctx, typed(&body)?),
+        Operation::AdminGetDevice => devices::admin_get_device(ctx, typed(&body)?),
+        Operation::AdminListDevices => devices::admin_list_devices(ctx, typed(&body)?),
+        Operation::AdminForgetDevice => devices::admin_forget_device(ctx, typed(&body)?),
+        Operation::AdminUpdateDeviceStatus => {
+            devices::admin_update_device_status(ctx, typed(&body)?)
+        }
+        Operation::SignUp => account::sign_up(ctx, &Req(body)),
+        Operation::ConfirmSignUp => account::confirm_sign_up(ctx, &Req(body)),
+        Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, &Req(body)),
+        Operation::ForgotPassword => account::forgot_password(ctx, &Req(body)),
+        Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, &Req(body)),
+        Operation::ChangePassword => account::change_password(ctx, &Req(body)),
+        Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, &Req(body)),
+        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, &Req(body)),
+        Operation::GetUserAttributeVerificationCode => {
+            account::get_user_attribute_verification_code(ctx, &Req(body))
+        }
+        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &Req(body)),
+        Operation::GlobalSignOut => signout::global_sign_out(ctx, typed(&body)?),
+        Operation::AdminUserGlobalSignOut => {
+            signout::admin_user_global_sign_out(ctx, typed(&body)?)
+        }
+        Operation::CreateGroup => groups::create(ctx, typed(&body)?),
+        Operation::GetGroup => groups::get(ctx, typed(&body)?),
+        Operation::ListGroups => groups::list(ctx, typed(&body)?),
+        Operation::UpdateGroup => groups::update(ctx, typed(&body)?),
+        Operation::DeleteGroup => groups::delete(ctx, typed(&body)?),
+        Operation::AdminAddUserToGroup => groups::admin_add_user(ctx, typed(&body)?),
+        Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, typed(&body)?),
+        Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, typed(&body)?),
+        Operation::ListUsersInGroup => groups::list_users(ctx, typed(&body)?),
         _ => Err(not_implemented(
             op.name(),
             op.errors().iter().map(|e| e.name()),
@@ -124,7 +141,60 @@ pub(crate) fn not_implemented<'a>(
     }
 }
 
-/// A request body with typed, validated access to its members.
+/// The validated body `body` as the operation's request type `T`.
+///
+/// `wire` checked the body against the model first (types, required members, enums, ranges),
+/// so this does not fail unless the generated type and the validator disagree, a defect of
+/// cognate: that is answered as the `SerializationException` of a wrong JSON type.
+pub(crate) fn typed<T: DeserializeOwned>(body: &Map<String, Value>) -> Result<T, ApiError> {
+    T::deserialize(body).map_err(|e| {
+        // The type's name only: serde's message may quote a member's value (a password).
+        tracing::error!(
+            shape = std::any::type_name::<T>(),
+            "cognate defect: a validated request does not deserialize into its generated type"
+        );
+        ApiError::new(Exception::Serialization, e.to_string())
+    })
+}
+
+/// The body of a typed response (`cognate_model::idp::types::*Response`).
+pub(crate) fn reply<T: Serialize>(resp: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(resp).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// As [`reply`], with the timestamps in whole seconds: the model's `Timestamp` is an `f64`
+/// (`1700000000.0` once serialized), while cognate stores whole seconds and has always sent
+/// these dates as JSON integers (`1700000000`). Every floating-point member of the `cognito-idp`
+/// model is a timestamp, so every whole float of the answer becomes an integer. (GroupType's
+/// dates have always been sent as floats; its answers use [`reply`].)
+pub(crate) fn reply_whole_seconds<T: Serialize>(resp: &T) -> Result<Value, ApiError> {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Number(n) => {
+                if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                    && f.fract() == 0.0
+                    && f.abs() < 9.0e15
+                {
+                    *v = Value::from(f as i64);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(m) => m.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v = reply(resp)?;
+    walk(&mut v);
+    Ok(v)
+}
+
+/// Stored seconds as the model's `Timestamp`.
+pub(crate) fn timestamp(secs: i64) -> cognate_model::Timestamp {
+    secs as f64
+}
+
+/// A request body with checked access to its members, for the handlers that do not take
+/// their operation's generated request type yet (`account`, `identity`).
 pub(crate) struct Req(pub Map<String, Value>);
 
 fn wrong_type(field: &str, what: &str) -> ApiError {
@@ -163,14 +233,6 @@ impl Req {
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| wrong_type(field, "an integer")),
-        }
-    }
-
-    pub fn opt_obj(&self, field: &str) -> Result<Option<Req>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(Req(m.clone()))),
-            Some(_) => Err(wrong_type(field, "an object")),
         }
     }
 
@@ -227,16 +289,6 @@ impl Req {
     }
 }
 
-/// Attributes as Cognito lists them: `[{"Name": …, "Value": …}]`.
-pub(crate) fn attribute_json(attrs: &[(String, String)]) -> Value {
-    Value::Array(
-        attrs
-            .iter()
-            .map(|(k, v)| serde_json::json!({"Name": k, "Value": v}))
-            .collect(),
-    )
-}
-
 /// `NextToken`/`PaginationToken`: base64 of an offset.
 pub(crate) fn parse_offset(token: Option<&str>) -> Result<u64, ApiError> {
     match token {
@@ -254,14 +306,63 @@ pub(crate) fn offset_token(offset: u64) -> String {
     STANDARD.encode(format!("offset:{offset}"))
 }
 
-/// The `User` shape of AdminCreateUser and ListUsers.
-pub(crate) fn render_user(user: &User, attributes_field: &str) -> Value {
-    json!({
-        "Username": user.username,
-        attributes_field: attribute_json(&user.attribute_list()),
-        "UserCreateDate": user.created,
-        "UserLastModifiedDate": user.modified,
-        "Enabled": user.enabled,
-        "UserStatus": user.status.as_str(),
-    })
+/// Attributes as the model lists them.
+pub(crate) fn attribute_types(attrs: &[(String, String)]) -> Vec<t::AttributeType> {
+    attrs
+        .iter()
+        .map(|(name, value)| t::AttributeType {
+            name: name.clone(),
+            value: Some(value.clone()),
+        })
+        .collect()
+}
+
+/// Attributes of a request as name and value (an absent value is empty).
+pub(crate) fn attribute_pairs(attrs: &[t::AttributeType]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// A stored user's status as the model names it.
+pub(crate) fn user_status(status: UserStatus) -> t::UserStatusType {
+    match status {
+        UserStatus::Unconfirmed => t::UserStatusType::Unconfirmed,
+        UserStatus::Confirmed => t::UserStatusType::Confirmed,
+        UserStatus::ForceChangePassword => t::UserStatusType::ForceChangePassword,
+        UserStatus::ResetRequired => t::UserStatusType::ResetRequired,
+    }
+}
+
+/// The `UserType` of AdminCreateUser, ListUsers and ListUsersInGroup (dates in whole seconds:
+/// answer it with [`reply_whole_seconds`]).
+pub(crate) fn user_type(user: &User) -> t::UserType {
+    t::UserType {
+        attributes: Some(attribute_types(&user.attribute_list())),
+        enabled: Some(user.enabled),
+        mfa_options: None,
+        user_create_date: Some(timestamp(user.created)),
+        user_last_modified_date: Some(timestamp(user.modified)),
+        user_status: Some(user_status(user.status)),
+        username: Some(user.username.clone()),
+    }
+}
+
+/// A user's `UserMFASettingList` and `PreferredMfaSetting` (AdminGetUser, GetUser): each absent
+/// when the user has none.
+pub(crate) fn mfa_settings(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+) -> Result<(Option<Vec<String>>, Option<String>), ApiError> {
+    let factors = UserFactors::load(ctx, pool, user)?;
+    let enabled = factors.enabled(user);
+    let preferred = factors
+        .preferred()
+        .filter(|p| enabled.contains(p))
+        .map(|p| p.as_str().to_owned());
+    let list =
+        (!enabled.is_empty()).then(|| enabled.iter().map(|f| f.as_str().to_owned()).collect());
+    Ok((list, preferred))
 }

@@ -1,8 +1,14 @@
 //! CreateUserPool, DescribeUserPool, ListUserPools, UpdateUserPool, DeleteUserPool.
+//!
+//! The requests are typed. The answers stay JSON built here: a pool's description echoes the
+//! members of its CreateUserPool/UpdateUserPool that this server keeps without interpreting
+//! (`UserPool::extra`, stored as sent, members the model does not know included), which the
+//! model's `UserPoolType` cannot carry as they are. For the same reason create and update also
+//! take the request body as sent.
 
+use cognate_model::idp::types as t;
 use serde_json::{Map, Value, json};
 
-use super::Req;
 use super::{offset_token, parse_offset};
 use crate::error::ApiError;
 use crate::model::STANDARD_ATTRIBUTES;
@@ -25,25 +31,25 @@ const INTERPRETED: &[&str] = &[
     "UserPoolId",
 ];
 
-fn password_policy(req: &Req, base: PasswordPolicy) -> Result<PasswordPolicy, ApiError> {
-    let Some(policies) = req.opt_obj("Policies")? else {
-        return Ok(base);
-    };
-    let Some(p) = policies.opt_obj("PasswordPolicy")? else {
+fn password_policy(
+    policies: Option<&t::UserPoolPolicyType>,
+    base: PasswordPolicy,
+) -> Result<PasswordPolicy, ApiError> {
+    let Some(p) = policies.and_then(|p| p.password_policy.as_ref()) else {
         return Ok(base);
     };
     let d = PasswordPolicy::default();
     let min = p
-        .opt_i64("MinimumLength")?
-        .unwrap_or(d.minimum_length.into());
+        .minimum_length
+        .map_or(i64::from(d.minimum_length), i64::from);
     if !(6..=99).contains(&min) {
         return Err(ApiError::invalid(
             "1 validation error detected: Value at 'policies.passwordPolicy.minimumLength' failed to satisfy constraint: Member must have value between 6 and 99",
         ));
     }
     let days = p
-        .opt_i64("TemporaryPasswordValidityDays")?
-        .unwrap_or(d.temporary_password_validity_days.into());
+        .temporary_password_validity_days
+        .map_or(i64::from(d.temporary_password_validity_days), i64::from);
     if !(0..=365).contains(&days) {
         return Err(ApiError::invalid(
             "TemporaryPasswordValidityDays must be between 0 and 365",
@@ -51,35 +57,28 @@ fn password_policy(req: &Req, base: PasswordPolicy) -> Result<PasswordPolicy, Ap
     }
     Ok(PasswordPolicy {
         minimum_length: min as u32,
-        require_uppercase: p.opt_bool("RequireUppercase")?.unwrap_or(false),
-        require_lowercase: p.opt_bool("RequireLowercase")?.unwrap_or(false),
-        require_numbers: p.opt_bool("RequireNumbers")?.unwrap_or(false),
-        require_symbols: p.opt_bool("RequireSymbols")?.unwrap_or(false),
+        require_uppercase: p.require_uppercase.unwrap_or(false),
+        require_lowercase: p.require_lowercase.unwrap_or(false),
+        require_numbers: p.require_numbers.unwrap_or(false),
+        require_symbols: p.require_symbols.unwrap_or(false),
         temporary_password_validity_days: days as u32,
     })
 }
 
-fn schema(req: &Req) -> Result<(Vec<SchemaAttribute>, Vec<String>), ApiError> {
+fn schema(
+    items: Option<&[t::SchemaAttributeType]>,
+) -> Result<(Vec<SchemaAttribute>, Vec<String>), ApiError> {
     let mut custom = Vec::new();
     let mut required = Vec::new();
-    let Some(Value::Array(items)) = req.get("Schema") else {
-        return Ok((custom, required));
-    };
-    for item in items {
-        let Value::Object(m) = item else {
-            return Err(ApiError::invalid("Schema must be a list of attributes"));
-        };
-        let a = Req(m.clone());
-        let name = a.str("Name")?;
-        let data_type = a.opt_str("AttributeDataType")?.unwrap_or("String");
-        if !["String", "Number", "DateTime", "Boolean"].contains(&data_type) {
-            return Err(ApiError::invalid(format!(
-                "Invalid AttributeDataType {data_type} for attribute {name}"
-            )));
-        }
+    for a in items.unwrap_or_default() {
+        let name = a.name.as_deref().ok_or_else(|| ApiError::missing("Name"))?;
+        // String, Number, DateTime or Boolean: the model's enum.
+        let data_type = a
+            .attribute_data_type
+            .map_or("String", t::AttributeDataType::as_str);
         let name = name.strip_prefix("custom:").unwrap_or(name);
         if STANDARD_ATTRIBUTES.iter().any(|(n, _)| *n == name) {
-            if a.opt_bool("Required")?.unwrap_or(false) {
+            if a.required.unwrap_or(false) {
                 required.push(name.to_owned());
             }
             continue;
@@ -89,79 +88,96 @@ fn schema(req: &Req) -> Result<(Vec<SchemaAttribute>, Vec<String>), ApiError> {
                 "Invalid custom attribute name {name}: 1 to 20 characters"
             )));
         }
-        if a.opt_bool("Required")?.unwrap_or(false) {
+        if a.required.unwrap_or(false) {
             return Err(ApiError::invalid(
                 "Required custom attributes are not supported currently.",
             ));
         }
-        let constraints = a.opt_obj("StringAttributeConstraints")?;
-        let min_length = constraints.as_ref().and_then(|c| {
-            c.get("MinLength")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        let max_length = constraints.as_ref().and_then(|c| {
-            c.get("MaxLength")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        let constraints = a.string_attribute_constraints.as_ref();
         custom.push(SchemaAttribute {
             name: format!("custom:{name}"),
             data_type: data_type.to_owned(),
-            mutable: a.opt_bool("Mutable")?.unwrap_or(true),
+            mutable: a.mutable.unwrap_or(true),
             required: false,
-            developer_only: a.opt_bool("DeveloperOnlyAttribute")?.unwrap_or(false),
-            min_length,
-            max_length,
+            developer_only: a.developer_only_attribute.unwrap_or(false),
+            min_length: constraints.and_then(|c| c.min_length.clone()),
+            max_length: constraints.and_then(|c| c.max_length.clone()),
         });
     }
     Ok((custom, required))
 }
 
-/// CreateUserPool; `fixed_id` lets a seed file choose the id.
-pub(crate) fn create(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<Value, ApiError> {
-    let pool = build(ctx, req, fixed_id)?;
+/// Enum values of the model as stored.
+fn names<E: Copy>(values: Option<&[E]>, as_str: fn(E) -> &'static str) -> Vec<String> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|v| as_str(*v).to_owned())
+        .collect()
+}
+
+/// CreateUserPool; `fixed_id` lets a seed file choose the id. `body` is the request as sent.
+pub(crate) fn create(
+    ctx: &Ctx,
+    req: t::CreateUserPoolRequest,
+    body: &Map<String, Value>,
+    fixed_id: Option<&str>,
+) -> Result<Value, ApiError> {
+    let pool = build(ctx, &req, body, fixed_id)?;
     ctx.store.pool_put(&pool)?;
     Ok(json!({ "UserPool": render(ctx, &pool)? }))
 }
 
-/// Builds (without storing) a new pool from a CreateUserPool request.
-pub(crate) fn build(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<UserPool, ApiError> {
-    let name = req.str("PoolName")?;
-    let username_attributes = req.opt_str_list("UsernameAttributes")?.unwrap_or_default();
-    let alias_attributes = req.opt_str_list("AliasAttributes")?.unwrap_or_default();
+/// Builds (without storing) a new pool from a CreateUserPool request; `body` is the request as
+/// sent, whose members not interpreted here are kept (`UserPool::extra`).
+pub(crate) fn build(
+    ctx: &Ctx,
+    req: &t::CreateUserPoolRequest,
+    body: &Map<String, Value>,
+    fixed_id: Option<&str>,
+) -> Result<UserPool, ApiError> {
+    let name = req.pool_name.as_str();
+    // The attribute names are the model's enums (email, phone_number, preferred_username).
+    let username_attributes = names(
+        req.username_attributes.as_deref(),
+        t::UsernameAttributeType::as_str,
+    );
+    let alias_attributes = names(
+        req.alias_attributes.as_deref(),
+        t::AliasAttributeType::as_str,
+    );
     if !username_attributes.is_empty() && !alias_attributes.is_empty() {
         return Err(ApiError::invalid(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
         ));
     }
-    let auto_verified = req
-        .opt_str_list("AutoVerifiedAttributes")?
-        .unwrap_or_default();
-    let mut policy = password_policy(req, PasswordPolicy::default())?;
-    let admin_cfg = req.opt_obj("AdminCreateUserConfig")?;
-    if let Some(cfg) = &admin_cfg
-        && let Some(days) = cfg.opt_i64("UnusedAccountValidityDays")?
+    let auto_verified = names(
+        req.auto_verified_attributes.as_deref(),
+        t::VerifiedAttributeType::as_str,
+    );
+    let mut policy = password_policy(req.policies.as_ref(), PasswordPolicy::default())?;
+    let admin_cfg = req.admin_create_user_config.as_ref();
+    if let Some(days) = admin_cfg.and_then(|c| c.unused_account_validity_days)
         && req
-            .opt_obj("Policies")?
-            .and_then(|p| p.get("PasswordPolicy").cloned())
-            .and_then(|p| p.get("TemporaryPasswordValidityDays").cloned())
+            .policies
+            .as_ref()
+            .and_then(|p| p.password_policy.as_ref())
+            .and_then(|p| p.temporary_password_validity_days)
             .is_none()
     {
         policy.temporary_password_validity_days = days.clamp(0, 365) as u32;
     }
-    let (custom_attributes, required_attributes) = schema(req)?;
-    let deletion_protection = req.opt_str("DeletionProtection")?.unwrap_or("INACTIVE");
-    if !["ACTIVE", "INACTIVE"].contains(&deletion_protection) {
-        return Err(ApiError::invalid(
-            "DeletionProtection must be ACTIVE or INACTIVE",
-        ));
-    }
-    let mfa = req.opt_str("MfaConfiguration")?.unwrap_or("OFF");
-    let case_insensitive = match req.opt_obj("UsernameConfiguration")? {
-        Some(c) => !c.opt_bool("CaseSensitive")?.unwrap_or(true),
-        None => false,
-    };
+    let (custom_attributes, required_attributes) = schema(req.schema.as_deref())?;
+    let deletion_protection = req
+        .deletion_protection
+        .map_or("INACTIVE", t::DeletionProtectionType::as_str);
+    let mfa = req
+        .mfa_configuration
+        .map_or("OFF", t::UserPoolMfaType::as_str);
+    let case_insensitive = req
+        .username_configuration
+        .as_ref()
+        .is_some_and(|c| !c.case_sensitive);
     let id = match fixed_id {
         Some(id) => {
             cognate_srp::pool_name(id).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -170,8 +186,7 @@ pub(crate) fn build(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<User
         None => crate::ids::pool_id(&ctx.region),
     };
     let region = id.split('_').next().unwrap_or(&ctx.region).to_owned();
-    let extra: Map<String, Value> = req
-        .0
+    let extra: Map<String, Value> = body
         .iter()
         .filter(|(k, _)| !INTERPRETED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -195,10 +210,7 @@ pub(crate) fn build(ctx: &Ctx, req: &Req, fixed_id: Option<&str>) -> Result<User
         mfa_configuration: mfa.to_owned(),
         deletion_protection: deletion_protection.to_owned(),
         allow_admin_create_user_only: admin_cfg
-            .as_ref()
-            .map(|c| c.opt_bool("AllowAdminCreateUserOnly"))
-            .transpose()?
-            .flatten()
+            .and_then(|c| c.allow_admin_create_user_only)
             .unwrap_or(false),
         extra,
         access_key,
@@ -302,17 +314,15 @@ pub(crate) fn render(ctx: &Ctx, pool: &UserPool) -> Result<Value, ApiError> {
     Ok(v)
 }
 
-pub(crate) fn describe(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn describe(ctx: &Ctx, req: t::DescribeUserPoolRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
     Ok(json!({ "UserPool": render(ctx, &pool)? }))
 }
 
-pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let max = req
-        .opt_i64("MaxResults")?
-        .ok_or_else(|| ApiError::missing("MaxResults"))?
-        .max(1); // 1..=60, as the model's PoolQueryLimitType checked
-    let offset = parse_offset(req.opt_str("NextToken")?)?;
+/// ListUserPools. The answer stays JSON: `LambdaConfig` is the stored one as sent.
+pub(crate) fn list(ctx: &Ctx, req: t::ListUserPoolsRequest) -> Result<Value, ApiError> {
+    let max = req.max_results.max(1); // 1..=60, as the model's PoolQueryLimitType checked
+    let offset = parse_offset(req.next_token.as_deref())?;
     let pools = ctx.store.pool_list()?;
     let page: Vec<Value> = pools
         .iter()
@@ -363,28 +373,40 @@ const UPDATABLE: &[&str] = &[
 /// must send the others back (DescribeUserPool first), and this server lets their tests see it.
 /// What is fixed at creation (username and alias attributes, schema, case sensitivity) stays;
 /// so does the name unless `PoolName` is given.
-pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let mut pool = ctx.pool(req.str("UserPoolId")?)?;
-    if let Some(name) = req.opt_str("PoolName")? {
+///
+/// `body` is the request as sent: its members not interpreted here are kept as given.
+pub(crate) fn update(
+    ctx: &Ctx,
+    req: t::UpdateUserPoolRequest,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut pool = ctx.pool(&req.user_pool_id)?;
+    if let Some(name) = &req.pool_name {
         pool.name = name.to_owned();
     }
-    pool.password_policy = password_policy(req, PasswordPolicy::default())?;
-    let protection = req.opt_str("DeletionProtection")?.unwrap_or("INACTIVE");
-    pool.deletion_protection = protection.to_owned();
-    let verified = req
-        .opt_str_list("AutoVerifiedAttributes")?
-        .unwrap_or_default();
-    pool.auto_verified_attributes = verified;
-    // OFF, ON or OPTIONAL: the model's enum (requests and seed files are checked against it).
-    let mfa = req.opt_str("MfaConfiguration")?.unwrap_or("OFF");
-    pool.mfa_configuration = mfa.to_owned();
-    pool.allow_admin_create_user_only = match req.opt_obj("AdminCreateUserConfig")? {
-        Some(cfg) => cfg.opt_bool("AllowAdminCreateUserOnly")?.unwrap_or(false),
-        None => false,
-    };
-    pool.extra
-        .retain(|k, _| !UPDATABLE.contains(&k.as_str()) || req.get(k).is_some());
-    for (k, v) in &req.0 {
+    pool.password_policy = password_policy(req.policies.as_ref(), PasswordPolicy::default())?;
+    // The enums below are the model's (requests and seed files are checked against it).
+    pool.deletion_protection = req
+        .deletion_protection
+        .map_or("INACTIVE", t::DeletionProtectionType::as_str)
+        .to_owned();
+    pool.auto_verified_attributes = names(
+        req.auto_verified_attributes.as_deref(),
+        t::VerifiedAttributeType::as_str,
+    );
+    pool.mfa_configuration = req
+        .mfa_configuration
+        .map_or("OFF", t::UserPoolMfaType::as_str)
+        .to_owned();
+    pool.allow_admin_create_user_only = req
+        .admin_create_user_config
+        .as_ref()
+        .and_then(|c| c.allow_admin_create_user_only)
+        .unwrap_or(false);
+    pool.extra.retain(|k, _| {
+        !UPDATABLE.contains(&k.as_str()) || body.get(k).is_some_and(|v| !v.is_null())
+    });
+    for (k, v) in body {
         if !INTERPRETED.contains(&k.as_str()) {
             pool.extra.insert(k.clone(), v.clone());
         }
@@ -394,8 +416,8 @@ pub(crate) fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-pub(crate) fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn delete(ctx: &Ctx, req: t::DeleteUserPoolRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
     if pool.deletion_protection == "ACTIVE" {
         return Err(ApiError::invalid(
             "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",

@@ -6,14 +6,14 @@
 //! `Access Token has been revoked`. Logins made after the sign-out are new families and work,
 //! even within the same second.
 
+use cognate_model::idp::types as t;
 use serde_json::{Value, json};
 
-use super::Req;
 use crate::error::ApiError;
 use crate::services::Ctx;
 
-pub(crate) fn global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (pool, claims) = crate::services::tokens::check_access_token(ctx, req.str("AccessToken")?)?;
+pub(crate) fn global_sign_out(ctx: &Ctx, req: t::GlobalSignOutRequest) -> Result<Value, ApiError> {
+    let (pool, claims) = crate::services::tokens::check_access_token(ctx, &req.access_token)?;
     let username = claims.get("username").and_then(Value::as_str).unwrap_or("");
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     let user = ctx
@@ -26,9 +26,12 @@ pub(crate) fn global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-pub(crate) fn admin_user_global_sign_out(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
+pub(crate) fn admin_user_global_sign_out(
+    ctx: &Ctx,
+    req: t::AdminUserGlobalSignOutRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let user = crate::services::users::get(ctx, &pool, &req.username)?;
     ctx.store
         .revoke_user_families(&pool.id, &user.username, ctx.now())?;
     Ok(json!({}))

@@ -5,10 +5,11 @@
 use cognate_model::idp::ErrorKind as E;
 use std::collections::BTreeMap;
 
+use cognate_model::idp::types as t;
 use serde_json::{Value, json};
 
-use super::render_user;
-use super::{Req, attribute_json};
+use super::{attribute_pairs, attribute_types, mfa_settings, reply_whole_seconds, user_status};
+use super::{timestamp, user_type};
 use crate::error::ApiError;
 use crate::model::{User, UserPool, UserStatus};
 use crate::services::Ctx;
@@ -105,13 +106,13 @@ pub(crate) fn create_user(
     Ok(user)
 }
 
-pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let username = req.str("Username")?;
-    let attrs = req.attributes("UserAttributes")?;
-    let temporary = req.opt_str("TemporaryPassword")?;
-    // RESEND, SUPPRESS or none: the model's enum allows nothing else.
-    if req.opt_str("MessageAction")? == Some("RESEND") {
+pub(crate) fn admin_create(ctx: &Ctx, req: t::AdminCreateUserRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let username = req.username.as_str();
+    let attrs = attribute_pairs(req.user_attributes.as_deref().unwrap_or_default());
+    let temporary = req.temporary_password.as_deref();
+    let mediums = req.desired_delivery_mediums.as_deref().unwrap_or_default();
+    if req.message_action == Some(t::MessageActionType::Resend) {
         let mut user = get(ctx, &pool, username)?;
         if user.status != UserStatus::ForceChangePassword {
             return Err(ApiError::new(
@@ -130,13 +131,10 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         user.password_set = now;
         user.modified = now;
         ctx.store.user_put(&user)?;
-        let mediums = req
-            .opt_str_list("DesiredDeliveryMediums")?
-            .unwrap_or_default();
-        invite(ctx, &pool, &user, &mediums, &password)?;
-        return Ok(json!({ "User": render_user(&user, "Attributes") }));
+        invite(ctx, &pool, &user, mediums, &password)?;
+        return created(&user);
     }
-    let suppress = req.opt_str("MessageAction")? == Some("SUPPRESS");
+    let suppress = req.message_action == Some(t::MessageActionType::Suppress);
     let generated = match temporary {
         Some(_) => None,
         None => Some(crate::ids::temporary_password()),
@@ -146,12 +144,16 @@ pub(crate) fn admin_create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if !suppress {
         // The invitation carries the temporary password (generated or given), as Cognito's
         // does; without it a user created with a generated password could never sign in.
-        let mediums = req
-            .opt_str_list("DesiredDeliveryMediums")?
-            .unwrap_or_default();
-        invite(ctx, &pool, &user, &mediums, password.unwrap_or_default())?;
+        invite(ctx, &pool, &user, mediums, password.unwrap_or_default())?;
     }
-    Ok(json!({ "User": render_user(&user, "Attributes") }))
+    created(&user)
+}
+
+/// AdminCreateUser's answer.
+fn created(user: &User) -> Result<Value, ApiError> {
+    reply_whole_seconds(&t::AdminCreateUserResponse {
+        user: Some(user_type(user)),
+    })
 }
 
 /// Sends AdminCreateUser's invitation through the outbox: by the first of `mediums` (Cognito's
@@ -161,16 +163,15 @@ fn invite(
     ctx: &Ctx,
     pool: &UserPool,
     user: &User,
-    mediums: &[String],
+    mediums: &[t::DeliveryMediumType],
     password: &str,
 ) -> Result<(), ApiError> {
     use crate::services::outbox::{Medium, Purpose};
     let mut order: Vec<Medium> = mediums
         .iter()
-        .filter_map(|m| match m.as_str() {
-            "EMAIL" => Some(Medium::Email),
-            "SMS" => Some(Medium::Sms),
-            _ => None,
+        .map(|m| match m {
+            t::DeliveryMediumType::Email => Medium::Email,
+            t::DeliveryMediumType::Sms => Medium::Sms,
         })
         .collect();
     if order.is_empty() {
@@ -197,12 +198,14 @@ fn invite(
     Ok(())
 }
 
-pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = get(ctx, &pool, req.str("Username")?)?;
-    let password = req.str("Password")?;
-    let permanent = req.opt_bool("Permanent")?.unwrap_or(false);
-    user.verifier = Some(make_verifier(&pool, &user.username, password)?);
+pub(crate) fn admin_set_password(
+    ctx: &Ctx,
+    req: t::AdminSetUserPasswordRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let mut user = get(ctx, &pool, &req.username)?;
+    let permanent = req.permanent.unwrap_or(false);
+    user.verifier = Some(make_verifier(&pool, &user.username, &req.password)?);
     user.status = if permanent {
         UserStatus::Confirmed
     } else {
@@ -215,12 +218,21 @@ pub(crate) fn admin_set_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError
     Ok(json!({}))
 }
 
-pub(crate) fn admin_get(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = get(ctx, &pool, req.str("Username")?)?;
-    let mut out = render_user(&user, "UserAttributes");
-    crate::services::mfa::annotate(ctx, &pool, &user, &mut out)?;
-    Ok(out)
+pub(crate) fn admin_get(ctx: &Ctx, req: t::AdminGetUserRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let user = get(ctx, &pool, &req.username)?;
+    let (user_mfa_setting_list, preferred_mfa_setting) = mfa_settings(ctx, &pool, &user)?;
+    reply_whole_seconds(&t::AdminGetUserResponse {
+        enabled: Some(user.enabled),
+        mfa_options: None,
+        preferred_mfa_setting,
+        user_attributes: Some(attribute_types(&user.attribute_list())),
+        user_create_date: Some(timestamp(user.created)),
+        user_last_modified_date: Some(timestamp(user.modified)),
+        user_mfa_setting_list,
+        user_status: Some(user_status(user.status)),
+        username: user.username,
+    })
 }
 
 fn parse_filter(text: &str) -> Result<UserFilter, ApiError> {
@@ -261,14 +273,14 @@ fn parse_filter(text: &str) -> Result<UserFilter, ApiError> {
     })
 }
 
-pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
+pub(crate) fn list(ctx: &Ctx, req: t::ListUsersRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
     // 0..=60, as the model's QueryLimitType checked; 0 means the default.
-    let limit = req.opt_i64("Limit")?.unwrap_or(60);
+    let limit = req.limit.unwrap_or(60);
     let limit = if limit <= 0 { 60 } else { limit as u64 };
-    let offset = super::parse_offset(req.opt_str("PaginationToken")?)?;
-    let wanted = req.opt_str_list("AttributesToGet")?;
-    let (page, more) = match req.opt_str("Filter")?.filter(|f| !f.trim().is_empty()) {
+    let offset = super::parse_offset(req.pagination_token.as_deref())?;
+    let wanted = req.attributes_to_get;
+    let (page, more) = match req.filter.as_deref().filter(|f| !f.trim().is_empty()) {
         Some(f) => {
             let filter = parse_filter(f)?;
             let mut page = ctx
@@ -285,31 +297,30 @@ pub(crate) fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             (page, more)
         }
     };
-    let users: Vec<Value> = page
+    let users = page
         .iter()
         .map(|u| {
-            let mut v = render_user(u, "Attributes");
+            let mut v = user_type(u);
             if let Some(w) = &wanted {
                 let attrs: Vec<(String, String)> = u
                     .attribute_list()
                     .into_iter()
                     .filter(|(k, _)| w.contains(k))
                     .collect();
-                v["Attributes"] = attribute_json(&attrs);
+                v.attributes = Some(attribute_types(&attrs));
             }
             v
         })
         .collect();
-    let mut out = json!({ "Users": users });
-    if more {
-        out["PaginationToken"] = json!(super::offset_token(offset.saturating_add(limit)));
-    }
-    Ok(out)
+    reply_whole_seconds(&t::ListUsersResponse {
+        pagination_token: more.then(|| super::offset_token(offset.saturating_add(limit))),
+        users: Some(users),
+    })
 }
 
-pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let user = get(ctx, &pool, req.str("Username")?)?;
+pub(crate) fn admin_delete(ctx: &Ctx, req: t::AdminDeleteUserRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let user = get(ctx, &pool, &req.username)?;
     // The user, their tokens, memberships, lockout counter and MFA settings: one unit.
     let groups = crate::services::groups::names_of(ctx, &pool.id, &user)?;
     ctx.store.apply(crate::store::cascade::delete_user(
@@ -320,13 +331,13 @@ pub(crate) fn admin_delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-pub(crate) fn admin_update_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = get(ctx, &pool, req.str("Username")?)?;
-    if req.get("UserAttributes").is_none() {
-        return Err(ApiError::missing("UserAttributes"));
-    }
-    let attrs = req.attributes("UserAttributes")?;
+pub(crate) fn admin_update_attributes(
+    ctx: &Ctx,
+    req: t::AdminUpdateUserAttributesRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let mut user = get(ctx, &pool, &req.username)?;
+    let attrs = attribute_pairs(&req.user_attributes);
     check_attributes(&pool, &attrs)?;
     let sets_verified = attrs.iter().any(|(k, _)| k == "email_verified");
     for (k, v) in attrs {
@@ -352,12 +363,13 @@ pub(crate) fn admin_update_attributes(ctx: &Ctx, req: &Req) -> Result<Value, Api
     Ok(json!({}))
 }
 
-pub(crate) fn admin_delete_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = get(ctx, &pool, req.str("Username")?)?;
-    let names = req
-        .opt_str_list("UserAttributeNames")?
-        .ok_or_else(|| ApiError::missing("UserAttributeNames"))?;
+pub(crate) fn admin_delete_attributes(
+    ctx: &Ctx,
+    req: t::AdminDeleteUserAttributesRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let mut user = get(ctx, &pool, &req.username)?;
+    let names = req.user_attribute_names;
     for n in &names {
         if pool.required_attributes.contains(n)
             || (n == "email" && logs_in_by_email(&pool))
@@ -376,18 +388,31 @@ pub(crate) fn admin_delete_attributes(ctx: &Ctx, req: &Req) -> Result<Value, Api
     Ok(json!({}))
 }
 
-pub(crate) fn admin_set_enabled(ctx: &Ctx, req: &Req, enabled: bool) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = get(ctx, &pool, req.str("Username")?)?;
+/// AdminDisableUser.
+pub(crate) fn admin_disable(ctx: &Ctx, req: t::AdminDisableUserRequest) -> Result<Value, ApiError> {
+    set_enabled(ctx, &req.user_pool_id, &req.username, false)
+}
+
+/// AdminEnableUser.
+pub(crate) fn admin_enable(ctx: &Ctx, req: t::AdminEnableUserRequest) -> Result<Value, ApiError> {
+    set_enabled(ctx, &req.user_pool_id, &req.username, true)
+}
+
+fn set_enabled(ctx: &Ctx, pool_id: &str, username: &str, enabled: bool) -> Result<Value, ApiError> {
+    let pool = ctx.pool(pool_id)?;
+    let mut user = get(ctx, &pool, username)?;
     user.enabled = enabled;
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
     Ok(json!({}))
 }
 
-pub(crate) fn admin_confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = get(ctx, &pool, req.str("Username")?)?;
+pub(crate) fn admin_confirm_sign_up(
+    ctx: &Ctx,
+    req: t::AdminConfirmSignUpRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let mut user = get(ctx, &pool, &req.username)?;
     if user.status != UserStatus::Unconfirmed {
         return Err(ApiError::not_authorized(format!(
             "User cannot be confirmed. Current status is {}",

@@ -54,27 +54,6 @@ impl Device {
         cognate_srp::Verifier::from_parts(salt, &v)
             .map_err(|_| ApiError::internal("stored device verifier rejected"))
     }
-
-    pub(crate) fn render(&self) -> Value {
-        let mut attrs = vec![
-            json!({"Name": "device_status", "Value": "valid"}),
-            json!({"Name": "dev:device_remembered_status",
-                   "Value": self.field("status").unwrap_or("not_remembered")}),
-        ];
-        if let Some(name) = self.field("name") {
-            attrs.insert(1, json!({"Name": "device_name", "Value": name}));
-        }
-        let mut out = json!({
-            "DeviceKey": self.key,
-            "DeviceAttributes": attrs,
-            "DeviceCreateDate": self.doc.get("created").cloned().unwrap_or(json!(0)),
-            "DeviceLastModifiedDate": self.doc.get("modified").cloned().unwrap_or(json!(0)),
-        });
-        if let Some(t) = self.doc.get("last_auth") {
-            out["DeviceLastAuthenticatedDate"] = t.clone();
-        }
-        out
-    }
 }
 
 pub(crate) fn load(ctx: &Ctx, pool: &UserPool, user: &User, key: &str) -> Result<Device, ApiError> {

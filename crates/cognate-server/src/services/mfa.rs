@@ -285,26 +285,6 @@ pub(crate) fn enable_after_setup(ctx: &Ctx, pool: &UserPool, user: &User) -> Res
     uf.save(ctx, pool, user)
 }
 
-/// Adds `UserMFASettingList` and `PreferredMfaSetting` to a GetUser / AdminGetUser answer.
-pub(crate) fn annotate(
-    ctx: &Ctx,
-    pool: &UserPool,
-    user: &User,
-    out: &mut Value,
-) -> Result<(), ApiError> {
-    let uf = UserFactors::load(ctx, pool, user)?;
-    let enabled = uf.enabled(user);
-    if !enabled.is_empty() {
-        out["UserMFASettingList"] = json!(enabled.iter().map(|f| f.as_str()).collect::<Vec<_>>());
-    }
-    if let Some(p) = uf.preferred()
-        && enabled.contains(&p)
-    {
-        out["PreferredMfaSetting"] = json!(p.as_str());
-    }
-    Ok(())
-}
-
 pub(crate) fn seal_secret(ctx: &Ctx, secret: &cognate_totp::TotpSecret) -> String {
     ctx.sealer.seal(Purpose::TotpSecret, &secret.to_base32())
 }

@@ -225,4 +225,14 @@ impl Store for CachedStore {
     fn doc_purge_expired(&self, kind: RecordKind, now: i64) -> Result<usize, StoreError> {
         self.inner.doc_purge_expired(kind, now)
     }
+
+    fn purge_expired(
+        &self,
+        now: i64,
+        revoked_before: i64,
+        kinds: &[RecordKind],
+        limit: usize,
+    ) -> Result<super::Purged, StoreError> {
+        self.inner.purge_expired(now, revoked_before, kinds, limit)
+    }
 }

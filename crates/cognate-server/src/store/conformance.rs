@@ -62,6 +62,7 @@ pub fn run(store: &dyn Store) -> Result<(), Failure> {
     refresh_tokens(store)?;
     records(store)?;
     purge(store)?;
+    purge_bounded(store)?;
     units_are_all_or_nothing(store)?;
     cascades(store)?;
     Ok(())
@@ -131,6 +132,59 @@ fn refresh(hash: &str, pool_id: &str, username: &str, family: &str) -> RefreshRe
         rotated: None,
         device_key: None,
     }
+}
+
+fn purge_bounded(store: &dyn Store) -> Outcome {
+    let c = "purge_expired: at most `limit` of each, expired only";
+    let mut changes = Vec::new();
+    for (i, expires) in [10, 20, 30, 5_000].into_iter().enumerate() {
+        let mut r = refresh(&format!("pb-{i}"), "p-pb", "pb", &format!("pb-family-{i}"));
+        r.expires = expires;
+        changes.push(Change::InsertRefresh(r));
+    }
+    store_ok(c, store.apply(changes))?;
+    for (jti, at) in [("pb-family-0", 10), ("pb-family-1", 900)] {
+        store_ok(c, store.revoke_family("p-pb", jti, at))?;
+    }
+    for (key, expires) in [("a", 1), ("b", 2), ("c", 3), ("live", 9_999)] {
+        store_ok(
+            c,
+            store.doc_put(RecordKind::Code, "p-pb", key, &json!({"expires": expires})),
+        )?;
+    }
+    // Earlier checks left expired rows of their own: pass until nothing is left, each pass
+    // within the bound, and the first one full (there are more than two of each sort).
+    let kinds = [RecordKind::Code];
+    let first = store_ok(c, store.purge_expired(1_000, 100, &kinds, 2))?;
+    expect(
+        c,
+        (first.refresh_tokens, first.revoked_logins, first.records),
+        (2, first.revoked_logins.max(1), 2),
+    )?;
+    expect(c, first.revoked_logins <= 2, true)?;
+    let mut passes = 1;
+    loop {
+        let pass = store_ok(c, store.purge_expired(1_000, 100, &kinds, 2))?;
+        if pass == super::Purged::default() {
+            break;
+        }
+        expect(c, pass.reached(3), false)?;
+        passes += 1;
+        if passes > 100 {
+            return Err(fail(c, "purging never ends"));
+        }
+    }
+    expect(c, store_ok(c, store.refresh_get("pb-3"))?.is_some(), true)?;
+    for gone in ["pb-0", "pb-1", "pb-2"] {
+        expect(c, store_ok(c, store.refresh_get(gone))?.is_none(), true)?;
+    }
+    expect(c, store_ok(c, store.family_revoked("pb-family-0"))?, false)?;
+    expect(c, store_ok(c, store.family_revoked("pb-family-1"))?, true)?;
+    let left: Vec<String> = store_ok(c, store.doc_list(RecordKind::Code, "p-pb"))?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    expect(c, left, vec!["live".to_owned()])
 }
 
 fn meta(store: &dyn Store) -> Outcome {

@@ -378,4 +378,34 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes, in one durable transaction, every record of `kind` (in every scope) whose data
     /// has a numeric `expires` member (epoch seconds) below `now`; returns how many went.
     fn doc_purge_expired(&self, kind: RecordKind, now: i64) -> Result<usize, StoreError>;
+
+    /// One bounded pass of housekeeping, in one durable transaction: deletes at most `limit`
+    /// refresh tokens that expired before `now`, at most `limit` revoked-login records older
+    /// than `revoked_before`, and at most `limit` records of each of `kinds` whose `expires`
+    /// member is below `now`. Live records stay. Cheap whatever the store's size (indexed).
+    fn purge_expired(
+        &self,
+        now: i64,
+        revoked_before: i64,
+        kinds: &[RecordKind],
+        limit: usize,
+    ) -> Result<Purged, StoreError>;
+}
+
+/// What one [`Store::purge_expired`] pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Expired refresh tokens.
+    pub refresh_tokens: usize,
+    /// Revoked-login records past the longest access-token lifetime.
+    pub revoked_logins: usize,
+    /// Expired records (codes, used sessions, …).
+    pub records: usize,
+}
+
+impl Purged {
+    /// Whether any of the bounds was reached (more may be left).
+    pub fn reached(&self, limit: usize) -> bool {
+        self.refresh_tokens >= limit || self.revoked_logins >= limit || self.records >= limit
+    }
 }

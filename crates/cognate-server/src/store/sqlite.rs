@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Alias, Change, RecordKind, Store, UserField, UserFilter};
+use super::{Alias, Change, Purged, RecordKind, Store, UserField, UserFilter};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
@@ -296,6 +296,22 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         )?;
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS users_phone ON users (pool_id, phone);")?;
+    // Expiry, indexed, for the bounded purge (Store::purge_expired).
+    let has_expires = conn
+        .prepare("SELECT 1 FROM pragma_table_info('refresh_tokens') WHERE name = 'expires'")?
+        .exists([])?;
+    if !has_expires {
+        conn.execute_batch(
+            "ALTER TABLE refresh_tokens ADD COLUMN expires INTEGER;
+             UPDATE refresh_tokens SET expires = json_extract(data, '$.expires');",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS refresh_expires ON refresh_tokens (expires);
+         CREATE INDEX IF NOT EXISTS revoked_at ON revoked_logins (at);
+         CREATE INDEX IF NOT EXISTS docs_expires ON docs (kind, json_extract(data, '$.expires'))
+           WHERE json_extract(data, '$.expires') IS NOT NULL;",
+    )?;
     Ok(())
 }
 
@@ -785,6 +801,59 @@ impl Store for SqliteStore {
             .execute(params![kind, now])?)
         })
     }
+
+    fn purge_expired(
+        &self,
+        now: i64,
+        revoked_before: i64,
+        kinds: &[RecordKind],
+        limit: usize,
+    ) -> Result<Purged, StoreError> {
+        self.purge_bounded(now, revoked_before, kinds, limit)
+    }
+}
+
+impl SqliteStore {
+    pub(super) fn purge_bounded(
+        &self,
+        now: i64,
+        revoked_before: i64,
+        kinds: &[RecordKind],
+        limit: usize,
+    ) -> Result<Purged, StoreError> {
+        let kinds: Vec<&'static str> = kinds.iter().map(|k| k.as_str()).collect();
+        let limit = limit.min(i64::MAX as usize) as i64;
+        self.write(move |c| {
+            let refresh_tokens = c
+                .prepare_cached(
+                    "DELETE FROM refresh_tokens WHERE hash IN \
+                     (SELECT hash FROM refresh_tokens WHERE expires < ?1 LIMIT ?2)",
+                )?
+                .execute(params![now, limit])?;
+            let revoked_logins = c
+                .prepare_cached(
+                    "DELETE FROM revoked_logins WHERE origin_jti IN \
+                     (SELECT origin_jti FROM revoked_logins WHERE at < ?1 LIMIT ?2)",
+                )?
+                .execute(params![revoked_before, limit])?;
+            let mut records = 0;
+            for kind in kinds {
+                // The same expression as the partial index docs_expires, so that it is used.
+                records += c
+                    .prepare_cached(
+                        "DELETE FROM docs WHERE seq IN (SELECT seq FROM docs WHERE kind = ?1 \
+                         AND json_extract(data, '$.expires') IS NOT NULL \
+                         AND json_extract(data, '$.expires') < ?2 LIMIT ?3)",
+                    )?
+                    .execute(params![kind, now, limit])?;
+            }
+            Ok(Purged {
+                refresh_tokens,
+                revoked_logins,
+                records,
+            })
+        })
+    }
 }
 
 fn doc_read(
@@ -837,9 +906,9 @@ fn run_change(c: &Connection, change: Change, encoded: Option<String>) -> Result
         }
         Change::InsertRefresh(r) => {
             c.prepare_cached(
-                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, data, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![r.hash, r.pool_id, r.username, r.origin_jti, data()])?;
+            .execute(params![r.hash, r.pool_id, r.username, r.origin_jti, data(), r.expires])?;
         }
         Change::RotateRefresh {
             hash,
