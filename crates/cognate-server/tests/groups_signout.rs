@@ -1027,3 +1027,78 @@ async fn five_wrong_passwords_lock_the_user_out_for_a_growing_time() {
     }
     server.shutdown().await;
 }
+
+/// A group's name, description, role and precedence, and the list operations' `Limit`, are
+/// checked as the AWS model constrains them (on the wire, before any handler), with AWS's
+/// wording, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_members_are_checked_against_the_model() {
+    let (s, _sdk) = start(Arc::new(ManualClock::starting_now())).await;
+    let endpoint = s.endpoint_url();
+    let call = |body: serde_json::Value| {
+        let endpoint = endpoint.clone();
+        async move { common::idp_call(&endpoint, "CreateGroup", body).await }
+    };
+    let invalid = |message: &str| Err(("InvalidParameterException".to_owned(), message.to_owned()));
+    let pattern = "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+";
+    assert_eq!(
+        call(json!({"UserPoolId": POOL, "GroupName": "two words"})).await,
+        invalid(&format!(
+            "1 validation error detected: Value 'two words' at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+        ))
+    );
+    // 128 characters are fine, 129 are not; counted in characters, not bytes.
+    let long = "é".repeat(129);
+    assert_eq!(
+        call(json!({"UserPoolId": POOL, "GroupName": long})).await,
+        invalid(&format!(
+            "1 validation error detected: Value '{long}' at 'groupName' failed to satisfy constraint: Member must have length less than or equal to 128"
+        ))
+    );
+    let description = "d".repeat(2049);
+    assert_eq!(
+        call(json!({"UserPoolId": POOL, "GroupName": "g", "Description": description})).await,
+        invalid(&format!(
+            "1 validation error detected: Value '{description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048"
+        ))
+    );
+    let arn_pattern = "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?";
+    assert_eq!(
+        call(
+            json!({"UserPoolId": POOL, "GroupName": "g", "RoleArn": "arn:aws:iam::account:role/x"})
+        )
+        .await,
+        invalid(&format!(
+            "1 validation error detected: Value 'arn:aws:iam::account:role/x' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: {arn_pattern}"
+        ))
+    );
+    assert_eq!(
+        call(json!({"UserPoolId": POOL, "GroupName": "g", "Precedence": -1})).await,
+        invalid(
+            "1 validation error detected: Value '-1' at 'precedence' failed to satisfy constraint: Member must have value greater than or equal to 0"
+        )
+    );
+    assert_eq!(
+        common::idp_call(
+            &endpoint,
+            "ListGroups",
+            json!({"UserPoolId": POOL, "Limit": 61})
+        )
+        .await,
+        invalid(
+            "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60"
+        )
+    );
+    // None of them was stored; the longest valid name is.
+    let listed = common::idp_call(&endpoint, "ListGroups", json!({"UserPoolId": POOL}))
+        .await
+        .unwrap();
+    assert_eq!(listed["Groups"], json!([]));
+    let longest = "é".repeat(128);
+    let created = call(json!({"UserPoolId": POOL, "GroupName": longest, "Precedence": 0}))
+        .await
+        .unwrap();
+    assert_eq!(created["Group"]["GroupName"], longest.as_str());
+    assert_eq!(created["Group"]["Precedence"], 0);
+    s.shutdown().await;
+}

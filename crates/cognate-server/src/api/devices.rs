@@ -174,13 +174,11 @@ fn list(
     limit: Option<i32>,
     token: Option<&str>,
 ) -> Result<(Vec<t::DeviceType>, Option<String>), ApiError> {
-    let limit = limit.unwrap_or(60);
-    if !(0..=60).contains(&limit) {
-        return Err(ApiError::invalid(
-            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
-        ));
-    }
-    let limit = if limit == 0 { 60 } else { limit as usize };
+    // 0 or absent: 60; the model allows 0 to 60 (QueryLimitType), checked on the wire.
+    let limit = match limit.map(usize::try_from) {
+        None | Some(Ok(0)) | Some(Err(_)) => 60,
+        Some(Ok(n)) => n,
+    };
     let offset = super::parse_offset(token)? as usize;
     let mine: Vec<t::DeviceType> = ctx
         .store

@@ -38,30 +38,24 @@ fn password_policy(
     let Some(p) = policies.and_then(|p| p.password_policy.as_ref()) else {
         return Ok(base);
     };
+    // MinimumLength (6 to 99) and TemporaryPasswordValidityDays (0 to 365) are in the model's
+    // ranges: the wire layer (and the seed's check) refused anything else.
     let d = PasswordPolicy::default();
-    let min = p
-        .minimum_length
-        .map_or(i64::from(d.minimum_length), i64::from);
-    if !(6..=99).contains(&min) {
-        return Err(ApiError::invalid(
-            "1 validation error detected: Value at 'policies.passwordPolicy.minimumLength' failed to satisfy constraint: Member must have value between 6 and 99",
-        ));
-    }
+    let min = p.minimum_length.map_or(d.minimum_length, |n| {
+        u32::try_from(n).unwrap_or(d.minimum_length)
+    });
     let days = p
         .temporary_password_validity_days
-        .map_or(i64::from(d.temporary_password_validity_days), i64::from);
-    if !(0..=365).contains(&days) {
-        return Err(ApiError::invalid(
-            "TemporaryPasswordValidityDays must be between 0 and 365",
-        ));
-    }
+        .map_or(d.temporary_password_validity_days, |n| {
+            u32::try_from(n).unwrap_or(d.temporary_password_validity_days)
+        });
     Ok(PasswordPolicy {
-        minimum_length: min as u32,
+        minimum_length: min,
         require_uppercase: p.require_uppercase.unwrap_or(false),
         require_lowercase: p.require_lowercase.unwrap_or(false),
         require_numbers: p.require_numbers.unwrap_or(false),
         require_symbols: p.require_symbols.unwrap_or(false),
-        temporary_password_validity_days: days as u32,
+        temporary_password_validity_days: days,
     })
 }
 

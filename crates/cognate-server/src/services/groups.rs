@@ -2,6 +2,8 @@
 //! what they put in tokens (`cognito:groups`, `cognito:roles`, `cognito:preferred_role`).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use cognate_model::idp::ErrorKind as E;
 use serde::{Deserialize, Serialize};
@@ -114,6 +116,161 @@ pub(crate) fn membership(
         .doc_get(MEMBER, pool_id, &cascade::member_key(group, username))?
         .map(decode)
         .transpose()
+}
+
+/// What CreateGroup sets and UpdateGroup changes: members left `None` keep their values on an
+/// update. Checked against the model's constraints by the wire layer before they get here.
+#[derive(Debug, Default)]
+pub(crate) struct GroupChange {
+    pub(crate) description: Option<String>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) precedence: Option<i32>,
+}
+
+/// Creates group `name` in pool `pool_id`, or fails with `GroupExistsException`. The record is
+/// inserted only if absent, atomically: of two concurrent creates, one fails.
+pub(crate) fn create(
+    ctx: &Ctx,
+    pool_id: &str,
+    name: &str,
+    change: GroupChange,
+) -> Result<Group, ApiError> {
+    let now = ctx.now();
+    let group = Group {
+        name: name.to_owned(),
+        description: change.description,
+        role_arn: change.role_arn,
+        precedence: change.precedence.map(i64::from),
+        created: now,
+        modified: now,
+    };
+    let data = encode(&group)?;
+    let inserted = Arc::new(AtomicBool::new(false));
+    let flag = inserted.clone();
+    ctx.store.doc_update(
+        GROUP,
+        pool_id,
+        name,
+        Box::new(move |old| {
+            if old.is_some() {
+                return old;
+            }
+            flag.store(true, AtomicOrdering::SeqCst);
+            Some(data)
+        }),
+    )?;
+    if !inserted.load(AtomicOrdering::SeqCst) {
+        return Err(ApiError::new(
+            E::GroupExistsException,
+            format!("A group with the name {name} already exists."),
+        ));
+    }
+    Ok(group)
+}
+
+/// Changes the members of group `name` that `change` gives, in one write.
+pub(crate) fn update(
+    ctx: &Ctx,
+    pool_id: &str,
+    name: &str,
+    change: GroupChange,
+) -> Result<Group, ApiError> {
+    let now = ctx.now();
+    let updated = ctx.store.doc_update(
+        GROUP,
+        pool_id,
+        name,
+        Box::new(move |old| {
+            let mut g: Group = serde_json::from_value(old?).ok()?;
+            if change.description.is_some() {
+                g.description = change.description;
+            }
+            if change.role_arn.is_some() {
+                g.role_arn = change.role_arn;
+            }
+            if let Some(p) = change.precedence {
+                g.precedence = Some(i64::from(p));
+            }
+            g.modified = now;
+            serde_json::to_value(g).ok()
+        }),
+    )?;
+    decode(updated.ok_or_else(group_not_found)?)
+}
+
+/// Deletes group `name` and its memberships in one unit: a crash leaves both or neither.
+pub(crate) fn delete(ctx: &Ctx, pool_id: &str, name: &str) -> Result<(), ApiError> {
+    get_group(ctx, pool_id, name)?;
+    let members: Vec<String> = members(ctx, pool_id)?
+        .into_iter()
+        .filter(|m| m.group == name)
+        .map(|m| m.username)
+        .collect();
+    ctx.store.apply(cascade::delete_group(
+        pool_id,
+        name,
+        members.iter().map(String::as_str),
+    ))?;
+    Ok(())
+}
+
+/// Puts user `username` in group `name` (again: no change). The membership remembers the
+/// user's `sub`. A missing group is reported before a missing user, as Cognito does.
+pub(crate) fn add_member(
+    ctx: &Ctx,
+    pool: &UserPool,
+    name: &str,
+    username: &str,
+) -> Result<(), ApiError> {
+    let group = get_group(ctx, &pool.id, name)?;
+    let user = super::users::get(ctx, pool, username)?;
+    let member = Member {
+        group: group.name,
+        username: user.username,
+        sub: user.sub,
+    };
+    ctx.store.doc_put(
+        MEMBER,
+        &pool.id,
+        &cascade::member_key(&member.group, &member.username),
+        &encode(&member)?,
+    )?;
+    Ok(())
+}
+
+/// Takes user `username` out of group `name` (not in it: no change).
+pub(crate) fn remove_member(
+    ctx: &Ctx,
+    pool: &UserPool,
+    name: &str,
+    username: &str,
+) -> Result<(), ApiError> {
+    let group = get_group(ctx, &pool.id, name)?;
+    let user = super::users::get(ctx, pool, username)?;
+    ctx.store.doc_delete(
+        MEMBER,
+        &pool.id,
+        &cascade::member_key(&group.name, &user.username),
+    )?;
+    Ok(())
+}
+
+/// The users of group `name` in membership order; a user deleted and recreated under the same
+/// name is another user and is left out.
+pub(crate) fn users_in(ctx: &Ctx, pool_id: &str, name: &str) -> Result<Vec<User>, ApiError> {
+    get_group(ctx, pool_id, name)?;
+    let mut users = Vec::new();
+    for m in members(ctx, pool_id)? {
+        if m.group != name {
+            continue;
+        }
+        if let Some(u) = ctx.store.user_get(pool_id, &m.username)?
+            && u.sub == m.sub
+        {
+            users.push(u);
+        }
+    }
+    Ok(users)
 }
 
 /// The group claims of a user's tokens.
