@@ -278,7 +278,6 @@ impl ServerBuilder {
             issuer: self.issuer,
             local_base: format!("http://{addr}"),
             region: self.region,
-            last_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
             attempts: services::lockout::AttemptGate::default(),
         });
         if let Some(seed) = seed {

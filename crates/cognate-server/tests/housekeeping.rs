@@ -1,6 +1,6 @@
 //! Housekeeping of the server's own records: a challenge session is used once, and the record
-//! that says so is deleted once the session has expired, so the store does not grow with every
-//! answered challenge.
+//! that says so is deleted by the scheduled purge once the session has expired, so the store
+//! does not grow with every answered challenge.
 
 #![allow(clippy::unwrap_used)]
 
@@ -14,7 +14,7 @@ use serde_json::json;
 
 const POOL: &str = "us-east-1_Housekeep";
 const CLIENT: &str = "housekeepclientaaaaaaaaaaa";
-/// Record kind of consumed challenge sessions (crates/cognate-server/src/ops/challenge.rs).
+/// Record kind of consumed challenge sessions (crates/cognate-server/src/services/login/mod.rs).
 const USED: RecordKind = RecordKind::UsedSession;
 
 /// Logs in a new admin-created user and answers its NEW_PASSWORD_REQUIRED challenge; returns
@@ -76,15 +76,19 @@ async fn used_session_records_go_once_their_session_has_expired() {
     answer_new_password(&endpoint, "first").await;
     assert_eq!(used(), 1, "the answered session is recorded as used");
 
-    // Within the session's 3 minutes, and within a minute of the last purge: nothing goes.
+    // Within the session's 3 minutes a purge keeps the record: a replay must still be refused.
     clock.advance(30);
     answer_new_password(&endpoint, "second").await;
-    assert_eq!(used(), 2);
+    server.purge_now(1000).await.unwrap();
+    assert_eq!(used(), 2, "records of live sessions are kept");
 
-    // 4 minutes on, both sessions have expired; the next answer purges their records and
-    // keeps its own.
+    // 4 minutes on, both sessions have expired; a purge deletes their records and keeps the
+    // record of a session answered since.
     clock.advance(240);
     answer_new_password(&endpoint, "third").await;
+    assert_eq!(used(), 3, "answering a challenge purges nothing by itself");
+    let purged = server.purge_now(1000).await.unwrap();
+    assert_eq!(purged.records, 2);
     assert_eq!(used(), 1, "expired sessions' records are purged");
     server.shutdown().await;
 }

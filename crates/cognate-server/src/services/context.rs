@@ -38,8 +38,6 @@ pub(crate) struct Ctx {
     pub local_base: String,
     /// Region for new pool ids.
     pub region: String,
-    /// When (server clock) expired used-session records were last purged.
-    pub last_purge: std::sync::atomic::AtomicI64,
     /// One password attempt per user at a time (the lockout's atomicity).
     pub attempts: lockout::AttemptGate,
 }

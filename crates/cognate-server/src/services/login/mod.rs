@@ -165,30 +165,7 @@ pub(crate) fn consume(
         .and_then(|v| v.get("by"))
         .and_then(Value::as_str)
         == Some(mine.as_str());
-    purge_used(ctx);
     if won { Ok(()) } else { Err(invalid_session()) }
-}
-
-/// At most once a minute (server clock), deletes the records of used sessions that have
-/// expired: an expired session is refused on its age alone, so its record is no longer needed,
-/// and without this the table would grow by one record per answered challenge forever.
-pub(crate) fn purge_used(ctx: &Ctx) {
-    use std::sync::atomic::Ordering;
-    let now = ctx.now();
-    let last = ctx.last_purge.load(Ordering::Relaxed);
-    if now.abs_diff(last) < 60
-        || ctx
-            .last_purge
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-    {
-        return;
-    }
-    match ctx.store.doc_purge_expired(USED, now) {
-        Ok(0) => {}
-        Ok(n) => tracing::debug!(records = n, "purged expired used sessions"),
-        Err(e) => tracing::warn!(error = %e, "could not purge expired used sessions"),
-    }
 }
 
 /// The user a session names, still enabled.
