@@ -209,3 +209,10 @@ async fn an_unknown_names_challenge_has_the_form_of_a_real_one() {
     );
     s.shutdown().await;
 }
+
+/// pycognito's own SRP code and boto3 see the same: `interop/python/enumeration.py`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pycognito_and_boto3_cannot_tell_an_unknown_name_from_a_wrong_password() {
+    let summary = common::python_summary("enumeration.py").await;
+    assert_eq!(summary["checks"].as_u64(), Some(5), "{summary}");
+}
