@@ -2,11 +2,18 @@
 # binary on Debian slim, run as an unprivileged user, with a health check on GET /health.
 #
 #   docker build -t cognate .
-#   docker run --rm -p 9229:9229 cognate                         # http://127.0.0.1:9229
-#   docker run --rm -p 9229:9229 -v "$PWD/examples:/seed:ro" cognate \
+#   docker run --rm -p 127.0.0.1:9229:9229 cognate               # http://127.0.0.1:9229
+#   docker run --rm -p 127.0.0.1:9229:9229 -v "$PWD/examples:/seed:ro" cognate \
 #       serve --bind 0.0.0.0:9229 --in-memory --seed /seed/seed.toml
 #
 # State lives in /data (a volume); `--in-memory` keeps nothing.
+#
+# Inside a container the server must listen beyond loopback for a published port to reach it,
+# and `cognate serve` refuses that without administrator credentials. The image allows it
+# (COGNATE_INSECURE_ALLOW_ANONYMOUS): who can reach the server is decided by `-p`, and the
+# examples above publish on the host's loopback only. To share the server on a network, set
+# COGNATE_ADMIN_CREDENTIALS=ACCESS_KEY:SECRET (`-e`): admin calls and the outbox then need a
+# SigV4 signature with those credentials, whatever the other variable says.
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
@@ -21,6 +28,7 @@ COPY --from=build /usr/local/bin/cognate /usr/local/bin/cognate
 USER cognate
 WORKDIR /data
 ENV COGNATE_DATA=/data
+ENV COGNATE_INSECURE_ALLOW_ANONYMOUS=true
 EXPOSE 9229
 VOLUME ["/data"]
 # `cognate curl` with a token from the environment needs no login; /health ignores it.
