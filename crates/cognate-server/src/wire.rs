@@ -209,7 +209,7 @@ impl Route {
     fn dispatch(self, ctx: &Ctx, body: serde_json::Map<String, Value>) -> Result<Value, ApiError> {
         let outcome = match self {
             Route::Idp(op) => api::call(ctx, op, body),
-            Route::Identity(op) => api::identity::call(ctx, op, body),
+            Route::Identity(op) => api::identity_call(ctx, op, body),
         };
         outcome.map_err(|e| self.conform(e))
     }

@@ -3,16 +3,24 @@
 //! `users`, `lockout`, `clients` and `outbox`; `tokens` uses `groups` and `devices`; all use
 //! `context` (the [`Ctx`] every operation gets) and the store.
 
+pub(crate) mod account;
+pub(crate) mod auth_events;
+pub(crate) mod client_secrets;
 pub(crate) mod clients;
 pub(crate) mod codes;
+pub(crate) mod config_docs;
 pub(crate) mod context;
 pub(crate) mod devices;
 pub(crate) mod groups;
+pub(crate) mod identities;
 pub(crate) mod identity;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
 pub(crate) mod outbox;
+pub(crate) mod schema;
+pub(crate) mod sessions;
+pub(crate) mod tags;
 pub(crate) mod tokens;
 pub(crate) mod users;
 

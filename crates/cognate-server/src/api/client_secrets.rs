@@ -1,0 +1,54 @@
+//! AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret
+//! (`services::client_secrets`).
+
+use cognate_model::idp::types as t;
+use serde_json::{Value, json};
+
+use super::{reply_whole_seconds, timestamp};
+use crate::error::ApiError;
+use crate::model::ClientSecret;
+use crate::services::{Ctx, client_secrets};
+
+fn descriptor(s: &ClientSecret, show_value: bool) -> t::ClientSecretDescriptorType {
+    t::ClientSecretDescriptorType {
+        client_secret_create_date: Some(timestamp(s.created)),
+        client_secret_id: Some(s.id.clone()),
+        client_secret_value: show_value.then(|| s.value.clone()),
+    }
+}
+
+/// AddUserPoolClientSecret: the value is answered only when Cognito generated it.
+pub(crate) fn add(ctx: &Ctx, req: t::AddUserPoolClientSecretRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let client = ctx.pool_client(&pool.id, &req.client_id)?;
+    let (secret, generated) = client_secrets::add(ctx, client, req.client_secret)?;
+    reply_whole_seconds(&t::AddUserPoolClientSecretResponse {
+        client_secret_descriptor: Some(descriptor(&secret, generated)),
+    })
+}
+
+/// ListUserPoolClientSecrets: ids and dates, never the values.
+pub(crate) fn list(ctx: &Ctx, req: t::ListUserPoolClientSecretsRequest) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let client = ctx.pool_client(&pool.id, &req.client_id)?;
+    let secrets = client
+        .live_secrets()
+        .iter()
+        .map(|s| descriptor(s, false))
+        .collect();
+    reply_whole_seconds(&t::ListUserPoolClientSecretsResponse {
+        client_secrets: Some(secrets),
+        next_token: None,
+    })
+}
+
+/// DeleteUserPoolClientSecret.
+pub(crate) fn delete(
+    ctx: &Ctx,
+    req: t::DeleteUserPoolClientSecretRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let client = ctx.pool_client(&pool.id, &req.client_id)?;
+    client_secrets::delete(ctx, client, &req.client_secret_id)?;
+    Ok(json!({}))
+}
