@@ -52,12 +52,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     ),
     ("GetClientToken", "#14 (M2M token: not done)"),
     ("GetDerivedToken", "#14 (token exchange: not done)"),
-    ("GetCSVHeader", "#14 (user import jobs: not done)"),
-    ("CreateUserImportJob", "#14 (user import jobs: not done)"),
-    ("StartUserImportJob", "#14 (user import jobs: not done)"),
-    ("DescribeUserImportJob", "#14 (user import jobs: not done)"),
-    ("ListUserImportJobs", "#14 (user import jobs: not done)"),
-    ("StopUserImportJob", "#14 (user import jobs: not done)"),
 ];
 
 /// Operations that answer valid input with a modeled refusal by design, and that refusal.
@@ -161,9 +155,11 @@ impl Walk {
     }
 }
 
-/// `v` without what AWS itself answers against its own model: the standard attribute
-/// `phone_number_verified` (21 characters) in a pool's `SchemaAttributes`, whose `Name` the model
-/// caps at 20 (`CustomAttributeNameType`). cognate answers as AWS does.
+/// `v` without what AWS itself answers against its own model, and cognate as AWS does: the
+/// standard attribute `phone_number_verified` (21 characters) in a pool's `SchemaAttributes`,
+/// whose `Name` the model caps at 20 (`CustomAttributeNameType`); an import job's
+/// `CompletionMessage`, a sentence, which the model's `CompletionMessageType` (`[\w]+`) would
+/// limit to one word.
 fn aws_own_departures(v: &Value) -> Value {
     let mut v = v.clone();
     fn walk(v: &mut Value) {
@@ -171,6 +167,9 @@ fn aws_own_departures(v: &Value) -> Value {
             Value::Object(m) => {
                 if let Some(Value::Array(items)) = m.get_mut("SchemaAttributes") {
                     items.retain(|a| a["Name"] != "phone_number_verified");
+                }
+                if m.contains_key("JobId") {
+                    m.remove("CompletionMessage");
                 }
                 m.values_mut().for_each(walk);
             }
@@ -674,6 +673,55 @@ async fn every_operation_answers_as_modeled() {
     w.idp(
         "UntagResource",
         json!({"ResourceArn": arn, "TagKeys": ["env"]}),
+    )
+    .await;
+
+    // ---- user import jobs
+    w.idp("GetCSVHeader", json!({"UserPoolId": pool})).await;
+    let role = "arn:aws:iam::123456789012:role/import";
+    let job = w
+        .idp(
+            "CreateUserImportJob",
+            json!({"UserPoolId": pool, "JobName": "walk", "CloudWatchLogsRoleArn": role}),
+        )
+        .await;
+    let job_id = s(&job["UserImportJob"]["JobId"]);
+    let put = w
+        .http
+        .put(s(&job["UserImportJob"]["PreSignedUrl"]))
+        .body(
+            "cognito:username,email,cognito:mfa_enabled\r\nimported,imported@example.com,false\r\n",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let done = w
+        .idp(
+            "StartUserImportJob",
+            json!({"UserPoolId": pool, "JobId": job_id}),
+        )
+        .await;
+    assert_eq!(done["UserImportJob"]["ImportedUsers"], 1, "{done}");
+    w.idp(
+        "DescribeUserImportJob",
+        json!({"UserPoolId": pool, "JobId": job_id}),
+    )
+    .await;
+    w.idp(
+        "ListUserImportJobs",
+        json!({"UserPoolId": pool, "MaxResults": 10}),
+    )
+    .await;
+    let other = w
+        .idp(
+            "CreateUserImportJob",
+            json!({"UserPoolId": pool, "JobName": "stop", "CloudWatchLogsRoleArn": role}),
+        )
+        .await;
+    w.idp(
+        "StopUserImportJob",
+        json!({"UserPoolId": pool, "JobId": other["UserImportJob"]["JobId"]}),
     )
     .await;
 

@@ -1,13 +1,14 @@
 //! The dispatch table of the operations added by the account, schema, secret-rotation,
-//! session, threat-protection and configuration areas (`self_service`, `schema_tags`,
-//! `client_secrets`, `sessions`, `risk`, `branding`, `pool_config`), kept apart from the
+//! session, threat-protection, import and configuration areas (`self_service`, `schema_tags`,
+//! `client_secrets`, `sessions`, `risk`, `imports`, `branding`, `pool_config`), kept apart from the
 //! table in `api/mod.rs` so that areas can be added without touching each other's lines.
 
 use cognate_model::idp::Operation as O;
 use serde_json::{Map, Value};
 
 use super::{
-    branding, client_secrets, pool_config, risk, schema_tags, self_service, sessions, typed,
+    branding, client_secrets, imports, pool_config, risk, schema_tags, self_service, sessions,
+    typed,
 };
 use crate::error::ApiError;
 use crate::services::Ctx;
@@ -94,6 +95,12 @@ pub(crate) fn call(ctx: &Ctx, op: O, body: &Map<String, Value>) -> Option<Result
         O::ListCIMDPolicies => pool_config::list_cimd(ctx, req!(body)),
         O::ListClientMetadataURLs => pool_config::list_cimd_urls(ctx, req!(body)),
         O::UpdateClientMetadataURLState => pool_config::update_cimd_url(ctx, req!(body)),
+        O::GetCSVHeader => imports::csv_header(ctx, req!(body)),
+        O::CreateUserImportJob => imports::create(ctx, req!(body)),
+        O::StartUserImportJob => imports::start(ctx, req!(body)),
+        O::DescribeUserImportJob => imports::describe(ctx, req!(body)),
+        O::ListUserImportJobs => imports::list(ctx, req!(body)),
+        O::StopUserImportJob => imports::stop(ctx, req!(body)),
         _ => return None,
     })
 }

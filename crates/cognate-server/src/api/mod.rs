@@ -18,6 +18,7 @@ pub(crate) mod extended;
 pub(crate) mod groups;
 pub(crate) mod identity;
 pub(crate) mod identity_admin;
+pub(crate) mod imports;
 pub(crate) mod mfa;
 pub(crate) mod pool_config;
 pub(crate) mod pools;

@@ -14,6 +14,7 @@ pub(crate) mod devices;
 pub(crate) mod groups;
 pub(crate) mod identities;
 pub(crate) mod identity;
+pub(crate) mod imports;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
