@@ -1,6 +1,8 @@
 //! The server's core, under the operations: each module owns one concern and is called by the
 //! handlers in `api`. Arrows point down only: `login` uses `tokens`, `mfa`, `devices`,
-//! `users`, `lockout`, `clients` and `outbox`; `tokens` uses `groups` and `devices`; all use
+//! `users`, `lockout`, `clients` and `outbox`; `tokens` uses `groups`, `devices`,
+//! `auth_events` and `sessions`; `lockout` uses `auth_events`; `sessions` and the
+//! configuration areas use `config_docs`; `identities` and `tags` use `identity`; all use
 //! `context` (the [`Ctx`] every operation gets) and the store.
 
 pub(crate) mod account;
