@@ -177,6 +177,22 @@ idp.delete_cimd_policy(UserPoolId=pool_id, CIMDPolicyId=pid)
 expect_error("ResourceNotFoundException", idp.describe_cimd_policy, UserPoolId=pool_id, CIMDPolicyId=pid)
 ok("CIMD policies: create, update, describe, list, URLs, delete")
 
+# ---- SAML signing certificate: a real X.509 certificate, as the cryptography package reads it
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.x509.oid import NameOID
+
+der = base64.b64decode(idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"])
+cert = x509.load_der_x509_certificate(der)
+cert.public_key().verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == pool_id, cert.subject
+assert cert.issuer == cert.subject and cert.public_key().key_size == 2048, cert
+assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 3650, cert
+assert cert.signature_hash_algorithm.name == "sha256", cert.signature_hash_algorithm
+assert base64.b64decode(idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]) == der
+expect_error("ResourceNotFoundException", idp.get_signing_certificate, UserPoolId=NO_POOL)
+ok("GetSigningCertificate: a self-signed X.509 certificate of the pool, ten years, the same each time")
+
 # ---- identity pools: identities and developer identities
 idp.admin_create_user(UserPoolId=pool_id, Username="alice", MessageAction="SUPPRESS")
 idp.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=PASSWORD, Permanent=True)

@@ -12,5 +12,5 @@ mod common;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_drives_configuration_and_identity_administration() {
     let summary = common::python_summary("config_identity_ops.py").await;
-    assert_eq!(summary["checks"].as_u64(), Some(15), "{summary}");
+    assert_eq!(summary["checks"].as_u64(), Some(16), "{summary}");
 }

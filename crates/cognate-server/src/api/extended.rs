@@ -32,6 +32,7 @@ pub(crate) fn call(ctx: &Ctx, op: O, body: &Map<String, Value>) -> Option<Result
         O::SetUserSettings => self_service::set_user_settings(ctx, req!(body)),
         O::AdminSetUserSettings => self_service::admin_set_user_settings(ctx, req!(body)),
         O::AddCustomAttributes => schema_tags::add_custom_attributes(ctx, req!(body)),
+        O::GetSigningCertificate => schema_tags::get_signing_certificate(ctx, req!(body)),
         O::TagResource => {
             let req: cognate_model::idp::types::TagResourceRequest = req!(body);
             schema_tags::tag(ctx, &req.resource_arn, &req.tags)

@@ -1,4 +1,4 @@
-//! AddCustomAttributes, and TagResource / UntagResource / ListTagsForResource on user-pool and
+//! AddCustomAttributes, GetSigningCertificate, and TagResource / UntagResource / ListTagsForResource on user-pool and
 //! identity-pool ARNs (`services::tags`; the identity API's tag operations come here too).
 
 use std::collections::BTreeMap;
@@ -11,6 +11,16 @@ use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::schema::{self, NewAttribute};
 use crate::services::tags::{self, Resource};
+
+/// GetSigningCertificate: the pool's SAML signing certificate (`services::saml_certificate`).
+pub(crate) fn get_signing_certificate(
+    ctx: &Ctx,
+    req: t::GetSigningCertificateRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let certificate = crate::services::saml_certificate::certificate(ctx, &pool)?;
+    Ok(json!({ "Certificate": certificate }))
+}
 
 /// AddCustomAttributes.
 pub(crate) fn add_custom_attributes(

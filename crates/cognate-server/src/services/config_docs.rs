@@ -47,6 +47,8 @@ pub(crate) enum Collection {
     SessionConfig,
     /// `GetUserPoolClientSessionConfigurationResponse`, keyed by client id.
     ClientSessionConfig,
+    /// The pool's SAML signing key and certificate (`services::saml_certificate`).
+    SamlSigning,
 }
 
 impl Collection {
@@ -64,6 +66,7 @@ impl Collection {
             Collection::Risk => "risk",
             Collection::SessionConfig => "session",
             Collection::ClientSessionConfig => "client-session",
+            Collection::SamlSigning => "saml-signing",
         }
     }
 
@@ -103,6 +106,31 @@ pub(crate) fn put<T: Serialize>(
     let v = serde_json::to_value(doc).map_err(|e| ApiError::internal(e.to_string()))?;
     ctx.store.doc_put(KIND, scope, &c.key(id), &v)?;
     Ok(())
+}
+
+/// Document `id`, or — when there is none — `make()` stored as it; concurrent callers all get
+/// the one stored first.
+pub(crate) fn get_or_insert<T: Serialize + DeserializeOwned>(
+    ctx: &Ctx,
+    scope: &str,
+    c: Collection,
+    id: &str,
+    make: impl FnOnce() -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let Some(found) = get(ctx, scope, c, id)? {
+        return Ok(found);
+    }
+    let fresh = serde_json::to_value(make()?).map_err(|e| ApiError::internal(e.to_string()))?;
+    let stored = ctx
+        .store
+        .doc_update(
+            KIND,
+            scope,
+            &c.key(id),
+            Box::new(move |old| Some(old.unwrap_or(fresh))),
+        )?
+        .ok_or_else(|| ApiError::internal("configuration document not stored"))?;
+    decode(stored)
 }
 
 /// Deletes document `id`; false if there was none.

@@ -21,6 +21,7 @@ pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
 pub(crate) mod outbox;
+pub(crate) mod saml_certificate;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod tags;
