@@ -218,6 +218,48 @@ expect_error(
 )
 ok("rotation: limit of two, delete, last one kept, custom value, public client refused")
 
+# ---- GetClientToken: an M2M access token signed with the pool's key
+m2m = idp.create_user_pool_client(
+    UserPoolId=pool_id,
+    ClientName="m2m",
+    GenerateSecret=True,
+    AllowedOAuthFlowsUserPoolClient=True,
+    AllowedOAuthFlows=["client_credentials"],
+    AllowedOAuthScopes=["api/read", "api/write"],
+)["UserPoolClient"]
+result = idp.get_client_token(ClientId=m2m["ClientId"], Secret=m2m["ClientSecret"], Scopes=["api/read"])[
+    "ClientAuthenticationResult"
+]
+token_claims = claims(result["AccessToken"])
+assert result["TokenType"] == "Bearer" and result["ExpiresIn"] == 3600, result
+assert token_claims["sub"] == token_claims["client_id"] == m2m["ClientId"], token_claims
+assert token_claims["scope"] == "api/read" and token_claims["token_use"] == "access", token_claims
+import urllib.request
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+header = json.loads(base64.urlsafe_b64decode(result["AccessToken"].split(".")[0] + "=="))
+jwks = json.load(urllib.request.urlopen(token_claims["iss"] + "/.well-known/jwks.json"))
+jwk = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+number = lambda v: int.from_bytes(base64.urlsafe_b64decode(v + "=" * (-len(v) % 4)), "big")
+public = rsa.RSAPublicNumbers(number(jwk["e"]), number(jwk["n"])).public_key()
+signed, signature = result["AccessToken"].rsplit(".", 1)
+public.verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+every = idp.get_client_token(ClientId=m2m["ClientId"], Secret=m2m["ClientSecret"])["ClientAuthenticationResult"]
+assert claims(every["AccessToken"])["scope"] == "api/read api/write"
+expect_error("NotAuthorizedException", idp.get_client_token, ClientId=m2m["ClientId"], Secret="wrong0secret0value0abcdefgh")
+expect_error(
+    "InvalidParameterException",
+    idp.get_client_token,
+    ClientId=m2m["ClientId"],
+    Secret=m2m["ClientSecret"],
+    Scopes=["other/admin"],
+)
+expect_error("NotAuthorizedException", idp.get_client_token, ClientId=conf_id, Secret=second)
+expect_error("ResourceNotFoundException", idp.get_client_token, ClientId="nosuchclient0000000000000", Secret=second)
+ok("GetClientToken: an M2M token verified with the pool's JWKS; scopes, secret and flow checked")
+
 # ---- sessions
 a = login(client_id, "alice")
 b = login(client_id, "alice")

@@ -1,5 +1,6 @@
 //! AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret
-//! (`services::client_secrets`).
+//! (`services::client_secrets`), and GetClientToken, which a client's secret buys
+//! (`services::client_token`).
 
 use cognate_model::idp::types as t;
 use serde_json::{Value, json};
@@ -7,7 +8,7 @@ use serde_json::{Value, json};
 use super::{reply_whole_seconds, timestamp};
 use crate::error::ApiError;
 use crate::model::ClientSecret;
-use crate::services::{Ctx, client_secrets};
+use crate::services::{Ctx, client_secrets, client_token};
 
 fn descriptor(s: &ClientSecret, show_value: bool) -> t::ClientSecretDescriptorType {
     t::ClientSecretDescriptorType {
@@ -51,4 +52,18 @@ pub(crate) fn delete(
     let client = ctx.pool_client(&pool.id, &req.client_id)?;
     client_secrets::delete(ctx, client, &req.client_secret_id)?;
     Ok(json!({}))
+}
+
+/// GetClientToken: an M2M access token.
+pub(crate) fn client_token(ctx: &Ctx, req: t::GetClientTokenRequest) -> Result<Value, ApiError> {
+    let client = ctx.client(&req.client_id)?;
+    let pool = ctx.pool(&client.pool_id)?;
+    let token = client_token::issue(ctx, &pool, &client, &req.secret, req.scopes.as_deref())?;
+    reply_whole_seconds(&t::GetClientTokenResponse {
+        client_authentication_result: Some(t::ClientAuthenticationResultType {
+            access_token: Some(token.access_token),
+            expires_in: i32::try_from(token.expires_in).ok(),
+            token_type: Some("Bearer".into()),
+        }),
+    })
 }

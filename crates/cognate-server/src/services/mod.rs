@@ -8,6 +8,7 @@
 pub(crate) mod account;
 pub(crate) mod auth_events;
 pub(crate) mod client_secrets;
+pub(crate) mod client_token;
 pub(crate) mod clients;
 pub(crate) mod codes;
 pub(crate) mod config_docs;
