@@ -260,6 +260,60 @@ expect_error("NotAuthorizedException", idp.get_client_token, ClientId=conf_id, S
 expect_error("ResourceNotFoundException", idp.get_client_token, ClientId="nosuchclient0000000000000", Secret=second)
 ok("GetClientToken: an M2M token verified with the pool's JWKS; scopes, secret and flow checked")
 
+# ---- GetDerivedToken: token exchange (impersonation and delegation)
+exchanger = idp.create_user_pool_client(
+    UserPoolId=pool_id,
+    ClientName="exchanger",
+    ExplicitAuthFlows=["ALLOW_TOKEN_EXCHANGE_IMPERSONATION", "ALLOW_TOKEN_EXCHANGE_DELEGATION"],
+)["UserPoolClient"]["ClientId"]
+subject = login(client_id, "alice")
+derived = idp.get_derived_token(
+    ClientId=exchanger,
+    SubjectToken=subject["AccessToken"],
+    SubjectTokenType="ACCESS_TOKEN",
+    Audiences=["https://api.example.com"],
+)
+dc = claims(derived["IssuedToken"])
+assert derived["IssuedTokenType"] == "ACCESS_TOKEN" and derived["TokenType"] == "Bearer", derived
+assert dc["sub"] == claims(subject["AccessToken"])["sub"] and dc["client_id"] == exchanger, dc
+assert dc["aud"] == ["https://api.example.com"] and "act" not in dc, dc
+assert derived["Scopes"] == ["aws.cognito.signin.user.admin"], derived
+assert idp.get_user(AccessToken=derived["IssuedToken"])["Username"] == "alice"
+actor = login(client_id, "alice")
+delegated = idp.get_derived_token(
+    ClientId=exchanger,
+    SubjectToken=subject["IdToken"],
+    SubjectTokenType="ID_TOKEN",
+    ActorToken=actor["AccessToken"],
+    ActorTokenType="ACCESS_TOKEN",
+)
+assert delegated["IssuedTokenType"] == "ID_TOKEN", delegated
+assert claims(delegated["IssuedToken"])["act"]["sub"] == claims(actor["AccessToken"])["sub"], delegated
+expect_error(
+    "NotAuthorizedException",
+    idp.get_derived_token,
+    ClientId=client_id,
+    SubjectToken=subject["AccessToken"],
+    SubjectTokenType="ACCESS_TOKEN",
+)
+expect_error(
+    "NotAuthorizedException",
+    idp.get_derived_token,
+    ClientId=exchanger,
+    SubjectToken=subject["AccessToken"][:-4] + "AAAA",
+    SubjectTokenType="ACCESS_TOKEN",
+)
+expect_error(
+    "InvalidParameterException",
+    idp.get_derived_token,
+    ClientId=exchanger,
+    SubjectToken=subject["AccessToken"],
+    SubjectTokenType="ACCESS_TOKEN",
+    Audiences=["a"],
+    Resources=["b"],
+)
+ok("GetDerivedToken: impersonation (audience-bound access token), delegation (act claim), refusals")
+
 # ---- sessions
 a = login(client_id, "alice")
 b = login(client_id, "alice")

@@ -14,5 +14,5 @@ mod common;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_drives_account_secrets_sessions_and_events() {
     let summary = common::python_summary("account_ops.py").await;
-    assert_eq!(summary["checks"].as_u64(), Some(14), "{summary}");
+    assert_eq!(summary["checks"].as_u64(), Some(15), "{summary}");
 }

@@ -1,6 +1,6 @@
 //! AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret
-//! (`services::client_secrets`), and GetClientToken, which a client's secret buys
-//! (`services::client_token`).
+//! (`services::client_secrets`), and what a client's credentials buy: GetClientToken
+//! (`services::client_token`) and GetDerivedToken (`services::token_exchange`).
 
 use cognate_model::idp::types as t;
 use serde_json::{Value, json};
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::{reply_whole_seconds, timestamp};
 use crate::error::ApiError;
 use crate::model::ClientSecret;
+use crate::services::token_exchange::{self, Exchange};
 use crate::services::{Ctx, client_secrets, client_token};
 
 fn descriptor(s: &ClientSecret, show_value: bool) -> t::ClientSecretDescriptorType {
@@ -65,5 +66,38 @@ pub(crate) fn client_token(ctx: &Ctx, req: t::GetClientTokenRequest) -> Result<V
             expires_in: i32::try_from(token.expires_in).ok(),
             token_type: Some("Bearer".into()),
         }),
+    })
+}
+
+/// GetDerivedToken: OAuth 2.0 token exchange.
+pub(crate) fn derived_token(ctx: &Ctx, req: t::GetDerivedTokenRequest) -> Result<Value, ApiError> {
+    let client = ctx.client(&req.client_id)?;
+    let actor = match (&req.actor_token, req.actor_token_type) {
+        (Some(token), Some(kind)) => Some((token.as_str(), kind)),
+        (Some(_), None) => return Err(ApiError::missing("ActorTokenType")),
+        (None, _) => None,
+    };
+    let issued = token_exchange::exchange(
+        ctx,
+        &client,
+        req.client_secret.as_deref(),
+        &Exchange {
+            subject: &req.subject_token,
+            subject_type: req.subject_token_type,
+            actor,
+            provider_named: req.subject_token_provider_name.is_some()
+                || req.actor_token_provider_name.is_some(),
+            scopes: req.scopes.as_deref(),
+            audiences: req.audiences.as_deref(),
+            resources: req.resources.as_deref(),
+            requested: req.requested_token_type,
+        },
+    )?;
+    reply_whole_seconds(&t::GetDerivedTokenResponse {
+        issued_token: issued.token,
+        issued_token_type: issued.kind,
+        token_type: t::OAuthTokenTypeType::Bearer,
+        expires_in: i32::try_from(issued.expires_in).ok(),
+        scopes: Some(issued.scopes),
     })
 }

@@ -49,6 +49,7 @@ pub(crate) fn call(ctx: &Ctx, op: O, body: &Map<String, Value>) -> Option<Result
         O::ListUserPoolClientSecrets => client_secrets::list(ctx, req!(body)),
         O::DeleteUserPoolClientSecret => client_secrets::delete(ctx, req!(body)),
         O::GetClientToken => client_secrets::client_token(ctx, req!(body)),
+        O::GetDerivedToken => client_secrets::derived_token(ctx, req!(body)),
         O::ListUserSessions => sessions::list(ctx, req!(body)),
         O::AdminListUserSessions => sessions::admin_list(ctx, req!(body)),
         O::RevokeUserSession => sessions::revoke(ctx, req!(body)),

@@ -26,6 +26,7 @@ pub(crate) mod saml_certificate;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod tags;
+pub(crate) mod token_exchange;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
