@@ -111,19 +111,7 @@ fn unlink(ctx: &Ctx, req: t::UnlinkIdentityInput) -> Result<Value, ApiError> {
     let remove: Vec<String> = identity
         .links
         .iter()
-        .filter(|l| {
-            let provider = identities::Identity {
-                id: String::new(),
-                pool_id: String::new(),
-                links: vec![(*l).clone()],
-                created: 0,
-                modified: 0,
-            }
-            .providers();
-            provider
-                .first()
-                .is_some_and(|p| req.logins_to_remove.contains(p))
-        })
+        .filter(|l| identities::provider_of(l).is_some_and(|p| req.logins_to_remove.contains(&p)))
         .cloned()
         .collect();
     identities::unlink(ctx, identity, &remove)?;

@@ -67,7 +67,7 @@ impl Identity {
 }
 
 /// The provider name of a link (`None` for the internal OpenID link).
-fn provider_of(link: &str) -> Option<String> {
+pub(crate) fn provider_of(link: &str) -> Option<String> {
     if let Some(dev) = link.strip_prefix("dev:") {
         return dev.split_once(':').map(|(p, _)| p.to_owned());
     }
