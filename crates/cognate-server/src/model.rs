@@ -248,6 +248,49 @@ pub struct AppClient {
     /// Members not interpreted here, echoed back.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// When `secret` was made (`None`: with the client).
+    #[serde(default)]
+    pub secret_created: Option<i64>,
+    /// Secrets added by AddUserPoolClientSecret, live beside `secret` (at most one more).
+    #[serde(default)]
+    pub extra_secrets: Vec<ClientSecret>,
+}
+
+/// A client secret added by AddUserPoolClientSecret.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ClientSecret {
+    /// `<client-id>--<epoch-create-time>`.
+    pub id: String,
+    /// The secret.
+    pub value: String,
+    /// Creation time.
+    pub created: i64,
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSecret")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppClient {
+    /// Every live secret of the client, the original first: each is valid for `SECRET_HASH`
+    /// and client authentication.
+    pub fn live_secrets(&self) -> Vec<ClientSecret> {
+        let mut out = Vec::new();
+        if let Some(value) = &self.secret {
+            let created = self.secret_created.unwrap_or(self.created);
+            out.push(ClientSecret {
+                id: format!("{}--{created}", self.id),
+                value: value.clone(),
+                created,
+            });
+        }
+        out.extend(self.extra_secrets.iter().cloned());
+        out
+    }
 }
 
 impl std::fmt::Debug for AppClient {

@@ -19,8 +19,9 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use cognate_model::validate::{self, Rejection};
 use cognate_model::{identity, idp};
@@ -62,6 +63,7 @@ pub(crate) fn router(front: Front, debug_panic_route: bool) -> Router {
         .route("/", post(api))
         .route("/health", get(health))
         .route("/_cognate/outbox", get(outbox))
+        .route("/_cognate/import/{pool}/{job}", put(import_upload))
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/{pool}/.well-known/openid-configuration", get(openid))
         .with_state(AppState(Arc::new(front)))
@@ -209,7 +211,7 @@ impl Route {
     fn dispatch(self, ctx: &Ctx, body: serde_json::Map<String, Value>) -> Result<Value, ApiError> {
         let outcome = match self {
             Route::Idp(op) => api::call(ctx, op, body),
-            Route::Identity(op) => api::identity::call(ctx, op, body),
+            Route::Identity(op) => api::identity_call(ctx, op, body),
         };
         outcome.map_err(|e| self.conform(e))
     }
@@ -408,6 +410,75 @@ async fn outbox(State(app): State<AppState>, headers: HeaderMap, uri: Uri) -> Re
     match tokio::task::spawn_blocking(move || crate::services::outbox::list(&ctx, &filter)).await {
         Ok(Ok(v)) => json_response(StatusCode::OK, "application/json", &v),
         Ok(Err(e)) => error_response(&e),
+        Err(_) => error_response(&ApiError::internal("internal error")),
+    }
+}
+
+/// `PUT /_cognate/import/{pool}/{job}?X-Amz-Signature=…`: the pre-signed URL of a user import
+/// job (CreateUserImportJob), taking the CSV file as S3 would (200 with an `ETag`; S3's
+/// `AccessDenied`/`NoSuchKey` XML errors otherwise).
+async fn import_upload(
+    State(app): State<AppState>,
+    Path((pool, job)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    use crate::services::imports::UploadRefused;
+    let signature = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Signature="))
+        .map(percent_decode)
+        .unwrap_or_default();
+    let bytes = match crate::serve::read_body(&app.0.body, &headers, body).await {
+        Ok(b) => b.bytes.clone(),
+        Err(BodyRejected(e)) => return error_response(&e),
+    };
+    let ctx = app.0.ctx.clone();
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let etag = format!("\"{digest}\"");
+    let outcome = tokio::task::spawn_blocking(move || {
+        crate::services::imports::upload(&ctx, &pool, &job, &signature, &bytes)
+    })
+    .await;
+    let s3_error = |status: StatusCode, code: &str, message: &str| {
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        );
+        let mut resp = (status, xml).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        );
+        resp
+    };
+    match outcome {
+        Ok(Ok(())) => {
+            let mut resp = StatusCode::OK.into_response();
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                resp.headers_mut().insert(header::ETAG, v);
+            }
+            resp
+        }
+        Ok(Err(UploadRefused::NoSuchJob)) => s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        ),
+        Ok(Err(UploadRefused::Denied)) => {
+            s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied")
+        }
+        Ok(Err(UploadRefused::TooLarge)) => s3_error(
+            StatusCode::BAD_REQUEST,
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size",
+        ),
+        Ok(Err(UploadRefused::Failed(e))) => error_response(&e),
         Err(_) => error_response(&ApiError::internal("internal error")),
     }
 }

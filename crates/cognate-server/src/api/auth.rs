@@ -213,7 +213,7 @@ pub(crate) fn get_user(ctx: &Ctx, req: t::GetUserRequest) -> Result<Value, ApiEr
     }
     let (user_mfa_setting_list, preferred_mfa_setting) = mfa_settings(ctx, &pool, &user)?;
     reply(&t::GetUserResponse {
-        mfa_options: None,
+        mfa_options: crate::services::account::mfa_options(ctx, &pool, &user)?,
         preferred_mfa_setting,
         user_attributes: attribute_types(&user.attribute_list()),
         user_mfa_setting_list,

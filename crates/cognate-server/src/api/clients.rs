@@ -368,6 +368,8 @@ fn defaults(pool_id: &str, id: String, secret: Option<String>, now: i64) -> AppC
         rotation_grace_secs: 0,
         auth_session_validity: 3,
         extra: Map::new(),
+        secret_created: None,
+        extra_secrets: Vec::new(),
     }
 }
 
@@ -384,6 +386,7 @@ pub(crate) fn update(
     let old = ctx.pool_client(&pool.id, &req.client_id)?;
     let mut client = defaults(&pool.id, old.id, old.secret, old.created);
     client.name = old.name;
+    (client.secret_created, client.extra_secrets) = (old.secret_created, old.extra_secrets);
     let name = req.client_name.clone();
     apply(
         &mut client,

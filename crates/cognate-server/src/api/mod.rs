@@ -10,12 +10,22 @@
 
 pub(crate) mod account;
 pub(crate) mod auth;
+pub(crate) mod branding;
+pub(crate) mod client_secrets;
 pub(crate) mod clients;
 pub(crate) mod devices;
+pub(crate) mod extended;
 pub(crate) mod groups;
 pub(crate) mod identity;
+pub(crate) mod identity_admin;
+pub(crate) mod imports;
 pub(crate) mod mfa;
+pub(crate) mod pool_config;
 pub(crate) mod pools;
+pub(crate) mod risk;
+pub(crate) mod schema_tags;
+pub(crate) mod self_service;
+pub(crate) mod sessions;
 pub(crate) mod signout;
 pub(crate) mod users;
 
@@ -114,10 +124,25 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
         Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, typed(&body)?),
         Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, typed(&body)?),
         Operation::ListUsersInGroup => groups::list_users(ctx, typed(&body)?),
-        _ => Err(not_implemented(
-            op.name(),
-            op.errors().iter().map(|e| e.name()),
-        )),
+        _ => extended::call(ctx, op, &body).unwrap_or_else(|| {
+            Err(not_implemented(
+                op.name(),
+                op.errors().iter().map(|e| e.name()),
+            ))
+        }),
+    }
+}
+
+/// Runs identity-pool operation `op` on its validated request: the identities' administration
+/// (`identity_admin`), else the identity pools and credentials (`identity`).
+pub(crate) fn identity_call(
+    ctx: &Ctx,
+    op: cognate_model::identity::Operation,
+    body: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    match identity_admin::call(ctx, op, &body) {
+        Some(outcome) => outcome,
+        None => identity::call(ctx, op, body),
     }
 }
 
@@ -365,4 +390,20 @@ pub(crate) fn mfa_settings(
     let list =
         (!enabled.is_empty()).then(|| enabled.iter().map(|f| f.as_str().to_owned()).collect());
     Ok((list, preferred))
+}
+
+/// One page of `items` from a `NextToken` (base64 of an offset) and a `MaxResults` (default 60):
+/// the page and the next page's token, if there is more.
+pub(crate) fn page<T>(
+    items: Vec<T>,
+    max: Option<i32>,
+    token: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let offset = parse_offset(token)?;
+    let max = usize::try_from(max.unwrap_or(60).max(1)).unwrap_or(60);
+    let total = items.len();
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
+    let page: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let next = start.saturating_add(max);
+    Ok((page, (next < total).then(|| offset_token(next as u64))))
 }

@@ -224,7 +224,7 @@ pub(crate) fn admin_get(ctx: &Ctx, req: t::AdminGetUserRequest) -> Result<Value,
     let (user_mfa_setting_list, preferred_mfa_setting) = mfa_settings(ctx, &pool, &user)?;
     reply_whole_seconds(&t::AdminGetUserResponse {
         enabled: Some(user.enabled),
-        mfa_options: None,
+        mfa_options: crate::services::account::mfa_options(ctx, &pool, &user)?,
         preferred_mfa_setting,
         user_attributes: Some(attribute_types(&user.attribute_list())),
         user_create_date: Some(timestamp(user.created)),

@@ -6,24 +6,28 @@ use subtle::ConstantTimeEq;
 use crate::error::ApiError;
 use crate::model::AppClient;
 
-/// Checks `SECRET_HASH` for a client with a secret against any of `names`.
+/// Checks `SECRET_HASH` for a client with a secret against any of `names`, under any of its
+/// live secrets (two during a rotation).
 pub(crate) fn check_secret_hash(
     client: &AppClient,
     given: Option<&str>,
     names: &[&str],
 ) -> Result<(), ApiError> {
-    let Some(secret) = &client.secret else {
+    let secrets = client.live_secrets();
+    if secrets.is_empty() {
         return Ok(());
-    };
+    }
     let Some(given) = given else {
         return Err(ApiError::not_authorized(format!(
             "Client {} is configured for secret but secret was not received",
             client.id
         )));
     };
-    let ok = names.iter().any(|name| {
-        let expected = cognate_srp::secret_hash(secret, name, &client.id);
-        bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+    let ok = secrets.iter().any(|secret| {
+        names.iter().any(|name| {
+            let expected = cognate_srp::secret_hash(&secret.value, name, &client.id);
+            bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+        })
     });
     if ok {
         Ok(())
@@ -35,14 +39,25 @@ pub(crate) fn check_secret_hash(
     }
 }
 
+/// Checks a client secret sent as such (GetTokensFromRefreshToken, client authentication):
+/// any live secret of the client matches.
 pub(crate) fn check_client_secret(client: &AppClient, given: Option<&str>) -> Result<(), ApiError> {
-    match (&client.secret, given) {
-        (None, _) => Ok(()),
-        (Some(s), Some(g)) if bool::from(s.as_bytes().ct_eq(g.as_bytes())) => Ok(()),
-        (Some(_), _) => Err(ApiError::not_authorized(format!(
+    let secrets = client.live_secrets();
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    let matches = given.is_some_and(|g| {
+        secrets
+            .iter()
+            .any(|s| bool::from(s.value.as_bytes().ct_eq(g.as_bytes())))
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::not_authorized(format!(
             "Unable to verify secret hash for client {}",
             client.id
-        ))),
+        )))
     }
 }
 

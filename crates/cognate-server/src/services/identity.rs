@@ -182,6 +182,20 @@ pub(crate) fn check_login(
     key: &str,
     token: &str,
 ) -> Result<Login, ApiError> {
+    // An OpenID token of this identity pool (developer-authenticated identities' enhanced flow).
+    if without_scheme(key) == super::identities::OPENID_PROVIDER {
+        let pool_id = pool
+            .get("IdentityPoolId")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let identity = super::identities::check_openid_token(ctx, pool_id, token)?;
+        return Ok(Login {
+            provider: key.to_owned(),
+            user_pool_id: super::identities::OPENID_PROVIDER.to_owned(),
+            sub: identity,
+            client_id: pool_id.to_owned(),
+        });
+    }
     let providers = configured(pool, key);
     if providers.is_empty() {
         return Err(unsupported_provider());

@@ -191,6 +191,7 @@ pub(crate) fn succeeded(
 
 /// Counts a wrong password.
 pub(crate) fn failed(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    super::auth_events::sign_in_failed(ctx, pool_id, username)?;
     let now = ctx.now();
     ctx.store.doc_update(
         ATTEMPTS,

@@ -81,6 +81,9 @@ pub(crate) fn issue_tokens(
         Err(StoreError::Conflict(_)) => return Err(ApiError::bad_credentials()),
         other => other?,
     }
+    // The sign-in's auth event, and the pool's maximum of sessions per user.
+    super::auth_events::signed_in(ctx, pool, user)?;
+    super::sessions::enforce_limit(ctx, pool, user)?;
     let mut tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
     if let Some((key, group)) = new_device {
         tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});

@@ -176,6 +176,13 @@ impl Store for CachedStore {
     fn refresh_get(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
         self.inner.refresh_get(hash)
     }
+    fn refresh_list_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<Vec<RefreshRecord>, StoreError> {
+        self.inner.refresh_list_user(pool_id, username)
+    }
     fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError> {
         self.inner.revoke_family(pool_id, origin_jti, at)
     }

@@ -398,6 +398,18 @@ fn refresh_tokens(store: &dyn Store) -> Outcome {
     ) {
         return Err(fail(c, "a rotation after the grace period succeeded"));
     }
+    let c = "refresh tokens: a user's, oldest first";
+    let listed: Vec<String> = store_ok(c, store.refresh_list_user("p-a", "alice"))?
+        .into_iter()
+        .map(|r| r.hash)
+        .collect();
+    if listed.is_empty()
+        || listed
+            .iter()
+            .any(|h| store.refresh_get(h).ok().flatten().is_none())
+    {
+        return Err(fail(c, "a user's refresh tokens are not listed"));
+    }
     let c = "refresh tokens: revocation by login and by user";
     store_ok(c, store.revoke_family("p-a", "f1", 50))?;
     expect(c, store_ok(c, store.family_revoked("f1"))?, true)?;

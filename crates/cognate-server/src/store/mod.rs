@@ -72,11 +72,18 @@ pub enum RecordKind {
     UserMfa,
     /// The messages the server "sent".
     Outbox,
+    /// A stored configuration document (terms, branding, replicas, log delivery, …):
+    /// `services::config_docs`.
+    ConfigDoc,
+    /// A sign-in or other event of a user (AdminListUserAuthEvents).
+    AuthEvent,
+    /// A user import job.
+    ImportJob,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 15] = [
+    pub const ALL: [RecordKind; 18] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -92,6 +99,9 @@ impl RecordKind {
         RecordKind::MfaConfig,
         RecordKind::UserMfa,
         RecordKind::Outbox,
+        RecordKind::ConfigDoc,
+        RecordKind::AuthEvent,
+        RecordKind::ImportJob,
     ];
 
     /// The name a backend stores.
@@ -112,6 +122,9 @@ impl RecordKind {
             RecordKind::MfaConfig => "mfa_config",
             RecordKind::UserMfa => "user_mfa",
             RecordKind::Outbox => "outbox",
+            RecordKind::ConfigDoc => "config_doc",
+            RecordKind::AuthEvent => "auth_event",
+            RecordKind::ImportJob => "import_job",
         }
     }
 }
@@ -331,6 +344,13 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes every refresh token of a login (`origin_jti`) and remembers the revocation so
     /// that access tokens of that login are refused too.
     fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError>;
+    /// The refresh tokens of a user (every family, rotated and revoked ones included), oldest
+    /// first.
+    fn refresh_list_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<Vec<RefreshRecord>, StoreError>;
     /// Whether the login `origin_jti` was revoked.
     fn family_revoked(&self, origin_jti: &str) -> Result<bool, StoreError>;
     /// Revokes, in one transaction, every login (every `origin_jti` family) of a user that has

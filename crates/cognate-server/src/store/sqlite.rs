@@ -633,6 +633,22 @@ impl Store for SqliteStore {
         })
     }
 
+    fn refresh_list_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<Vec<RefreshRecord>, StoreError> {
+        self.read(|c| {
+            let rows: Vec<String> = c
+                .prepare_cached(
+                    "SELECT data FROM refresh_tokens WHERE pool_id = ?1 AND username = ?2 ORDER BY rowid",
+                )?
+                .query_map([pool_id, username], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter().map(decode).collect()
+        })
+    }
+
     fn revoke_family(&self, pool_id: &str, origin_jti: &str, at: i64) -> Result<(), StoreError> {
         let (pool, jti) = (pool_id.to_owned(), origin_jti.to_owned());
         self.write(move |c| {

@@ -28,10 +28,17 @@ pub(crate) fn flow_not_enabled(flow: &str) -> ApiError {
 }
 
 pub(crate) fn load_verifier(user: &User) -> Result<cognate_srp::Verifier, ApiError> {
-    let stored = user
-        .verifier
-        .as_ref()
-        .ok_or_else(ApiError::bad_credentials)?;
+    // A user imported without a password (user import jobs) must reset it first, as in Cognito.
+    let stored = user.verifier.as_ref().ok_or_else(|| {
+        if user.status == crate::model::UserStatus::ResetRequired {
+            ApiError::new(
+                E::PasswordResetRequiredException,
+                "Password reset required for the user",
+            )
+        } else {
+            ApiError::bad_credentials()
+        }
+    })?;
     let v = STANDARD
         .decode(&stored.v)
         .map_err(|_| ApiError::internal("stored verifier is not base64"))?;

@@ -1,0 +1,112 @@
+//! GetClientToken: a machine-to-machine access token for an app client that proves itself with
+//! one of its live secrets. The client must be allowed client tokens: the
+//! `ALLOW_CLIENT_TOKEN_AUTH` flow, or — what can be configured through the current model — the
+//! `client_credentials` OAuth flow (`AllowedOAuthFlows`, with `AllowedOAuthFlowsUserPoolClient`).
+//! The scopes asked for must be among the client's `AllowedOAuthScopes`; none asked for: all of
+//! them. The token has the claims of Cognito's M2M access tokens (`sub` and `client_id` the
+//! client, `token_use` `access`, `scope`, `version` 2) and the client's access-token lifetime.
+
+use serde_json::{Value, json};
+
+use super::Ctx;
+use super::clients::check_client_secret;
+use crate::error::ApiError;
+use crate::model::{AppClient, UserPool};
+
+/// A minted M2M token: the token and its lifetime in seconds.
+pub(crate) struct ClientToken {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: i64,
+}
+
+fn strings(client: &AppClient, member: &str) -> Vec<String> {
+    client
+        .extra
+        .get(member)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `client` may have client tokens.
+fn allowed(client: &AppClient) -> bool {
+    let flow = client
+        .explicit_auth_flows
+        .iter()
+        .any(|f| f == "ALLOW_CLIENT_TOKEN_AUTH");
+    let oauth = client
+        .extra
+        .get("AllowedOAuthFlowsUserPoolClient")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        && strings(client, "AllowedOAuthFlows")
+            .iter()
+            .any(|f| f == "client_credentials");
+    flow || oauth
+}
+
+/// Issues a client token for `client` of `pool`, proven by `secret`, for `scopes`.
+pub(crate) fn issue(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    secret: &str,
+    scopes: Option<&[String]>,
+) -> Result<ClientToken, ApiError> {
+    if client.live_secrets().is_empty() {
+        return Err(ApiError::not_authorized(format!(
+            "Client {} has no client secret: client tokens are for confidential clients.",
+            client.id
+        )));
+    }
+    check_client_secret(client, Some(secret))?;
+    if !allowed(client) {
+        return Err(ApiError::not_authorized(format!(
+            "Client {} is not allowed client tokens (ALLOW_CLIENT_TOKEN_AUTH, or the client_credentials OAuth flow).",
+            client.id
+        )));
+    }
+    let configured = strings(client, "AllowedOAuthScopes");
+    let granted: Vec<String> = match scopes {
+        Some(asked) if !asked.is_empty() => {
+            if let Some(bad) = asked.iter().find(|s| !configured.contains(s)) {
+                return Err(ApiError::invalid(format!(
+                    "Invalid scope requested: {bad} is not allowed for client {}.",
+                    client.id
+                )));
+            }
+            asked.to_vec()
+        }
+        _ => configured,
+    };
+    if granted.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "Client {} has no scopes to grant (AllowedOAuthScopes).",
+            client.id
+        )));
+    }
+    let keys = ctx.pool_keys(pool)?;
+    let now = ctx.now();
+    let expires_in = client.access_validity.secs();
+    let claims = json!({
+        "sub": client.id,
+        "token_use": "access",
+        "scope": granted.join(" "),
+        "auth_time": now,
+        "iss": ctx.issuer_for(&pool.id),
+        "exp": now + expires_in,
+        "iat": now,
+        "version": 2,
+        "jti": crate::ids::uuid(),
+        "client_id": client.id,
+    });
+    Ok(ClientToken {
+        access_token: keys.access.sign(&claims)?,
+        expires_in,
+    })
+}
