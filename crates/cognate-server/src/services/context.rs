@@ -42,6 +42,8 @@ pub(crate) struct Ctx {
     pub last_purge: std::sync::atomic::AtomicI64,
     /// One password attempt per user at a time (the lockout's atomicity).
     pub attempts: lockout::AttemptGate,
+    /// Where Lambda triggers are called (handler files, the Lambda service).
+    pub triggers: super::triggers::invoke::Invokers,
 }
 
 impl Ctx {

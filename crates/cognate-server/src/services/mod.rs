@@ -14,6 +14,7 @@ pub(crate) mod login;
 pub(crate) mod mfa;
 pub(crate) mod outbox;
 pub(crate) mod tokens;
+pub(crate) mod triggers;
 pub(crate) mod users;
 
 pub(crate) use context::Ctx;

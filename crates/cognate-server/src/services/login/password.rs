@@ -17,7 +17,7 @@ use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
 use crate::services::clients::check_secret_hash;
 use crate::services::tokens::spend;
-use crate::services::{lockout, users};
+use crate::services::{lockout, triggers, users};
 use crate::store::{Change, RecordKind};
 
 /// How long a `SECRET_BLOCK` stays valid.
@@ -80,6 +80,7 @@ pub(crate) fn password_login(
         return Err(ApiError::bad_credentials());
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
+    triggers::pre_authentication(ctx, pool, &user, &client.id)?;
     let checked = lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let matches = verifier
@@ -120,6 +121,7 @@ pub(crate) fn start_srp(
     let (internal, verifier, decoy) = match &user {
         Some(u) => {
             check_secret_hash(client, secret_hash, &[username, &u.username])?;
+            triggers::pre_authentication(ctx, pool, u, &client.id)?;
             (u.username.clone(), load_verifier(u)?, false)
         }
         None => {

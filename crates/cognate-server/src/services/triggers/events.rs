@@ -1,0 +1,316 @@
+//! The events Cognito sends to its triggers and the responses it reads back, typed, with the
+//! members spelled and nested as AWS documents them ("Lambda trigger parameters" of each
+//! trigger in the Cognito developer guide). Every event has the common members of [`Event`];
+//! `request` and `response` are the trigger's own. A response member the handler leaves out
+//! or sets to `null` is `None` (or `false`): the default behaviour.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The lambda slot of `LambdaConfig` a trigger source belongs to; its name starts AWS's error
+/// messages ("PreSignUp failed with error …").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// `PreSignUp`.
+    PreSignUp,
+    /// `PostConfirmation`.
+    PostConfirmation,
+    /// `PreAuthentication`.
+    PreAuthentication,
+    /// `PostAuthentication`.
+    PostAuthentication,
+    /// `PreTokenGeneration` (or `PreTokenGenerationConfig`).
+    PreTokenGeneration,
+}
+
+impl Trigger {
+    /// The name in `LambdaConfig` and in error messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Trigger::PreSignUp => "PreSignUp",
+            Trigger::PostConfirmation => "PostConfirmation",
+            Trigger::PreAuthentication => "PreAuthentication",
+            Trigger::PostAuthentication => "PostAuthentication",
+            Trigger::PreTokenGeneration => "PreTokenGeneration",
+        }
+    }
+}
+
+/// `triggerSource`: why the trigger is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) enum Source {
+    /// SignUp.
+    #[serde(rename = "PreSignUp_SignUp")]
+    PreSignUpSignUp,
+    /// AdminCreateUser.
+    #[serde(rename = "PreSignUp_AdminCreateUser")]
+    PreSignUpAdminCreateUser,
+    /// ConfirmSignUp, AdminConfirmSignUp.
+    #[serde(rename = "PostConfirmation_ConfirmSignUp")]
+    PostConfirmationConfirmSignUp,
+    /// ConfirmForgotPassword.
+    #[serde(rename = "PostConfirmation_ConfirmForgotPassword")]
+    PostConfirmationConfirmForgotPassword,
+    /// A sign-in, before the password is checked.
+    #[serde(rename = "PreAuthentication_Authentication")]
+    PreAuthentication,
+    /// A sign-in, once every challenge is passed.
+    #[serde(rename = "PostAuthentication_Authentication")]
+    PostAuthentication,
+    /// Tokens at the end of a sign-in.
+    #[serde(rename = "TokenGeneration_Authentication")]
+    TokenAuthentication,
+    /// Tokens at the end of a sign-in that set a new password (`NEW_PASSWORD_REQUIRED`).
+    #[serde(rename = "TokenGeneration_NewPasswordChallenge")]
+    TokenNewPasswordChallenge,
+    /// Tokens at the end of a sign-in with a device's proof.
+    #[serde(rename = "TokenGeneration_AuthenticateDevice")]
+    TokenAuthenticateDevice,
+    /// Tokens of a refresh.
+    #[serde(rename = "TokenGeneration_RefreshTokens")]
+    TokenRefreshTokens,
+    /// Tokens of the managed login pages (the OAuth endpoints).
+    #[serde(rename = "TokenGeneration_HostedAuth")]
+    #[allow(dead_code)] // for the OAuth endpoints
+    TokenHostedAuth,
+}
+
+impl Source {
+    /// The `LambdaConfig` slot it calls.
+    pub(crate) fn trigger(self) -> Trigger {
+        match self {
+            Source::PreSignUpSignUp | Source::PreSignUpAdminCreateUser => Trigger::PreSignUp,
+            Source::PostConfirmationConfirmSignUp
+            | Source::PostConfirmationConfirmForgotPassword => Trigger::PostConfirmation,
+            Source::PreAuthentication => Trigger::PreAuthentication,
+            Source::PostAuthentication => Trigger::PostAuthentication,
+            Source::TokenAuthentication
+            | Source::TokenNewPasswordChallenge
+            | Source::TokenAuthenticateDevice
+            | Source::TokenRefreshTokens
+            | Source::TokenHostedAuth => Trigger::PreTokenGeneration,
+        }
+    }
+}
+
+/// `callerContext`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CallerContext {
+    /// The caller's SDK version; cognate does not see it (`aws-sdk-unknown-unknown`, as AWS
+    /// sends for callers it cannot name).
+    pub aws_sdk_version: String,
+    /// The app client, or `CLIENT_ID_NOT_APPLICABLE` for administrator operations without one.
+    pub client_id: String,
+}
+
+/// An event: the common members and the trigger's `request` and `response`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Event<Req, Resp> {
+    /// `"1"`, or the pre token generation version (`"2"`, `"3"`).
+    pub version: &'static str,
+    /// Why the trigger is called.
+    pub trigger_source: Source,
+    /// The pool's region.
+    pub region: String,
+    /// The pool.
+    pub user_pool_id: String,
+    /// The user's internal name.
+    pub user_name: String,
+    /// The caller.
+    pub caller_context: CallerContext,
+    /// The trigger's input.
+    pub request: Req,
+    /// The trigger's output as sent: its defaults.
+    pub response: Resp,
+}
+
+/// Attributes, as every event carries them.
+pub(crate) type Attributes = BTreeMap<String, String>;
+
+/// PreSignUp's request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PreSignUpRequest {
+    /// The attributes signed up with.
+    pub user_attributes: Attributes,
+    /// SignUp's `ValidationData` (`null` when not given).
+    pub validation_data: Option<Attributes>,
+    /// The operation's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+/// PreSignUp's response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct PreSignUpResponse {
+    /// Confirm the user now (no confirmation code).
+    #[serde(deserialize_with = "null_false")]
+    pub auto_confirm_user: bool,
+    /// Mark the email verified.
+    #[serde(deserialize_with = "null_false")]
+    pub auto_verify_email: bool,
+    /// Mark the phone number verified.
+    #[serde(deserialize_with = "null_false")]
+    pub auto_verify_phone: bool,
+}
+
+/// The request of PostConfirmation, PostAuthentication and PreAuthentication: the user's
+/// attributes and the operation's metadata.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserRequest {
+    /// The user's attributes, with `sub` and `cognito:user_status`.
+    pub user_attributes: Attributes,
+    /// PostAuthentication: whether the sign-in made a new device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_device_used: Option<bool>,
+    /// PreAuthentication: the sign-in's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_data: Option<Attributes>,
+    /// The operation's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+/// A response Cognito does not read (PostConfirmation, PreAuthentication,
+/// PostAuthentication): `{}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct NoResponse {}
+
+/// `groupConfiguration` / `groupOverrideDetails` of pre token generation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct GroupConfiguration {
+    /// `cognito:groups`.
+    pub groups_to_override: Option<Vec<String>>,
+    /// `cognito:roles`.
+    pub iam_roles_to_override: Option<Vec<String>>,
+    /// `cognito:preferred_role`.
+    pub preferred_role: Option<String>,
+}
+
+/// PreTokenGeneration's request (every version; `scopes` from V2_0 on).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TokenRequest {
+    /// The user's attributes, with `sub` and `cognito:user_status`.
+    pub user_attributes: Attributes,
+    /// V2_0 and V3_0: the access token's scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The user's groups and roles as the tokens would carry them.
+    pub group_configuration: GroupConfiguration,
+    /// The operation's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+/// Claims to add, override and suppress in one token.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct ClaimsOverride {
+    /// Claims to set.
+    pub claims_to_add_or_override: Option<Map<String, Value>>,
+    /// Claims to remove (wins over an override of the same claim).
+    pub claims_to_suppress: Option<Vec<String>>,
+    /// Access token (V2_0, V3_0): scopes to add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes_to_add: Option<Vec<String>>,
+    /// Access token (V2_0, V3_0): scopes to remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes_to_suppress: Option<Vec<String>>,
+}
+
+/// V1_0's `claimsOverrideDetails`: ID-token claims, and the groups of both tokens.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct ClaimsOverrideDetails {
+    /// Claims to set in the ID token.
+    pub claims_to_add_or_override: Option<Map<String, Value>>,
+    /// Claims to remove from the ID token.
+    pub claims_to_suppress: Option<Vec<String>>,
+    /// Replaces the groups (and roles) of both tokens.
+    pub group_override_details: Option<GroupConfiguration>,
+}
+
+/// V2_0's and V3_0's `claimsAndScopeOverrideDetails`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct ClaimsAndScopeOverrideDetails {
+    /// The ID token's changes.
+    pub id_token_generation: Option<ClaimsOverride>,
+    /// The access token's changes, with its scopes.
+    pub access_token_generation: Option<ClaimsOverride>,
+    /// Replaces the groups (and roles) of both tokens.
+    pub group_override_details: Option<GroupConfiguration>,
+}
+
+/// PreTokenGeneration's response, V1_0.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct TokenResponseV1 {
+    /// The changes; `null` as sent.
+    pub claims_override_details: Option<ClaimsOverrideDetails>,
+}
+
+/// PreTokenGeneration's response, V2_0 and V3_0.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct TokenResponseV2 {
+    /// The changes; `null` as sent.
+    pub claims_and_scope_override_details: Option<ClaimsAndScopeOverrideDetails>,
+}
+
+/// A boolean that may be `null`.
+fn null_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_are_spelled_as_aws_documents_them() {
+        let event = Event {
+            version: "1",
+            trigger_source: Source::PreSignUpSignUp,
+            region: "us-east-1".into(),
+            user_pool_id: "us-east-1_X".into(),
+            user_name: "alice".into(),
+            caller_context: CallerContext {
+                aws_sdk_version: "aws-sdk-unknown-unknown".into(),
+                client_id: "c".into(),
+            },
+            request: PreSignUpRequest {
+                user_attributes: [("email".to_owned(), "a@example.com".to_owned())].into(),
+                validation_data: None,
+                client_metadata: None,
+            },
+            response: PreSignUpResponse::default(),
+        };
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            json!({
+                "version": "1",
+                "triggerSource": "PreSignUp_SignUp",
+                "region": "us-east-1",
+                "userPoolId": "us-east-1_X",
+                "userName": "alice",
+                "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "c"},
+                "request": {"userAttributes": {"email": "a@example.com"}, "validationData": null},
+                "response": {"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false},
+            })
+        );
+        let back: PreSignUpResponse =
+            serde_json::from_value(json!({"autoConfirmUser": true, "autoVerifyEmail": null}))
+                .unwrap();
+        assert!(back.auto_confirm_user && !back.auto_verify_email && !back.auto_verify_phone);
+    }
+}
