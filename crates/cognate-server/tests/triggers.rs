@@ -37,7 +37,7 @@ Schema = [
   {{ Name = "tenant", AttributeDataType = "String", Mutable = true }},
   {{ Name = "status", AttributeDataType = "String", Mutable = true }},
 ]
-LambdaConfig = {{ PreSignUp = "{ARN}pre-sign-up", PostConfirmation = "{ARN}post-confirmation", PreAuthentication = "{ARN}pre-authentication", PostAuthentication = "{ARN}post-authentication", PreTokenGenerationConfig = {{ LambdaArn = "{ARN}pre-token-generation", LambdaVersion = "V2_0" }} }}
+LambdaConfig = {{ PreSignUp = "{ARN}pre-sign-up", PostConfirmation = "{ARN}post-confirmation", PreAuthentication = "{ARN}pre-authentication", PostAuthentication = "{ARN}post-authentication", PreTokenGenerationConfig = {{ LambdaArn = "{ARN}pre-token-generation", LambdaVersion = "V2_0" }}, UserMigration = "{ARN}user-migration" }}
 
 [[pools.clients]]
 name = "web"
@@ -57,6 +57,7 @@ fn examples(language: &str) -> HashMap<String, PathBuf> {
         ("pre-authentication", "pre_authentication"),
         ("post-authentication", "post_authentication"),
         ("pre-token-generation", "pre_token_generation_v2"),
+        ("user-migration", "user_migration"),
     ]
     .into_iter()
     .map(|(name, file)| (name.to_owned(), dir.join(format!("{file}.{ext}"))))
@@ -228,6 +229,67 @@ async fn scenario(language: &str, via: Via) {
         )
     );
 
+    // UserMigration: a legacy user signs in with their old password and is created.
+    let legacy = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "legacy", "PASSWORD": "Legacy horse 1!"},
+        "ClientMetadata": {"app": "migration"}});
+    let wrong = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "legacy", "PASSWORD": "Not the legacy one 1!"}});
+    assert_eq!(
+        call("InitiateAuth", wrong.clone()).await.unwrap_err(),
+        (
+            "UserLambdaValidationException".to_owned(),
+            "UserMigration failed with error Bad password.".to_owned()
+        )
+    );
+    let migrated = call("InitiateAuth", legacy.clone()).await.unwrap();
+    let id = claims(
+        migrated["AuthenticationResult"]["IdToken"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(id["tenant"], "legacy");
+    assert_eq!(id["email_verified"], true);
+    // Now a user of the pool: signs in again without the trigger, and a wrong password is
+    // the pool's own answer.
+    call("InitiateAuth", legacy).await.unwrap();
+    assert_eq!(
+        call("InitiateAuth", wrong).await.unwrap_err(),
+        (
+            "NotAuthorizedException".to_owned(),
+            "Incorrect username or password.".to_owned()
+        )
+    );
+    let unknown = call(
+        "InitiateAuth",
+        json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": "nobody", "PASSWORD": "Whatever horse 1!"}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        unknown,
+        (
+            "UserNotFoundException".to_owned(),
+            format!("Exception migrating user in app client {CLIENT}")
+        )
+    );
+    // UserMigration_ForgotPassword: migrated without a password, then reset by code.
+    let forgot = call(
+        "ForgotPassword",
+        json!({"ClientId": CLIENT, "Username": "forgetful", "ClientMetadata": {"why": "forgot"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forgot["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
+    let forgetful = call(
+        "AdminGetUser",
+        json!({"UserPoolId": POOL, "Username": "forgetful"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forgetful["UserStatus"], "RESET_REQUIRED");
+
     if let Some(service) = service {
         check_events(&service);
     }
@@ -295,8 +357,30 @@ fn check_events(service: &LambdaService) {
     );
     assert_eq!(confirmed["response"], json!({}));
 
+    let migrations = service.events("user-migration");
+    assert_eq!(migrations.len(), 4, "{migrations:?}");
+    common(&migrations[0], "UserMigration_Authentication", "legacy");
+    assert_eq!(
+        migrations[0]["request"],
+        json!({"password": "Not the legacy one 1!", "validationData": {}})
+    );
+    assert_eq!(
+        migrations[1]["request"],
+        json!({"password": "Legacy horse 1!", "validationData": {"app": "migration"}})
+    );
+    assert_eq!(
+        migrations[1]["response"],
+        json!({"userAttributes": null, "finalUserStatus": null, "messageAction": null,
+               "desiredDeliveryMediums": null, "forceAliasCreation": null, "enableSMSMFA": null})
+    );
+    common(&migrations[3], "UserMigration_ForgotPassword", "forgetful");
+    assert_eq!(
+        migrations[3]["request"],
+        json!({"validationData": null, "clientMetadata": {"why": "forgot"}})
+    );
+
     let pre_auth = service.events("pre-authentication");
-    assert_eq!(pre_auth.len(), 2);
+    assert_eq!(pre_auth.len(), 5);
     common(&pre_auth[0], "PreAuthentication_Authentication", "alice");
     assert_eq!(
         pre_auth[0]["request"]["validationData"],
@@ -309,13 +393,13 @@ fn check_events(service: &LambdaService) {
     assert_eq!(pre_auth[0]["response"], json!({}));
 
     let post_auth = service.events("post-authentication");
-    assert_eq!(post_auth.len(), 1);
+    assert_eq!(post_auth.len(), 3);
     common(&post_auth[0], "PostAuthentication_Authentication", "alice");
     assert_eq!(post_auth[0]["request"]["newDeviceUsed"], false);
     assert_eq!(post_auth[0]["response"], json!({}));
 
     let tokens = service.events("pre-token-generation");
-    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens.len(), 4);
     common(&tokens[0], "TokenGeneration_Authentication", "alice");
     common(&tokens[1], "TokenGeneration_RefreshTokens", "alice");
     let request = &tokens[0]["request"];

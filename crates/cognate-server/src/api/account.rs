@@ -350,7 +350,17 @@ fn send_reset_code(
 
 pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (client, pool) = client_and_pool(ctx, req)?;
-    let (username, user) = named_user(ctx, req, &client, &pool)?;
+    let (username, mut user) = named_user(ctx, req, &client, &pool)?;
+    if user.is_none() {
+        // UserMigration_ForgotPassword: the trigger may know the user.
+        user = triggers::migration::on_forgot_password(
+            ctx,
+            &pool,
+            &client,
+            &username,
+            client_metadata(req)?,
+        )?;
+    }
     let Some(user) = user else {
         if hides_users(&client) {
             return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));

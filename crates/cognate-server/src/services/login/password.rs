@@ -52,7 +52,12 @@ pub(crate) fn password_login(
     let username = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
     let secret_hash = params.get("SECRET_HASH").map(String::as_str);
-    let user = users::find(ctx, pool, username)?;
+    let mut user = users::find(ctx, pool, username)?;
+    if user.is_none() {
+        // An unknown user may be migrated by the UserMigration trigger, with this password.
+        check_secret_hash(client, secret_hash, &[username])?;
+        user = triggers::migration::on_sign_in(ctx, pool, client, username, password)?;
+    }
     let Some(user) = user else {
         check_secret_hash(client, secret_hash, &[username])?;
         if client.prevent_user_existence_errors != "ENABLED" {

@@ -23,6 +23,8 @@ pub(crate) enum Trigger {
     PostAuthentication,
     /// `PreTokenGeneration` (or `PreTokenGenerationConfig`).
     PreTokenGeneration,
+    /// `UserMigration`.
+    UserMigration,
 }
 
 impl Trigger {
@@ -34,6 +36,7 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::UserMigration => "UserMigration",
         }
     }
 }
@@ -75,6 +78,12 @@ pub(crate) enum Source {
     #[serde(rename = "TokenGeneration_HostedAuth")]
     #[allow(dead_code)] // for the OAuth endpoints
     TokenHostedAuth,
+    /// A sign-in with a password of a user the pool does not know.
+    #[serde(rename = "UserMigration_Authentication")]
+    MigrationAuthentication,
+    /// ForgotPassword of a user the pool does not know.
+    #[serde(rename = "UserMigration_ForgotPassword")]
+    MigrationForgotPassword,
 }
 
 impl Source {
@@ -91,6 +100,9 @@ impl Source {
             | Source::TokenAuthenticateDevice
             | Source::TokenRefreshTokens
             | Source::TokenHostedAuth => Trigger::PreTokenGeneration,
+            Source::MigrationAuthentication | Source::MigrationForgotPassword => {
+                Trigger::UserMigration
+            }
         }
     }
 }
@@ -264,6 +276,45 @@ pub(crate) struct TokenResponseV1 {
 pub(crate) struct TokenResponseV2 {
     /// The changes; `null` as sent.
     pub claims_and_scope_override_details: Option<ClaimsAndScopeOverrideDetails>,
+}
+
+/// UserMigration's request.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MigrationRequest {
+    /// `UserMigration_Authentication`: the password signed in with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// InitiateAuth's `ClientMetadata` (`UserMigration_Authentication`).
+    pub validation_data: Option<Attributes>,
+    /// ForgotPassword's `ClientMetadata` (`UserMigration_ForgotPassword`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+impl std::fmt::Debug for MigrationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MigrationRequest").finish_non_exhaustive()
+    }
+}
+
+/// UserMigration's response: the user to create.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct MigrationResponse {
+    /// The user's attributes (`null`: the user is not known there either).
+    pub user_attributes: Option<Map<String, Value>>,
+    /// `CONFIRMED` (the default) or `RESET_REQUIRED`.
+    pub final_user_status: Option<String>,
+    /// `SUPPRESS` the welcome message (cognate sends none either way).
+    pub message_action: Option<String>,
+    /// `EMAIL` and/or `SMS`, for the welcome message.
+    pub desired_delivery_mediums: Option<Vec<String>>,
+    /// Take the email or phone alias from another user.
+    pub force_alias_creation: Option<bool>,
+    /// Turn SMS MFA on for the user.
+    #[serde(rename = "enableSMSMFA")]
+    pub enable_sms_mfa: Option<bool>,
 }
 
 /// A boolean that may be `null`.

@@ -15,6 +15,7 @@
 
 pub(crate) mod events;
 pub(crate) mod invoke;
+pub(crate) mod migration;
 pub(crate) mod pre_token;
 
 use std::cell::RefCell;
@@ -75,6 +76,7 @@ pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &
         Trigger::PostConfirmation => plain(config.post_confirmation),
         Trigger::PreAuthentication => plain(config.pre_authentication),
         Trigger::PostAuthentication => plain(config.post_authentication),
+        Trigger::UserMigration => plain(config.user_migration),
         Trigger::PreTokenGeneration => match config.pre_token_generation_config {
             Some(c) => {
                 let version = match c.lambda_version.as_str() {
