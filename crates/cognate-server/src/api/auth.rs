@@ -13,11 +13,11 @@ use super::{attribute_types, mfa_settings, reply};
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::clients::{allows, check_client_secret};
-use crate::services::login::challenges;
 use crate::services::login::param;
 use crate::services::login::password::{
     flow_not_enabled, new_password, password_login, password_verifier, start_srp,
 };
+use crate::services::login::{challenges, custom};
 use crate::services::tokens::{RefreshCheck, check_access_token, refresh};
 use crate::services::triggers::{self, Scope, events::Source};
 use crate::tokens::refresh_hash;
@@ -131,7 +131,13 @@ fn initiate(
             )?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
         }
-        Flow::CustomAuth | Flow::UserAuth => Err(ApiError::invalid(format!(
+        Flow::CustomAuth => {
+            if !allows(&client, "ALLOW_CUSTOM_AUTH") {
+                return Err(flow_not_enabled("CUSTOM_AUTH"));
+            }
+            custom::start(ctx, &pool, &client, params)
+        }
+        Flow::UserAuth => Err(ApiError::invalid(format!(
             "{flow} is not supported by this server yet"
         ))),
         // The model's enum was checked already; what is left is a flow of the other API
@@ -201,7 +207,8 @@ fn respond(
     }
     let pool = ctx.pool(&client.pool_id)?;
     match name {
-        Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, answers),
+        Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, session, answers),
+        Challenge::CustomChallenge => custom::answer(ctx, &pool, &client, session, answers),
         Challenge::NewPasswordRequired => new_password(ctx, &pool, &client, session, answers),
         Challenge::SoftwareTokenMfa | Challenge::SmsMfa | Challenge::EmailOtp => {
             challenges::answer_code(ctx, &pool, &client, name.as_str(), session, answers)

@@ -251,6 +251,7 @@ pub(crate) fn password_verifier(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
+    session: Option<&str>,
     answers: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let username = param(answers, "USERNAME")?;
@@ -355,6 +356,10 @@ pub(crate) fn password_verifier(
         key: format!("srp:{}", crate::tokens::refresh_hash(block_b64)),
         data: json!({"expires": state.issued + SECRET_BLOCK_LIFETIME + 60}),
     };
+    // SRP inside CUSTOM_AUTH: the Session says which custom authentication goes on.
+    if let Some(custom) = super::custom::password_step(ctx, pool, client, session) {
+        return super::custom::after_password(ctx, pool, client, &user, &custom, Some(claim));
+    }
     after_credentials(
         ctx,
         pool,

@@ -25,6 +25,12 @@ pub(crate) enum Trigger {
     PreTokenGeneration,
     /// `UserMigration`.
     UserMigration,
+    /// `DefineAuthChallenge`.
+    DefineAuthChallenge,
+    /// `CreateAuthChallenge`.
+    CreateAuthChallenge,
+    /// `VerifyAuthChallengeResponse`.
+    VerifyAuthChallengeResponse,
 }
 
 impl Trigger {
@@ -37,6 +43,9 @@ impl Trigger {
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
             Trigger::UserMigration => "UserMigration",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 }
@@ -84,6 +93,15 @@ pub(crate) enum Source {
     /// ForgotPassword of a user the pool does not know.
     #[serde(rename = "UserMigration_ForgotPassword")]
     MigrationForgotPassword,
+    /// The next step of a custom authentication.
+    #[serde(rename = "DefineAuthChallenge_Authentication")]
+    DefineAuthChallenge,
+    /// A custom challenge to pose.
+    #[serde(rename = "CreateAuthChallenge_Authentication")]
+    CreateAuthChallenge,
+    /// An answer to a custom challenge to check.
+    #[serde(rename = "VerifyAuthChallengeResponse_Authentication")]
+    VerifyAuthChallengeResponse,
 }
 
 impl Source {
@@ -103,6 +121,9 @@ impl Source {
             Source::MigrationAuthentication | Source::MigrationForgotPassword => {
                 Trigger::UserMigration
             }
+            Source::DefineAuthChallenge => Trigger::DefineAuthChallenge,
+            Source::CreateAuthChallenge => Trigger::CreateAuthChallenge,
+            Source::VerifyAuthChallengeResponse => Trigger::VerifyAuthChallengeResponse,
         }
     }
 }
@@ -315,6 +336,61 @@ pub(crate) struct MigrationResponse {
     /// Turn SMS MFA on for the user.
     #[serde(rename = "enableSMSMFA")]
     pub enable_sms_mfa: Option<bool>,
+}
+
+/// The request of the custom challenge triggers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomAuthRequest {
+    /// The user's attributes, with `sub` and `cognito:user_status`.
+    pub user_attributes: Attributes,
+    /// Define and Create: the steps so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<Vec<crate::services::login::ChallengeResult>>,
+    /// Create: the challenge Define chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_name: Option<String>,
+    /// Verify: Create's private parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_challenge_parameters: Option<BTreeMap<String, String>>,
+    /// Verify: the user's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_answer: Option<String>,
+    /// The answer's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+/// DefineAuthChallenge's response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct DefineResponse {
+    /// The next challenge: `CUSTOM_CHALLENGE` or `PASSWORD_VERIFIER`.
+    pub challenge_name: Option<String>,
+    /// Done: issue the tokens.
+    pub issue_tokens: Option<bool>,
+    /// Done: refuse the sign-in.
+    pub fail_authentication: Option<bool>,
+}
+
+/// CreateAuthChallenge's response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct CreateResponse {
+    /// What the client is shown (`ChallengeParameters`).
+    pub public_challenge_parameters: Option<BTreeMap<String, String>>,
+    /// What VerifyAuthChallengeResponse gets (the expected answer).
+    pub private_challenge_parameters: Option<BTreeMap<String, String>>,
+    /// A name for this challenge in later `session` lists.
+    pub challenge_metadata: Option<String>,
+}
+
+/// VerifyAuthChallengeResponse's response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct VerifyResponse {
+    /// Whether the answer is right.
+    pub answer_correct: Option<bool>,
 }
 
 /// A boolean that may be `null`.

@@ -77,6 +77,9 @@ pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &
         Trigger::PreAuthentication => plain(config.pre_authentication),
         Trigger::PostAuthentication => plain(config.post_authentication),
         Trigger::UserMigration => plain(config.user_migration),
+        Trigger::DefineAuthChallenge => plain(config.define_auth_challenge),
+        Trigger::CreateAuthChallenge => plain(config.create_auth_challenge),
+        Trigger::VerifyAuthChallengeResponse => plain(config.verify_auth_challenge_response),
         Trigger::PreTokenGeneration => match config.pre_token_generation_config {
             Some(c) => {
                 let version = match c.lambda_version.as_str() {
