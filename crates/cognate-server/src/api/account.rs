@@ -314,14 +314,25 @@ pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, Ap
     let medium = confirmation_medium(&pool, &user).ok_or_else(|| {
         ApiError::invalid("Cannot resend codes. Auto verification not turned on.")
     })?;
-    let details = issue_code(
-        ctx,
-        &user,
-        Purpose::SignUp,
-        medium,
-        CONFIRMATION_CODE_LIFETIME,
-    )?;
+    let details = message_from(Source::MessageResendCode, || {
+        issue_code(
+            ctx,
+            &user,
+            Purpose::SignUp,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )
+    })?;
     Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+}
+
+/// Runs `f` with `source` as the CustomMessage `triggerSource` of the messages it sends.
+fn message_from<T>(source: Source, f: impl FnOnce() -> T) -> T {
+    let scope = triggers::Scope {
+        message_source: Some(source),
+        ..triggers::scope()
+    };
+    triggers::scoped(scope, f)
 }
 
 /// Sends a forgot-password code (ForgotPassword, AdminResetUserPassword).
@@ -540,13 +551,15 @@ pub(crate) fn get_user_attribute_verification_code(
 ) -> Result<Value, ApiError> {
     let (_, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let (_, medium) = attribute_name(req, &user)?;
-    let details = issue_code(
-        ctx,
-        &user,
-        Purpose::VerifyAttribute,
-        medium,
-        CONFIRMATION_CODE_LIFETIME,
-    )?;
+    let details = message_from(Source::MessageVerifyUserAttribute, || {
+        issue_code(
+            ctx,
+            &user,
+            Purpose::VerifyAttribute,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )
+    })?;
     Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
 }
 

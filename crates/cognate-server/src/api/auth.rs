@@ -43,6 +43,7 @@ fn flow_scope(client_metadata: Option<BTreeMap<String, String>>, flow: Flow) -> 
         validation_data: client_metadata,
         client_metadata: None,
         token_source: refresh.then_some(Source::TokenRefreshTokens),
+        ..triggers::scope()
     }
 }
 
@@ -58,6 +59,7 @@ fn answer_scope(client_metadata: Option<BTreeMap<String, String>>, name: Challen
         validation_data: None,
         client_metadata,
         token_source,
+        ..triggers::scope()
     }
 }
 
@@ -247,6 +249,7 @@ pub(crate) fn get_tokens_from_refresh_token(
         validation_data: None,
         client_metadata: req.client_metadata.clone(),
         token_source: Some(Source::TokenRefreshTokens),
+        ..triggers::scope()
     };
     let (tokens, _) = triggers::scoped(scope, || {
         refresh(ctx, &pool, &client, token, RefreshCheck::Checked, rotate)

@@ -6,18 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// One step of a custom authentication so far, as the custom challenge triggers see it (the
-/// `session` list of their events).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ChallengeResult {
-    /// `SRP_A`, `PASSWORD_VERIFIER` or `CUSTOM_CHALLENGE`.
-    pub challenge_name: String,
-    /// Whether it was passed.
-    pub challenge_result: bool,
-    /// CreateAuthChallenge's `challengeMetadata` for this challenge.
-    pub challenge_metadata: Option<String>,
-}
+pub(crate) use crate::services::triggers::events::ChallengeResult;
 
 /// Where a login stands: the challenge its `Session` answers, and what only that step needs.
 /// Serialized with the challenge's wire name as the tag, inside the sealed session.

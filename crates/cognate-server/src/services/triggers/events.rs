@@ -31,6 +31,8 @@ pub(crate) enum Trigger {
     CreateAuthChallenge,
     /// `VerifyAuthChallengeResponse`.
     VerifyAuthChallengeResponse,
+    /// `CustomMessage`.
+    CustomMessage,
 }
 
 impl Trigger {
@@ -46,6 +48,7 @@ impl Trigger {
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
+            Trigger::CustomMessage => "CustomMessage",
         }
     }
 }
@@ -102,6 +105,27 @@ pub(crate) enum Source {
     /// An answer to a custom challenge to check.
     #[serde(rename = "VerifyAuthChallengeResponse_Authentication")]
     VerifyAuthChallengeResponse,
+    /// The confirmation code of SignUp.
+    #[serde(rename = "CustomMessage_SignUp")]
+    MessageSignUp,
+    /// AdminCreateUser's invitation.
+    #[serde(rename = "CustomMessage_AdminCreateUser")]
+    MessageAdminCreateUser,
+    /// ResendConfirmationCode.
+    #[serde(rename = "CustomMessage_ResendCode")]
+    MessageResendCode,
+    /// ForgotPassword, AdminResetUserPassword.
+    #[serde(rename = "CustomMessage_ForgotPassword")]
+    MessageForgotPassword,
+    /// The verification code of a changed email or phone number (UpdateUserAttributes).
+    #[serde(rename = "CustomMessage_UpdateUserAttribute")]
+    MessageUpdateUserAttribute,
+    /// GetUserAttributeVerificationCode.
+    #[serde(rename = "CustomMessage_VerifyUserAttribute")]
+    MessageVerifyUserAttribute,
+    /// The code of `SMS_MFA` or `EMAIL_OTP`.
+    #[serde(rename = "CustomMessage_Authentication")]
+    MessageAuthentication,
 }
 
 impl Source {
@@ -124,6 +148,13 @@ impl Source {
             Source::DefineAuthChallenge => Trigger::DefineAuthChallenge,
             Source::CreateAuthChallenge => Trigger::CreateAuthChallenge,
             Source::VerifyAuthChallengeResponse => Trigger::VerifyAuthChallengeResponse,
+            Source::MessageSignUp
+            | Source::MessageAdminCreateUser
+            | Source::MessageResendCode
+            | Source::MessageForgotPassword
+            | Source::MessageUpdateUserAttribute
+            | Source::MessageVerifyUserAttribute
+            | Source::MessageAuthentication => Trigger::CustomMessage,
         }
     }
 }
@@ -338,6 +369,19 @@ pub(crate) struct MigrationResponse {
     pub enable_sms_mfa: Option<bool>,
 }
 
+/// One step of a custom authentication so far, as the custom challenge triggers see it (the
+/// `session` list of their events).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChallengeResult {
+    /// `SRP_A`, `PASSWORD_VERIFIER` or `CUSTOM_CHALLENGE`.
+    pub challenge_name: String,
+    /// Whether it was passed.
+    pub challenge_result: bool,
+    /// CreateAuthChallenge's `challengeMetadata` for this challenge.
+    pub challenge_metadata: Option<String>,
+}
+
 /// The request of the custom challenge triggers.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -346,7 +390,7 @@ pub(crate) struct CustomAuthRequest {
     pub user_attributes: Attributes,
     /// Define and Create: the steps so far.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub session: Option<Vec<crate::services::login::ChallengeResult>>,
+    pub session: Option<Vec<ChallengeResult>>,
     /// Create: the challenge Define chose.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_name: Option<String>,
@@ -391,6 +435,35 @@ pub(crate) struct CreateResponse {
 pub(crate) struct VerifyResponse {
     /// Whether the answer is right.
     pub answer_correct: Option<bool>,
+}
+
+/// CustomMessage's request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MessageRequest {
+    /// The user's attributes, with `sub` and `cognito:user_status`.
+    pub user_attributes: Attributes,
+    /// The placeholder of the code in the message: `{####}`.
+    pub code_parameter: String,
+    /// The placeholder of the user name (AdminCreateUser's invitation: `{username}`).
+    pub username_parameter: Option<String>,
+    /// The placeholder of a verification link (cognate sends codes: `null`).
+    pub link_parameter: Option<String>,
+    /// The operation's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+/// CustomMessage's response: the messages to send instead of the pool's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct MessageResponse {
+    /// The SMS text (with `{####}`).
+    pub sms_message: Option<String>,
+    /// The email body (with `{####}`).
+    pub email_message: Option<String>,
+    /// The email subject.
+    pub email_subject: Option<String>,
 }
 
 /// A boolean that may be `null`.

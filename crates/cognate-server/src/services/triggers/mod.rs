@@ -15,6 +15,7 @@
 
 pub(crate) mod events;
 pub(crate) mod invoke;
+pub(crate) mod message;
 pub(crate) mod migration;
 pub(crate) mod pre_token;
 
@@ -47,6 +48,33 @@ pub(crate) struct Scope {
     /// The `triggerSource` of tokens minted by this operation (default:
     /// `TokenGeneration_Authentication`).
     pub token_source: Option<Source>,
+    /// The operation's `ClientId` (`callerContext.clientId`).
+    pub client_id: Option<String>,
+    /// The `triggerSource` of messages this operation sends, where the purpose alone does not
+    /// tell (`CustomMessage_ResendCode`, `CustomMessage_VerifyUserAttribute`).
+    pub message_source: Option<Source>,
+}
+
+impl Scope {
+    /// What any request tells its triggers: its `ClientId` and `ClientMetadata`.
+    pub(crate) fn of_request(body: &serde_json::Map<String, Value>) -> Scope {
+        let client_metadata = body
+            .get("ClientMetadata")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                    .collect()
+            });
+        Scope {
+            client_metadata,
+            client_id: body
+                .get("ClientId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            ..Scope::default()
+        }
+    }
 }
 
 thread_local! {
@@ -80,6 +108,7 @@ pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &
         Trigger::DefineAuthChallenge => plain(config.define_auth_challenge),
         Trigger::CreateAuthChallenge => plain(config.create_auth_challenge),
         Trigger::VerifyAuthChallengeResponse => plain(config.verify_auth_challenge_response),
+        Trigger::CustomMessage => plain(config.custom_message),
         Trigger::PreTokenGeneration => match config.pre_token_generation_config {
             Some(c) => {
                 let version = match c.lambda_version.as_str() {
