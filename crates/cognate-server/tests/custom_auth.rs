@@ -1,5 +1,6 @@
 //! `CUSTOM_AUTH` with the example Define/Create/Verify handlers of `examples/triggers`:
-//! amazon-cognito-identity-js (with and without SRP inside custom auth) and aws-jwt-verify on
+//! Amplify v6 (`CUSTOM_WITHOUT_SRP`, `CUSTOM_WITH_SRP`), amazon-cognito-identity-js (with and
+//! without SRP inside custom auth) and aws-jwt-verify on
 //! the tokens a pre token generation V2_0 trigger shaped (Node handlers, cognate's runner);
 //! the wire answers and the `session` history the triggers see (Python handlers, through the
 //! Lambda Invoke API of a Lambda service played by the test).
@@ -93,6 +94,28 @@ async fn identity_js_custom_auth_and_aws_jwt_verify() {
     let out = common::run_ok(cmd).await;
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["checks"], 5, "{summary}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amplify_v6_custom_without_and_with_srp() {
+    let mut builder = Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .seed_data(seed());
+    for (name, path) in handlers("node") {
+        builder = builder.trigger_handler(name, path);
+    }
+    let server = builder.start().await.unwrap();
+    let mut cmd = common::node("amplify_custom_auth.mjs");
+    cmd.arg(
+        json!({"endpoint": server.endpoint_url(), "pool": POOL, "client": CLIENT,
+               "username": "alice", "password": "Correct horse 1!"})
+        .to_string(),
+    );
+    let out = common::run_ok(cmd).await;
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["checks"], 2, "{summary}");
     server.shutdown().await;
 }
 
