@@ -251,3 +251,95 @@ async fn node_custom_messages_through_the_runner() {
 async fn python_custom_messages_through_the_lambda_invoke_api() {
     scenario("python").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_senders_get_the_code() {
+    let examples = common::repo().join("examples/triggers");
+    let (service, endpoint) = LambdaService::start(
+        [(
+            "sms-sender".to_owned(),
+            examples.join("python/custom_sms_sender.py"),
+        )]
+        .into(),
+    )
+    .await;
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function";
+    let seed = format!(
+        r#"
+[[pools]]
+id = "us-east-1_SendersEm"
+name = "email sender"
+AutoVerifiedAttributes = ["email"]
+LambdaConfig = {{ KMSKeyID = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", CustomEmailSender = {{ LambdaArn = "{arn}:email-sender", LambdaVersion = "V1_0" }} }}
+
+[[pools.clients]]
+name = "web"
+id = "sendersemailclientaaaaaaaa"
+
+[[pools]]
+id = "us-east-1_SendersSm"
+name = "sms sender"
+AutoVerifiedAttributes = ["phone_number"]
+LambdaConfig = {{ KMSKeyID = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", CustomSMSSender = {{ LambdaArn = "{arn}:sms-sender", LambdaVersion = "V1_0" }} }}
+
+[[pools.clients]]
+name = "web"
+id = "senderssmsclientaaaaaaaaaa"
+"#
+    );
+    let server = Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .seed_data(Seed::from_toml(&seed).unwrap())
+        .trigger_handler(
+            "email-sender",
+            examples.join("node/custom_email_sender.mjs"),
+        )
+        .lambda_endpoint(endpoint)
+        .start()
+        .await
+        .unwrap();
+    let url = server.endpoint_url();
+    // The Node handler runs (base64 code, no KMS) and the sign-up goes on.
+    idp_call(
+        &url,
+        "SignUp",
+        json!({"ClientId": "sendersemailclientaaaaaaaa", "Username": "erin",
+               "Password": "Correct horse 1!",
+               "UserAttributes": [{"Name": "email", "Value": "erin@example.com"}]}),
+    )
+    .await
+    .unwrap();
+    idp_call(
+        &url,
+        "SignUp",
+        json!({"ClientId": "senderssmsclientaaaaaaaaaa", "Username": "finn",
+               "Password": "Correct horse 1!",
+               "UserAttributes": [{"Name": "phone_number", "Value": "+15555550123"}],
+               "ClientMetadata": {"lang": "en"}}),
+    )
+    .await
+    .unwrap();
+    let m = last_message(&url, "us-east-1_SendersSm", "finn").await;
+    let events = service.events("sms-sender");
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event["triggerSource"], "CustomSMSSender_SignUp");
+    assert_eq!(event["version"], "1");
+    assert_eq!(event["request"]["type"], "customSMSSenderRequestV1");
+    assert_eq!(event["request"]["clientMetadata"], json!({"lang": "en"}));
+    assert_eq!(
+        event["request"]["userAttributes"]["phone_number"],
+        "+15555550123"
+    );
+    use base64::Engine;
+    let code = base64::engine::general_purpose::STANDARD
+        .decode(event["request"]["code"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(code).unwrap(),
+        m["code"].as_str().unwrap()
+    );
+    assert_eq!(event["response"], json!({}));
+    server.shutdown().await;
+}

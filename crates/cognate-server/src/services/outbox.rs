@@ -190,6 +190,14 @@ pub(crate) fn deliver(
         code,
     )?;
     let (body, subject) = message::record(&text);
+    message::send(
+        ctx,
+        &pool,
+        username,
+        purpose.message().1,
+        medium == Medium::Email,
+        code,
+    )?;
     let message = json!({
         "poolId": pool_id,
         "username": username,

@@ -33,6 +33,10 @@ pub(crate) enum Trigger {
     VerifyAuthChallengeResponse,
     /// `CustomMessage`.
     CustomMessage,
+    /// `CustomEmailSender`.
+    CustomEmailSender,
+    /// `CustomSMSSender`.
+    CustomSmsSender,
 }
 
 impl Trigger {
@@ -49,6 +53,8 @@ impl Trigger {
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
             Trigger::CustomMessage => "CustomMessage",
+            Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::CustomSmsSender => "CustomSMSSender",
         }
     }
 }
@@ -126,6 +132,31 @@ pub(crate) enum Source {
     /// The code of `SMS_MFA` or `EMAIL_OTP`.
     #[serde(rename = "CustomMessage_Authentication")]
     MessageAuthentication,
+    /// A custom sender's message (its `triggerSource`, e.g. `CustomEmailSender_SignUp`, is
+    /// the CustomMessage one's with the sender's name in front).
+    #[serde(untagged, serialize_with = "sender_source")]
+    Sender(SenderKind, &'static str),
+}
+
+/// Which custom sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SenderKind {
+    /// `CustomEmailSender`.
+    Email,
+    /// `CustomSMSSender`.
+    Sms,
+}
+
+fn sender_source<S: serde::Serializer>(
+    kind: &SenderKind,
+    suffix: &&'static str,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let name = match kind {
+        SenderKind::Email => "CustomEmailSender",
+        SenderKind::Sms => "CustomSMSSender",
+    };
+    s.serialize_str(&format!("{name}_{suffix}"))
 }
 
 impl Source {
@@ -155,6 +186,8 @@ impl Source {
             | Source::MessageUpdateUserAttribute
             | Source::MessageVerifyUserAttribute
             | Source::MessageAuthentication => Trigger::CustomMessage,
+            Source::Sender(SenderKind::Email, _) => Trigger::CustomEmailSender,
+            Source::Sender(SenderKind::Sms, _) => Trigger::CustomSmsSender,
         }
     }
 }
@@ -466,6 +499,31 @@ pub(crate) struct MessageResponse {
     pub email_subject: Option<String>,
 }
 
+/// The request of CustomEmailSender and CustomSMSSender.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SenderRequest {
+    /// `customEmailSenderRequestV1` or `customSMSSenderRequestV1`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The code (or temporary password), base64; see `message::send` for what stands in for
+    /// AWS's KMS encryption.
+    pub code: String,
+    /// The user's attributes.
+    pub user_attributes: Attributes,
+    /// The operation's `ClientMetadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<Attributes>,
+}
+
+impl std::fmt::Debug for SenderRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SenderRequest")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A boolean that may be `null`.
 fn null_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
@@ -507,6 +565,14 @@ mod tests {
                 "request": {"userAttributes": {"email": "a@example.com"}, "validationData": null},
                 "response": {"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false},
             })
+        );
+        assert_eq!(
+            serde_json::to_value(Source::Sender(SenderKind::Sms, "ForgotPassword")).unwrap(),
+            json!("CustomSMSSender_ForgotPassword")
+        );
+        assert_eq!(
+            serde_json::to_value(Source::MessageSignUp).unwrap(),
+            json!("CustomMessage_SignUp")
         );
         let back: PreSignUpResponse =
             serde_json::from_value(json!({"autoConfirmUser": true, "autoVerifyEmail": null}))

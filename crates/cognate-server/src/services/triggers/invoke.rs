@@ -198,6 +198,8 @@ impl Runner {
             .path
             .canonicalize()
             .map_err(|e| InvokeError::Unavailable(format!("{}: {e}", self.path.display())))?;
+        // Tells a handler it runs under cognate (see `message::send`: no KMS here).
+        cmd.env("COGNATE_TRIGGER_RUNNER", "1");
         cmd.arg(path)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

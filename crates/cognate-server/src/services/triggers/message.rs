@@ -6,7 +6,12 @@
 
 use serde_json::Value;
 
-use super::events::{MessageRequest, MessageResponse, Source};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::events::{
+    MessageRequest, MessageResponse, NoResponse, SenderKind, SenderRequest, Source, Trigger,
+};
 use super::{Ctx, call, scope, user_attributes};
 use crate::error::ApiError;
 use crate::model::UserPool;
@@ -162,6 +167,65 @@ pub(crate) fn compose(
         subject: subject.map(|s| render(&s)),
         body: render(&body),
     })
+}
+
+/// Hands the code of a message to the pool's CustomEmailSender (`email`) or CustomSMSSender,
+/// if it has one: `triggerSource` `CustomEmailSender_SignUp`, … (the CustomMessage source's
+/// name after the sender's), `request.type` `customEmailSenderRequestV1` /
+/// `customSMSSenderRequestV1`, `request.code`, `request.userAttributes`.
+///
+/// AWS encrypts `code` with the pool's KMS key (`LambdaConfig.KMSKeyID`, the AWS Encryption
+/// SDK's format), and handlers decrypt it with a KMS keyring. There is no KMS here: cognate
+/// sends the code base64-encoded, unencrypted, so a handler run locally must skip its decrypt
+/// step (or decode base64 instead). The message still lands in the outbox.
+pub(crate) fn send(
+    ctx: &Ctx,
+    pool: &UserPool,
+    username: &str,
+    source: Source,
+    email: bool,
+    code: &str,
+) -> Result<(), ApiError> {
+    let (trigger, kind) = if email {
+        (Trigger::CustomEmailSender, SenderKind::Email)
+    } else {
+        (Trigger::CustomSmsSender, SenderKind::Sms)
+    };
+    if super::configured(pool, trigger).is_none() {
+        return Ok(());
+    }
+    let Some(user) = ctx.store.user_get(&pool.id, username)? else {
+        return Ok(());
+    };
+    let scope = scope();
+    let suffix = match scope.message_source.unwrap_or(source) {
+        Source::MessageSignUp => "SignUp",
+        Source::MessageResendCode => "ResendCode",
+        Source::MessageForgotPassword => "ForgotPassword",
+        Source::MessageUpdateUserAttribute => "UpdateUserAttribute",
+        Source::MessageVerifyUserAttribute => "VerifyUserAttribute",
+        Source::MessageAdminCreateUser => "AdminCreateUser",
+        _ => "Authentication",
+    };
+    let request = SenderRequest {
+        kind: if email {
+            "customEmailSenderRequestV1"
+        } else {
+            "customSMSSenderRequestV1"
+        },
+        code: STANDARD.encode(code),
+        user_attributes: user_attributes(&user),
+        client_metadata: scope.client_metadata.clone(),
+    };
+    call::<_, NoResponse>(
+        ctx,
+        pool,
+        Source::Sender(kind, suffix),
+        username,
+        scope.client_id.as_deref(),
+        request,
+    )?;
+    Ok(())
 }
 
 /// The `message` and `subject` members of an outbox record.

@@ -109,6 +109,8 @@ pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &
         Trigger::CreateAuthChallenge => plain(config.create_auth_challenge),
         Trigger::VerifyAuthChallengeResponse => plain(config.verify_auth_challenge_response),
         Trigger::CustomMessage => plain(config.custom_message),
+        Trigger::CustomEmailSender => config.custom_email_sender.map(|c| (c.lambda_arn, "1")),
+        Trigger::CustomSmsSender => config.custom_sms_sender.map(|c| (c.lambda_arn, "1")),
         Trigger::PreTokenGeneration => match config.pre_token_generation_config {
             Some(c) => {
                 let version = match c.lambda_version.as_str() {
