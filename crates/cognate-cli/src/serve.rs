@@ -60,6 +60,24 @@ pub struct ServeArgs {
     /// Seconds SIGTERM/SIGINT waits for requests in progress before dropping them.
     #[arg(long, env = "COGNATE_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = seconds)]
     shutdown_timeout: Duration,
+    /// Run a Lambda trigger from a handler file: NAME=PATH, where NAME is the function name
+    /// (or full ARN) in the pool's LambdaConfig and PATH a Node (.mjs/.js/.cjs exporting
+    /// `handler`) or Python (.py defining `handler(event, context)`) file. Repeat the flag, or
+    /// separate with commas in the variable. Also `[trigger_handlers]` in the seed file.
+    #[arg(
+        long = "trigger-handler",
+        env = "COGNATE_TRIGGER_HANDLERS",
+        value_name = "NAME=PATH",
+        value_delimiter = ','
+    )]
+    trigger_handlers: Vec<String>,
+    /// Call trigger functions that have no --trigger-handler through the Lambda Invoke API at
+    /// this endpoint (LocalStack, SAM's `sam local start-lambda`, …).
+    #[arg(long, env = "AWS_ENDPOINT_URL_LAMBDA", value_name = "URL")]
+    lambda_endpoint: Option<String>,
+    /// Seconds a trigger may take before the operation fails with UnexpectedLambdaException.
+    #[arg(long, env = "COGNATE_TRIGGER_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    trigger_timeout: Duration,
 }
 
 fn seconds(text: &str) -> Result<Duration, String> {
@@ -120,6 +138,19 @@ async fn run(args: ServeArgs) -> Result<()> {
             .context("--admin-credentials takes ACCESS_KEY:SECRET (neither part empty)")?;
         builder = builder.admin_credentials(key, secret);
     }
+    for pair in &args.trigger_handlers {
+        let (name, path) = pair
+            .split_once('=')
+            .filter(|(n, p)| !n.is_empty() && !p.is_empty())
+            .context(
+                "--trigger-handler takes NAME=PATH (a function name or ARN, a handler file)",
+            )?;
+        builder = builder.trigger_handler(name, path);
+    }
+    if let Some(endpoint) = &args.lambda_endpoint {
+        builder = builder.lambda_endpoint(endpoint);
+    }
+    builder = builder.trigger_timeout(args.trigger_timeout);
     // Parsed here so that what applying it created can be shown (`Seed::applied`).
     let seed = match &args.seed {
         Some(path) => Some(cognate_server::Seed::from_file(path)?),

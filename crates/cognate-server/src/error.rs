@@ -296,6 +296,9 @@ pub enum Error {
         /// The process that holds it, when it could be read.
         pid: Option<u32>,
     },
+    /// A trigger handler file cannot be run (`ServerBuilder::trigger_handler`).
+    #[error("trigger handlers: {0}")]
+    Triggers(String),
     /// A cryptographic primitive failed (key generation, randomness).
     #[error("crypto failure: {0}")]
     Crypto(&'static str),

@@ -74,6 +74,9 @@ pub struct ServerBuilder {
     admin: AdminCredentials,
     allow_anonymous: bool,
     housekeeping: Housekeeping,
+    trigger_handlers: Vec<(String, PathBuf)>,
+    lambda_endpoint: Option<String>,
+    trigger_timeout: std::time::Duration,
 }
 
 /// The local Cognito. Start one with [`Server::builder`].
@@ -98,6 +101,9 @@ impl Server {
             admin: AdminCredentials::default(),
             allow_anonymous: false,
             housekeeping: Housekeeping::default(),
+            trigger_handlers: Vec::new(),
+            lambda_endpoint: None,
+            trigger_timeout: services::triggers::invoke::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -202,6 +208,34 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs the Lambda trigger function `function` (a function name, or the full ARN, as
+    /// `LambdaConfig` names it) from the handler file `path` — Node (`.mjs`, `.js`, `.cjs`,
+    /// exporting `handler`) or Python (`.py`, defining `handler(event, context)`) — with the
+    /// runner cognate ships, in one warm `node` or `python3` process.
+    pub fn trigger_handler(
+        mut self,
+        function: impl Into<String>,
+        path: impl Into<PathBuf>,
+    ) -> Self {
+        self.trigger_handlers.push((function.into(), path.into()));
+        self
+    }
+
+    /// Calls trigger functions without a handler file through the Lambda Invoke API at
+    /// `endpoint` (LocalStack, SAM's `start-lambda`, …; the CLI takes it from
+    /// `AWS_ENDPOINT_URL_LAMBDA`).
+    pub fn lambda_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.lambda_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// How long a trigger may take before the operation fails with
+    /// `UnexpectedLambdaException` (5 seconds, as in AWS).
+    pub fn trigger_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.trigger_timeout = timeout;
+        self
+    }
+
     /// Region of new pool ids (`us-east-1_…`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
@@ -215,6 +249,16 @@ impl ServerBuilder {
             (None, Some(path)) => Some(Seed::from_file(path)?),
             (None, None) => None,
         };
+        let mut handlers = self.trigger_handlers.clone();
+        if let Some(seed) = &seed {
+            handlers.extend(seed.trigger_handlers());
+        }
+        let triggers = services::triggers::invoke::Invokers::new(
+            &handlers,
+            self.lambda_endpoint.as_deref(),
+            self.trigger_timeout,
+        )
+        .map_err(Error::Triggers)?;
         // One server per data directory: a second one would serve stale cached settings.
         let dir_lock = match &self.store {
             StoreChoice::Dir(dir) => Some(datadir::lock(dir)?),
@@ -279,6 +323,7 @@ impl ServerBuilder {
             local_base: format!("http://{addr}"),
             region: self.region,
             attempts: services::lockout::AttemptGate::default(),
+            triggers,
         });
         if let Some(seed) = seed {
             let c = ctx.clone();

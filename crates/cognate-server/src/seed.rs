@@ -20,6 +20,9 @@
 //! enabled = true
 //! attributes = { email_verified = "true", "custom:companyId" = "42" }
 //!
+//! [trigger_handlers]                   # Lambda triggers run from handler files (see below)
+//! pre-signup = "triggers/pre_signup.mjs"   # function name (or ARN) = file, relative to this file
+//!
 //! [[identity_pools]]
 //! name = "demo identities"              # IdentityPoolName
 //! id = "us-east-1:8f4b8a52-5d3f-4c21-9a4e-2b0c5d6e7f80"   # optional, fixed
@@ -59,6 +62,14 @@ pub struct Seed {
     /// The identity pools (`cognito-identity`).
     #[serde(default)]
     pub identity_pools: Vec<SeedIdentityPool>,
+    /// Lambda trigger handler files: function name (or ARN) → `.mjs`/`.js`/`.py` file, relative
+    /// to the seed file's directory (`[trigger_handlers]` table; see
+    /// `ServerBuilder::trigger_handler`).
+    #[serde(default)]
+    pub trigger_handlers: BTreeMap<String, std::path::PathBuf>,
+    /// The directory of the seed file, for relative handler paths.
+    #[serde(skip)]
+    base_dir: Option<std::path::PathBuf>,
     /// What the last application of this seed (or of a clone of it) found and created.
     #[serde(skip)]
     applied: Arc<Mutex<Option<SeedReport>>>,
@@ -256,11 +267,27 @@ impl Seed {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        if path.extension().is_some_and(|e| e == "json") {
-            serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+        let mut seed: Seed = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(&text).map_err(|e| err(e.to_string()))?
         } else {
-            toml::from_str(&text).map_err(|e| err(e.to_string()))
-        }
+            toml::from_str(&text).map_err(|e| err(e.to_string()))?
+        };
+        seed.base_dir = path.parent().map(Path::to_path_buf);
+        Ok(seed)
+    }
+
+    /// The trigger handler files, with paths relative to the seed file resolved.
+    pub fn trigger_handlers(&self) -> Vec<(String, std::path::PathBuf)> {
+        self.trigger_handlers
+            .iter()
+            .map(|(name, path)| {
+                let path = match &self.base_dir {
+                    Some(dir) if path.is_relative() => dir.join(path),
+                    _ => path.clone(),
+                };
+                (name.clone(), path)
+            })
+            .collect()
     }
 
     /// What the last application of this seed, or of a clone of it, found and created

@@ -1240,9 +1240,11 @@ async fn the_outbox_filters_orders_and_goes_with_its_pool() {
                 "code",
                 "destination",
                 "medium",
+                "message",
                 "poolId",
                 "purpose",
                 "sentAt",
+                "subject",
                 "username"
             ]
         );

@@ -19,6 +19,10 @@ use crate::services::codes::{
     issue_code, recovery_medium, use_code,
 };
 use crate::services::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
+use crate::services::triggers::{
+    self,
+    events::{Attributes, PreSignUpRequest, Source},
+};
 use crate::services::users::{
     check_attributes, find, logs_in_by_email, make_verifier, normalize_name,
 };
@@ -71,8 +75,7 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         ));
     }
     let attrs = req.attributes("UserAttributes")?;
-    // ValidationData goes to a pre-sign-up trigger in Cognito; there are no triggers here.
-    req.attributes("ValidationData")?;
+    let validation_data = req.attributes("ValidationData")?;
     check_attributes(&pool, &attrs)?;
     if attrs
         .iter()
@@ -151,6 +154,27 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             "User already exists",
         ));
     }
+    // The PreSignUp trigger decides last; when it fails, no user is made.
+    let answer = triggers::pre_sign_up(
+        ctx,
+        &pool,
+        Source::PreSignUpSignUp,
+        &internal,
+        Some(&client.id),
+        PreSignUpRequest {
+            user_attributes: attributes.clone(),
+            validation_data: req
+                .get("ValidationData")
+                .map(|_| validation_data.into_iter().collect()),
+            client_metadata: client_metadata(req)?,
+        },
+    )?;
+    if answer.auto_verify_email && attributes.contains_key("email") {
+        attributes.insert("email_verified".into(), "true".into());
+    }
+    if answer.auto_verify_phone && attributes.contains_key("phone_number") {
+        attributes.insert("phone_number_verified".into(), "true".into());
+    }
     let now = ctx.now();
     let user = User {
         pool_id: pool.id.clone(),
@@ -158,7 +182,11 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         sub: sub.clone(),
         attributes,
         enabled: true,
-        status: UserStatus::Unconfirmed,
+        status: if answer.auto_confirm_user {
+            UserStatus::Confirmed
+        } else {
+            UserStatus::Unconfirmed
+        },
         verifier: Some(verifier),
         created: now,
         modified: now,
@@ -170,7 +198,10 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             "User already exists",
         ));
     }
-    let mut out = json!({ "UserConfirmed": false, "UserSub": sub });
+    let mut out = json!({ "UserConfirmed": answer.auto_confirm_user, "UserSub": sub });
+    if answer.auto_confirm_user {
+        return Ok(out);
+    }
     if let Some(medium) = confirmation_medium(&pool, &user) {
         let details = issue_code(
             ctx,
@@ -244,7 +275,25 @@ pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     user.status = UserStatus::Confirmed;
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
+    // As in Cognito, a failing PostConfirmation is answered, and the user stays confirmed.
+    triggers::post_confirmation(
+        ctx,
+        &pool,
+        Source::PostConfirmationConfirmSignUp,
+        &user,
+        Some(&client.id),
+        client_metadata(req)?,
+    )?;
     Ok(json!({}))
+}
+
+/// The request's `ClientMetadata`, for its triggers.
+fn client_metadata(req: &Req) -> Result<Option<Attributes>, ApiError> {
+    Ok(req
+        .get("ClientMetadata")
+        .map(|_| req.str_map("ClientMetadata"))
+        .transpose()?
+        .map(|m| m.into_iter().collect()))
 }
 
 pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
@@ -265,14 +314,25 @@ pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, Ap
     let medium = confirmation_medium(&pool, &user).ok_or_else(|| {
         ApiError::invalid("Cannot resend codes. Auto verification not turned on.")
     })?;
-    let details = issue_code(
-        ctx,
-        &user,
-        Purpose::SignUp,
-        medium,
-        CONFIRMATION_CODE_LIFETIME,
-    )?;
+    let details = message_from(Source::MessageResendCode, || {
+        issue_code(
+            ctx,
+            &user,
+            Purpose::SignUp,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )
+    })?;
     Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+}
+
+/// Runs `f` with `source` as the CustomMessage `triggerSource` of the messages it sends.
+fn message_from<T>(source: Source, f: impl FnOnce() -> T) -> T {
+    let scope = triggers::Scope {
+        message_source: Some(source),
+        ..triggers::scope()
+    };
+    triggers::scoped(scope, f)
 }
 
 /// Sends a forgot-password code (ForgotPassword, AdminResetUserPassword).
@@ -301,7 +361,17 @@ fn send_reset_code(
 
 pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let (client, pool) = client_and_pool(ctx, req)?;
-    let (username, user) = named_user(ctx, req, &client, &pool)?;
+    let (username, mut user) = named_user(ctx, req, &client, &pool)?;
+    if user.is_none() {
+        // UserMigration_ForgotPassword: the trigger may know the user.
+        user = triggers::migration::on_forgot_password(
+            ctx,
+            &pool,
+            &client,
+            &username,
+            client_metadata(req)?,
+        )?;
+    }
     let Some(user) = user else {
         if hides_users(&client) {
             return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
@@ -349,6 +419,14 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
     user.password_set = now;
     user.modified = now;
     ctx.store.user_put(&user)?;
+    triggers::post_confirmation(
+        ctx,
+        &pool,
+        Source::PostConfirmationConfirmForgotPassword,
+        &user,
+        Some(&client.id),
+        client_metadata(req)?,
+    )?;
     Ok(json!({}))
 }
 
@@ -473,13 +551,15 @@ pub(crate) fn get_user_attribute_verification_code(
 ) -> Result<Value, ApiError> {
     let (_, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
     let (_, medium) = attribute_name(req, &user)?;
-    let details = issue_code(
-        ctx,
-        &user,
-        Purpose::VerifyAttribute,
-        medium,
-        CONFIRMATION_CODE_LIFETIME,
-    )?;
+    let details = message_from(Source::MessageVerifyUserAttribute, || {
+        issue_code(
+            ctx,
+            &user,
+            Purpose::VerifyAttribute,
+            medium,
+            CONFIRMATION_CODE_LIFETIME,
+        )
+    })?;
     Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
 }
 

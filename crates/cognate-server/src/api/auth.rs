@@ -13,12 +13,13 @@ use super::{attribute_types, mfa_settings, reply};
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::clients::{allows, check_client_secret};
-use crate::services::login::challenges;
 use crate::services::login::param;
 use crate::services::login::password::{
     flow_not_enabled, new_password, password_login, password_verifier, start_srp,
 };
+use crate::services::login::{challenges, custom};
 use crate::services::tokens::{RefreshCheck, check_access_token, refresh};
+use crate::services::triggers::{self, Scope, events::Source};
 use crate::tokens::refresh_hash;
 
 /// `AuthParameters` or `ChallengeResponses` as the login services read them.
@@ -29,7 +30,37 @@ fn string_map(map: Option<BTreeMap<String, String>>) -> HashMap<String, String> 
 /// InitiateAuth. (Answers come from the login services as JSON: they stay untyped.)
 pub(crate) fn initiate_auth(ctx: &Ctx, req: t::InitiateAuthRequest) -> Result<Value, ApiError> {
     let params = string_map(req.auth_parameters);
-    initiate(ctx, None, &req.client_id, req.auth_flow, &params)
+    triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
+        initiate(ctx, None, &req.client_id, req.auth_flow, &params)
+    })
+}
+
+/// What a sign-in tells its triggers: its `ClientMetadata`, and that a refresh's tokens are
+/// `TokenGeneration_RefreshTokens`.
+fn flow_scope(client_metadata: Option<BTreeMap<String, String>>, flow: Flow) -> Scope {
+    let refresh = matches!(flow, Flow::RefreshTokenAuth | Flow::RefreshToken);
+    Scope {
+        validation_data: client_metadata,
+        client_metadata: None,
+        token_source: refresh.then_some(Source::TokenRefreshTokens),
+        ..triggers::scope()
+    }
+}
+
+/// What an answer to a challenge tells its triggers: its `ClientMetadata`, and the kind of
+/// token generation it may end with.
+fn answer_scope(client_metadata: Option<BTreeMap<String, String>>, name: Challenge) -> Scope {
+    let token_source = match name {
+        Challenge::NewPasswordRequired => Some(Source::TokenNewPasswordChallenge),
+        Challenge::DevicePasswordVerifier => Some(Source::TokenAuthenticateDevice),
+        _ => None,
+    };
+    Scope {
+        validation_data: None,
+        client_metadata,
+        token_source,
+        ..triggers::scope()
+    }
 }
 
 /// AdminInitiateAuth.
@@ -38,13 +69,15 @@ pub(crate) fn admin_initiate_auth(
     req: t::AdminInitiateAuthRequest,
 ) -> Result<Value, ApiError> {
     let params = string_map(req.auth_parameters);
-    initiate(
-        ctx,
-        Some(&req.user_pool_id),
-        &req.client_id,
-        req.auth_flow,
-        &params,
-    )
+    triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
+        initiate(
+            ctx,
+            Some(&req.user_pool_id),
+            &req.client_id,
+            req.auth_flow,
+            &params,
+        )
+    })
 }
 
 /// Either initiation: `pool_id` is the admin form's `UserPoolId`.
@@ -100,7 +133,13 @@ fn initiate(
             )?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
         }
-        Flow::CustomAuth | Flow::UserAuth => Err(ApiError::invalid(format!(
+        Flow::CustomAuth => {
+            if !allows(&client, "ALLOW_CUSTOM_AUTH") {
+                return Err(flow_not_enabled("CUSTOM_AUTH"));
+            }
+            custom::start(ctx, &pool, &client, params)
+        }
+        Flow::UserAuth => Err(ApiError::invalid(format!(
             "{flow} is not supported by this server yet"
         ))),
         // The model's enum was checked already; what is left is a flow of the other API
@@ -116,13 +155,18 @@ pub(crate) fn respond_to_auth_challenge(
     req: t::RespondToAuthChallengeRequest,
 ) -> Result<Value, ApiError> {
     let answers = string_map(req.challenge_responses);
-    respond(
-        ctx,
-        None,
-        &req.client_id,
-        req.challenge_name,
-        req.session.as_deref(),
-        &answers,
+    triggers::scoped(
+        answer_scope(req.client_metadata, req.challenge_name),
+        || {
+            respond(
+                ctx,
+                None,
+                &req.client_id,
+                req.challenge_name,
+                req.session.as_deref(),
+                &answers,
+            )
+        },
     )
 }
 
@@ -132,13 +176,18 @@ pub(crate) fn admin_respond_to_auth_challenge(
     req: t::AdminRespondToAuthChallengeRequest,
 ) -> Result<Value, ApiError> {
     let answers = string_map(req.challenge_responses);
-    respond(
-        ctx,
-        Some(&req.user_pool_id),
-        &req.client_id,
-        req.challenge_name,
-        req.session.as_deref(),
-        &answers,
+    triggers::scoped(
+        answer_scope(req.client_metadata, req.challenge_name),
+        || {
+            respond(
+                ctx,
+                Some(&req.user_pool_id),
+                &req.client_id,
+                req.challenge_name,
+                req.session.as_deref(),
+                &answers,
+            )
+        },
     )
 }
 
@@ -160,7 +209,8 @@ fn respond(
     }
     let pool = ctx.pool(&client.pool_id)?;
     match name {
-        Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, answers),
+        Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, session, answers),
+        Challenge::CustomChallenge => custom::answer(ctx, &pool, &client, session, answers),
         Challenge::NewPasswordRequired => new_password(ctx, &pool, &client, session, answers),
         Challenge::SoftwareTokenMfa | Challenge::SmsMfa | Challenge::EmailOtp => {
             challenges::answer_code(ctx, &pool, &client, name.as_str(), session, answers)
@@ -195,7 +245,15 @@ pub(crate) fn get_tokens_from_refresh_token(
     }
     let pool = ctx.pool(&client.pool_id)?;
     let rotate = client.refresh_rotation;
-    let (tokens, _) = refresh(ctx, &pool, &client, token, RefreshCheck::Checked, rotate)?;
+    let scope = Scope {
+        validation_data: None,
+        client_metadata: req.client_metadata.clone(),
+        token_source: Some(Source::TokenRefreshTokens),
+        ..triggers::scope()
+    };
+    let (tokens, _) = triggers::scoped(scope, || {
+        refresh(ctx, &pool, &client, token, RefreshCheck::Checked, rotate)
+    })?;
     Ok(json!({ "AuthenticationResult": tokens }))
 }
 

@@ -46,8 +46,14 @@ use crate::model::{User, UserPool, UserStatus};
 use crate::services::Ctx;
 use crate::services::mfa::UserFactors;
 
-/// Runs user-pool operation `op` on its validated request.
+/// Runs user-pool operation `op` on its validated request, with what the request tells the
+/// pool's Lambda triggers (its `ClientId` and `ClientMetadata`).
 pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
+    let scope = crate::services::triggers::Scope::of_request(&body);
+    crate::services::triggers::scoped(scope, || dispatch(ctx, op, body))
+}
+
+fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
     match op {
         Operation::CreateUserPool => pools::create(ctx, typed(&body)?, &body, None),
         Operation::DescribeUserPool => pools::describe(ctx, typed(&body)?),

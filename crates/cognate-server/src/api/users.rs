@@ -13,6 +13,10 @@ use super::{timestamp, user_type};
 use crate::error::ApiError;
 use crate::model::{User, UserPool, UserStatus};
 use crate::services::Ctx;
+use crate::services::triggers::{
+    self,
+    events::{PreSignUpRequest, Source},
+};
 use crate::services::users::{
     check_attributes, get, logs_in_by_email, make_verifier, normalize_name,
 };
@@ -140,6 +144,36 @@ pub(crate) fn admin_create(ctx: &Ctx, req: t::AdminCreateUserRequest) -> Result<
         None => Some(crate::ids::temporary_password()),
     };
     let password = temporary.or(generated.as_deref());
+    // PreSignUp_AdminCreateUser: only the attribute verification of its answer applies (an
+    // administrator's user starts in FORCE_CHANGE_PASSWORD either way).
+    let answer = triggers::pre_sign_up(
+        ctx,
+        &pool,
+        Source::PreSignUpAdminCreateUser,
+        username,
+        None,
+        PreSignUpRequest {
+            user_attributes: attrs.iter().cloned().collect(),
+            validation_data: req
+                .validation_data
+                .as_deref()
+                .map(|v| attribute_pairs(v).into_iter().collect()),
+            client_metadata: req.client_metadata.clone(),
+        },
+    )?;
+    let mut attrs = attrs;
+    for (flag, name) in [
+        (answer.auto_verify_email, "email"),
+        (answer.auto_verify_phone, "phone_number"),
+    ] {
+        let verified = format!("{name}_verified");
+        if flag
+            && attrs.iter().any(|(k, _)| k == name)
+            && !attrs.iter().any(|(k, _)| *k == verified)
+        {
+            attrs.push((verified, "true".into()));
+        }
+    }
     let user = create_user(ctx, &pool, username, attrs, password, false)?;
     if !suppress {
         // The invitation carries the temporary password (generated or given), as Cognito's
@@ -422,5 +456,13 @@ pub(crate) fn admin_confirm_sign_up(
     user.status = UserStatus::Confirmed;
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
+    triggers::post_confirmation(
+        ctx,
+        &pool,
+        Source::PostConfirmationConfirmSignUp,
+        &user,
+        None,
+        req.client_metadata.clone(),
+    )?;
     Ok(json!({}))
 }

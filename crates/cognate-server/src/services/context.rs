@@ -40,6 +40,8 @@ pub(crate) struct Ctx {
     pub region: String,
     /// One password attempt per user at a time (the lockout's atomicity).
     pub attempts: lockout::AttemptGate,
+    /// Where Lambda triggers are called (handler files, the Lambda service).
+    pub triggers: super::triggers::invoke::Invokers,
 }
 
 impl Ctx {

@@ -28,6 +28,7 @@ pub(crate) mod sessions;
 pub(crate) mod tags;
 pub(crate) mod token_exchange;
 pub(crate) mod tokens;
+pub(crate) mod triggers;
 pub(crate) mod users;
 
 pub(crate) use context::Ctx;

@@ -22,6 +22,8 @@ use crate::store::RecordKind;
 use serde_json::{Value, json};
 
 use super::Ctx;
+use super::triggers::events::Source;
+use super::triggers::message;
 use crate::error::ApiError;
 
 /// How many messages are kept per pool (older ones are dropped).
@@ -58,6 +60,22 @@ impl Purpose {
             Purpose::SmsMfa => "SMS_MFA",
             Purpose::EmailOtp => "EMAIL_OTP",
             Purpose::Invitation => "INVITATION",
+        }
+    }
+}
+
+impl Purpose {
+    /// What the message carries and its CustomMessage `triggerSource`.
+    fn message(self) -> (message::Kind, Source) {
+        use message::Kind;
+        match self {
+            Purpose::SignUp => (Kind::Verification, Source::MessageSignUp),
+            Purpose::ForgotPassword => (Kind::Verification, Source::MessageForgotPassword),
+            Purpose::VerifyAttribute => (Kind::Verification, Source::MessageUpdateUserAttribute),
+            Purpose::SmsMfa | Purpose::EmailOtp => {
+                (Kind::Authentication, Source::MessageAuthentication)
+            }
+            Purpose::Invitation => (Kind::Invitation, Source::MessageAdminCreateUser),
         }
     }
 }
@@ -161,6 +179,25 @@ pub(crate) fn deliver(
     destination: &str,
     code: &str,
 ) -> Result<CodeDeliveryDetails, ApiError> {
+    // The text as sent: the pool's message, or the CustomMessage trigger's.
+    let pool = ctx.pool(pool_id)?;
+    let text = message::compose(
+        ctx,
+        &pool,
+        username,
+        purpose.message(),
+        medium == Medium::Email,
+        code,
+    )?;
+    let (body, subject) = message::record(&text);
+    message::send(
+        ctx,
+        &pool,
+        username,
+        purpose.message().1,
+        medium == Medium::Email,
+        code,
+    )?;
     let message = json!({
         "poolId": pool_id,
         "username": username,
@@ -168,6 +205,8 @@ pub(crate) fn deliver(
         "medium": medium.as_str(),
         "destination": destination,
         "code": code,
+        "message": body,
+        "subject": subject,
         "sentAt": ctx.now(),
     });
     ctx.store.doc_update(

@@ -47,6 +47,9 @@ pub(crate) fn issue_tokens(
     device: Option<&str>,
     claim: Option<Change>,
 ) -> Result<Value, ApiError> {
+    // PostAuthentication before anything of the login is stored: its failure leaves nothing.
+    let new_device_used = device.is_none() && devices::device_configuration(pool).is_some();
+    super::triggers::post_authentication(ctx, pool, user, &client.id, new_device_used)?;
     let new_device = match device {
         Some(_) => None,
         None => devices::new_device(ctx, pool, user)?,
@@ -253,6 +256,16 @@ pub(crate) fn mint(
     id.insert("iat".into(), json!(now));
     id.insert("jti".into(), json!(crate::ids::uuid()));
 
+    super::triggers::pre_token::customize(
+        ctx,
+        pool,
+        &client.id,
+        user,
+        super::triggers::pre_token::TokenClaims {
+            id: &mut id,
+            access: &mut access,
+        },
+    )?;
     let mut result = json!({
         "AccessToken": keys.access.sign(&Value::Object(access))?,
         "ExpiresIn": client.access_validity.secs(),

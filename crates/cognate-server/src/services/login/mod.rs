@@ -7,10 +7,11 @@
 //! is refused ("Invalid session for the user.").
 
 pub(crate) mod challenges;
+pub(crate) mod custom;
 pub(crate) mod password;
 pub(crate) mod state;
 
-pub(crate) use state::{ChallengeSession, Step};
+pub(crate) use state::{ChallengeResult, ChallengeSession, Step};
 
 use std::collections::HashMap;
 

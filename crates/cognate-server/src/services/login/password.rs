@@ -17,7 +17,7 @@ use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
 use crate::services::clients::check_secret_hash;
 use crate::services::tokens::spend;
-use crate::services::{lockout, users};
+use crate::services::{lockout, triggers, users};
 use crate::store::{Change, RecordKind};
 
 /// How long a `SECRET_BLOCK` stays valid.
@@ -59,7 +59,12 @@ pub(crate) fn password_login(
     let username = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
     let secret_hash = params.get("SECRET_HASH").map(String::as_str);
-    let user = users::find(ctx, pool, username)?;
+    let mut user = users::find(ctx, pool, username)?;
+    if user.is_none() {
+        // An unknown user may be migrated by the UserMigration trigger, with this password.
+        check_secret_hash(client, secret_hash, &[username])?;
+        user = triggers::migration::on_sign_in(ctx, pool, client, username, password)?;
+    }
     let Some(user) = user else {
         check_secret_hash(client, secret_hash, &[username])?;
         if client.prevent_user_existence_errors != "ENABLED" {
@@ -87,6 +92,7 @@ pub(crate) fn password_login(
         return Err(ApiError::bad_credentials());
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
+    triggers::pre_authentication(ctx, pool, &user, &client.id)?;
     let checked = lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
     let matches = verifier
@@ -127,6 +133,7 @@ pub(crate) fn start_srp(
     let (internal, verifier, decoy) = match &user {
         Some(u) => {
             check_secret_hash(client, secret_hash, &[username, &u.username])?;
+            triggers::pre_authentication(ctx, pool, u, &client.id)?;
             (u.username.clone(), load_verifier(u)?, false)
         }
         None => {
@@ -251,6 +258,7 @@ pub(crate) fn password_verifier(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
+    session: Option<&str>,
     answers: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let username = param(answers, "USERNAME")?;
@@ -355,6 +363,10 @@ pub(crate) fn password_verifier(
         key: format!("srp:{}", crate::tokens::refresh_hash(block_b64)),
         data: json!({"expires": state.issued + SECRET_BLOCK_LIFETIME + 60}),
     };
+    // SRP inside CUSTOM_AUTH: the Session says which custom authentication goes on.
+    if let Some(custom) = super::custom::password_step(ctx, pool, client, session) {
+        return super::custom::after_password(ctx, pool, client, &user, &custom, Some(claim));
+    }
     after_credentials(
         ctx,
         pool,

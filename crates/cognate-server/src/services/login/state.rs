@@ -2,7 +2,11 @@
 //! answer to the next. Each session has its own `id`, consumed once (record kind
 //! `used_session`) when it is answered, so it cannot be replayed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+pub(crate) use crate::services::triggers::events::ChallengeResult;
 
 /// Where a login stands: the challenge its `Session` answers, and what only that step needs.
 /// Serialized with the challenge's wire name as the tag, inside the sealed session.
@@ -38,6 +42,18 @@ pub(crate) enum Step {
     /// exchange.
     #[serde(rename = "DEVICE_PASSWORD_VERIFIER")]
     DevicePasswordVerifier { srp_b: String, srp_a: String },
+    /// A challenge of CreateAuthChallenge (`CUSTOM_AUTH`): the steps so far, the private
+    /// parameters VerifyAuthChallengeResponse gets, the challenge's metadata.
+    #[serde(rename = "CUSTOM_CHALLENGE")]
+    CustomChallenge {
+        history: Vec<ChallengeResult>,
+        private: BTreeMap<String, String>,
+        metadata: Option<String>,
+    },
+    /// The password's SRP proof inside `CUSTOM_AUTH` (Amplify's `CUSTOM_WITH_SRP`): the
+    /// `PASSWORD_VERIFIER` answer continues the custom authentication.
+    #[serde(rename = "PASSWORD_VERIFIER")]
+    CustomPasswordVerifier { history: Vec<ChallengeResult> },
 }
 
 impl Step {
@@ -52,6 +68,8 @@ impl Step {
             Step::MfaSetup { .. } => "MFA_SETUP",
             Step::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Step::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
+            Step::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
+            Step::CustomPasswordVerifier { .. } => "PASSWORD_VERIFIER",
         }
     }
 }
@@ -102,7 +120,7 @@ mod tests {
         assert_eq!(back.step.name(), "SMS_MFA");
         // A session naming a challenge this server does not know does not open.
         let mut other = serde_json::to_value(&state).unwrap();
-        other["challenge"] = "CUSTOM_CHALLENGE".into();
+        other["challenge"] = "SMS_OTP".into();
         assert!(serde_json::from_value::<ChallengeSession>(other).is_err());
     }
 }

@@ -1,0 +1,4 @@
+// Test fixture: a handler that fails.
+export const handler = async () => {
+  throw new Error("boom");
+};

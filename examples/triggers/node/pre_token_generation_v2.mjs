@@ -1,0 +1,22 @@
+// Pre token generation, event version V2_0 (PreTokenGenerationConfig LambdaVersion "V2_0"):
+// the tenant of the user in both tokens, an API scope in the access token, and the groups
+// replaced by the user's role in that tenant.
+export const handler = async (event) => {
+  const tenant = event.request.userAttributes["custom:tenant"] ?? "none";
+  event.response = {
+    claimsAndScopeOverrideDetails: {
+      idTokenGeneration: {
+        claimsToAddOrOverride: { tenant },
+        claimsToSuppress: ["phone_number"],
+      },
+      accessTokenGeneration: {
+        claimsToAddOrOverride: { tenant, "tenant:roles": ["reader", "writer"] },
+        scopesToAdd: ["orders/read"],
+      },
+      groupOverrideDetails: {
+        groupsToOverride: [`${tenant}-members`],
+      },
+    },
+  };
+  return event;
+};

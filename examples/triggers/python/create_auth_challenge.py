@@ -1,0 +1,9 @@
+"""CreateAuthChallenge: ask for the team's secret word. A real handler would send a one-time
+code by email or SMS here and keep the code in privateChallengeParameters."""
+
+
+def handler(event, context):
+    event["response"]["publicChallengeParameters"] = {"question": "What is the secret word?"}
+    event["response"]["privateChallengeParameters"] = {"answer": "cognate"}
+    event["response"]["challengeMetadata"] = "SECRET_WORD"
+    return event
