@@ -11,7 +11,11 @@ use crate::error::StoreError;
 use crate::store::{Purged, RecordKind, Store};
 
 /// The record kinds that carry an `expires` member and are useless after it.
-const KINDS: [RecordKind; 2] = [RecordKind::Code, RecordKind::UsedSession];
+const KINDS: [RecordKind; 3] = [
+    RecordKind::Code,
+    RecordKind::UsedSession,
+    RecordKind::AuthorizationCode,
+];
 
 /// How long a revoked login is remembered: access and ID tokens live at most a day, and a
 /// revoked login's refresh tokens are marked revoked themselves. Two days, to be safe.

@@ -377,6 +377,10 @@ pub struct RefreshRecord {
     /// The device the login was made on (`device_key` claim of refreshed access tokens).
     #[serde(default)]
     pub device_key: Option<String>,
+    /// The scopes an OAuth 2.0 grant gave the login (refreshes keep them); `None` for a login
+    /// through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Standard attributes: name and data type.

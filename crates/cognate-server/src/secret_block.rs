@@ -25,6 +25,8 @@ pub(crate) enum Purpose {
     Challenge,
     /// A user's TOTP secret at rest.
     TotpSecret,
+    /// The hosted sign-in pages' session cookie.
+    HostedSession,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::PasswordVerifier => b"cognate/secret-block/password-verifier/v1",
             Purpose::Challenge => b"cognate/session/challenge/v1",
             Purpose::TotpSecret => b"cognate/totp-secret/v1",
+            Purpose::HostedSession => b"cognate/hosted-session/v1",
         }
     }
 }

@@ -72,11 +72,21 @@ pub enum RecordKind {
     UserMfa,
     /// The messages the server "sent".
     Outbox,
+    /// A user pool's domain (scope: the pool id; key: `domain`).
+    UserPoolDomain,
+    /// Which pool a domain belongs to (scope: `domains`; key: the domain).
+    DomainIndex,
+    /// A resource server of a pool (key: its identifier).
+    ResourceServer,
+    /// An OAuth authorization code (key: the SHA-256 of the code).
+    AuthorizationCode,
+    /// An identity provider of a pool (key: its name).
+    IdentityProvider,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 15] = [
+    pub const ALL: [RecordKind; 20] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -92,6 +102,11 @@ impl RecordKind {
         RecordKind::MfaConfig,
         RecordKind::UserMfa,
         RecordKind::Outbox,
+        RecordKind::UserPoolDomain,
+        RecordKind::DomainIndex,
+        RecordKind::ResourceServer,
+        RecordKind::AuthorizationCode,
+        RecordKind::IdentityProvider,
     ];
 
     /// The name a backend stores.
@@ -112,6 +127,11 @@ impl RecordKind {
             RecordKind::MfaConfig => "mfa_config",
             RecordKind::UserMfa => "user_mfa",
             RecordKind::Outbox => "outbox",
+            RecordKind::UserPoolDomain => "user_pool_domain",
+            RecordKind::DomainIndex => "domain_index",
+            RecordKind::ResourceServer => "resource_server",
+            RecordKind::AuthorizationCode => "authorization_code",
+            RecordKind::IdentityProvider => "identity_provider",
         }
     }
 }
