@@ -226,6 +226,18 @@ async fn domains_and_resource_servers_are_managed_as_cognito_manages_them() {
         .await;
     assert_eq!(kind, "InvalidParameterException");
     assert!(msg.contains("already has a domain"), "{msg}");
+    let pool = env
+        .ok("DescribeUserPool", json!({"UserPoolId": POOL}))
+        .await;
+    assert_eq!(pool["UserPool"]["Domain"], "shop");
+    let (kind, msg) = env
+        .error("DeleteUserPool", json!({"UserPoolId": POOL}))
+        .await;
+    assert_eq!(kind, "InvalidParameterException");
+    assert_eq!(
+        msg,
+        "User pool cannot be deleted. It has a domain configured that should be deleted first."
+    );
     let d = env
         .ok("DescribeUserPoolDomain", json!({"Domain": "shop"}))
         .await;
@@ -1273,4 +1285,101 @@ async fn identity_provider_records() {
         )
         .await;
     assert_eq!(kind, "ResourceNotFoundException");
+}
+
+/// The value of the hidden `session` field of a challenge page.
+fn session_field(html: &str) -> String {
+    html.split("name=\"session\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_choice_of_factors_then_an_emailed_code_through_the_sign_in_page() {
+    let env = start().await;
+    let s = setup(&env).await;
+    env.ok(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": POOL, "MfaConfiguration": "OPTIONAL",
+               "SmsMfaConfiguration": {"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sns"}},
+               "EmailMfaConfiguration": {"Message": "{####}", "Subject": "code"}}),
+    )
+    .await;
+    env.ok(
+        "AdminUpdateUserAttributes",
+        json!({"UserPoolId": POOL, "Username": "alice",
+               "UserAttributes": [{"Name": "phone_number", "Value": "+15555551234"}]}),
+    )
+    .await;
+    env.ok(
+        "AdminSetUserMFAPreference",
+        json!({"UserPoolId": POOL, "Username": "alice",
+               "SMSMfaSettings": {"Enabled": true}, "EmailMfaSettings": {"Enabled": true}}),
+    )
+    .await;
+    let url = authorize_url(&env, &s.web, &[("scope", "openid")]);
+    let resp = sign_in(&env, &url, "alice", "Correct horse 1!").await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("value=\"SELECT_MFA_TYPE\""), "{html}");
+    assert!(
+        html.contains("<legend") && html.contains("value=\"EMAIL_OTP\""),
+        "{html}"
+    );
+    let login_url = format!("{}?{}", env.url("/login"), url.split_once('?').unwrap().1);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let env = &env;
+        let login_url = login_url.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            env.http
+                .post(&login_url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(encode(&pairs))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let resp = post(vec![
+        ("challenge", "SELECT_MFA_TYPE".into()),
+        ("session", session_field(&html)),
+        ("username", "alice".into()),
+        ("answer", "EMAIL_OTP".into()),
+    ])
+    .await;
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("value=\"EMAIL_OTP\"") && html.contains("a***@e"),
+        "{html}"
+    );
+    let outbox: Value = env
+        .http
+        .get(format!(
+            "{}/_cognate/outbox?pool={POOL}&username=alice&purpose=EMAIL_OTP",
+            env.server.endpoint_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = outbox["messages"].as_array().unwrap().last().unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = post(vec![
+        ("challenge", "EMAIL_OTP".into()),
+        ("session", session_field(&html)),
+        ("username", "alice".into()),
+        ("answer", code),
+    ])
+    .await;
+    assert_eq!(resp.status().as_u16(), 302);
+    assert!(query_param(resp.headers()["location"].to_str().unwrap(), "code").is_some());
 }

@@ -423,6 +423,7 @@ pub(crate) async fn login_form(
                 challenge,
                 session,
                 destination,
+                options,
             }) => pages::html(
                 StatusCode::OK,
                 pages::challenge(
@@ -431,6 +432,7 @@ pub(crate) async fn login_form(
                     &session,
                     &username,
                     destination.as_deref(),
+                    &options,
                     None,
                 ),
             ),
@@ -447,7 +449,7 @@ pub(crate) async fn login_form(
                 {
                     pages::html(
                         StatusCode::OK,
-                        pages::challenge(&action, c, &s, &username, None, Some(&e.message)),
+                        pages::challenge(&action, c, &s, &username, None, &[], Some(&e.message)),
                     )
                 }
                 _ => pages::html(

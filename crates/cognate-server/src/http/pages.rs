@@ -94,15 +94,20 @@ pub(crate) fn sign_in(action: &str, username: Option<&str>, error: Option<&str>)
     )
 }
 
-/// The page of a challenge of a sign-in in progress.
+/// The page of a challenge of a sign-in in progress (`options`: the factors of
+/// `SELECT_MFA_TYPE`).
 pub(crate) fn challenge(
     action: &str,
     challenge: Challenge,
     session: &str,
     username: &str,
     destination: Option<&str>,
+    options: &[Challenge],
     error: Option<&str>,
 ) -> String {
+    if challenge == Challenge::SelectMfa {
+        return select_factor(action, session, username, options, error);
+    }
     let (title, intro, label, input) = match challenge {
         Challenge::NewPassword => (
             "Change your password",
@@ -116,7 +121,7 @@ pub(crate) fn challenge(
             "Code",
             "type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\"",
         ),
-        Challenge::Sms | Challenge::Email => (
+        Challenge::Sms | Challenge::Email | Challenge::SelectMfa => (
             "Enter your code",
             format!(
                 "We sent a code to {}.",
@@ -140,6 +145,47 @@ pub(crate) fn challenge(
             alert = alert(error),
             action = escape(action),
             name = challenge.name(),
+            session = escape(session),
+            user = escape(username),
+        ),
+    )
+}
+
+/// The choice of a second factor: a radio group in a fieldset with a legend.
+fn select_factor(
+    action: &str,
+    session: &str,
+    username: &str,
+    options: &[Challenge],
+    error: Option<&str>,
+) -> String {
+    let mut radios = String::new();
+    for (i, option) in options.iter().enumerate() {
+        let label = match option {
+            Challenge::Totp => "Authenticator app",
+            Challenge::Sms => "Text message (SMS)",
+            Challenge::Email => "Email",
+            _ => continue,
+        };
+        let checked = if i == 0 { " checked" } else { "" };
+        radios.push_str(&format!(
+            "<p><input type=\"radio\" id=\"factor-{i}\" name=\"answer\" value=\"{value}\"{checked}> \
+<label for=\"factor-{i}\" style=\"display:inline\">{label}</label></p>",
+            value = option.name(),
+        ));
+    }
+    document(
+        "Choose how to confirm",
+        &format!(
+            "<h1>Choose how to confirm it is you</h1>{alert}\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"challenge\" value=\"SELECT_MFA_TYPE\">\
+<input type=\"hidden\" name=\"session\" value=\"{session}\">\
+<input type=\"hidden\" name=\"username\" value=\"{user}\">\
+<fieldset style=\"border:0;padding:0;margin:0\"><legend class=\"note\">Second factor</legend>{radios}</fieldset>\
+<button type=\"submit\">Continue</button></form>",
+            alert = alert(error),
+            action = escape(action),
             session = escape(session),
             user = escape(username),
         ),

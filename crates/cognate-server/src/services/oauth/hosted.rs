@@ -23,6 +23,8 @@ pub(crate) enum Challenge {
     Sms,
     /// A code sent by email.
     Email,
+    /// A choice between the user's second factors.
+    SelectMfa,
 }
 
 impl Challenge {
@@ -32,6 +34,7 @@ impl Challenge {
             "SOFTWARE_TOKEN_MFA" => Challenge::Totp,
             "SMS_MFA" => Challenge::Sms,
             "EMAIL_OTP" => Challenge::Email,
+            "SELECT_MFA_TYPE" => Challenge::SelectMfa,
             _ => return None,
         })
     }
@@ -43,6 +46,7 @@ impl Challenge {
             Challenge::Totp => "SOFTWARE_TOKEN_MFA",
             Challenge::Sms => "SMS_MFA",
             Challenge::Email => "EMAIL_OTP",
+            Challenge::SelectMfa => "SELECT_MFA_TYPE",
         }
     }
 
@@ -64,6 +68,8 @@ pub(crate) enum Outcome {
         session: String,
         /// Where a code was sent (`CODE_DELIVERY_DESTINATION`).
         destination: Option<String>,
+        /// The factors to choose from (`SELECT_MFA_TYPE`).
+        options: Vec<Challenge>,
     },
 }
 
@@ -93,10 +99,19 @@ fn outcome(ctx: &Ctx, pool: &UserPool, answer: &Value) -> Result<Outcome, ApiErr
         .pointer("/ChallengeParameters/CODE_DELIVERY_DESTINATION")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let options = answer
+        .pointer("/ChallengeParameters/MFAS_CAN_CHOOSE")
+        .and_then(Value::as_str)
+        .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| Challenge::from_name(name))
+        .collect();
     Ok(Outcome::Next {
         challenge,
         session,
         destination,
+        options,
     })
 }
 
@@ -138,11 +153,15 @@ pub(crate) fn answer(
         Challenge::Totp => "SOFTWARE_TOKEN_MFA_CODE",
         Challenge::Sms => "SMS_MFA_CODE",
         Challenge::Email => "EMAIL_OTP_CODE",
+        Challenge::SelectMfa => "ANSWER",
     };
     answers.insert(field.to_owned(), value.to_owned());
     let answer = match challenge {
         Challenge::NewPassword => {
             password::new_password(ctx, pool, client, Some(session), &answers)?
+        }
+        Challenge::SelectMfa => {
+            challenges::answer_select(ctx, pool, client, Some(session), &answers)?
         }
         _ => challenges::answer_code(ctx, pool, client, challenge.name(), Some(session), &answers)?,
     };
