@@ -377,10 +377,20 @@ pub struct RefreshRecord {
     /// The device the login was made on (`device_key` claim of refreshed access tokens).
     #[serde(default)]
     pub device_key: Option<String>,
-    /// The scopes an OAuth 2.0 grant gave the login (refreshes keep them); `None` for a login
-    /// through the API.
+    /// What an OAuth 2.0 grant gave the login (refreshes keep it); `None` for a login through
+    /// the API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    pub oauth: Option<Box<OAuthGrant>>,
+}
+
+/// What an OAuth 2.0 grant gave a login, kept with its refresh tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthGrant {
+    /// The scopes granted.
+    pub scopes: Vec<String>,
+    /// The resource server the access tokens are bound to (RFC 8707: their `aud`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// Standard attributes: name and data type.

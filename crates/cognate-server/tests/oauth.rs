@@ -1383,3 +1383,106 @@ async fn a_choice_of_factors_then_an_emailed_code_through_the_sign_in_page() {
     assert_eq!(resp.status().as_u16(), 302);
     assert!(query_param(resp.headers()["location"].to_str().unwrap(), "code").is_some());
 }
+
+#[tokio::test]
+async fn resource_indicators_bind_access_tokens_to_a_resource_server() {
+    let env = start().await;
+    let s = setup(&env).await;
+    // client_credentials with `resource`: the access token's aud.
+    let (status, body) = env
+        .token(
+            Some((&s.machine, &s.machine_secret)),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", "https://api.shop"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["aud"],
+        "https://api.shop"
+    );
+    let (status, body) = env
+        .token(
+            Some((&s.machine, &s.machine_secret)),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", "https://elsewhere"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target"))
+    );
+    // Without it, no aud (as Cognito's access tokens).
+    let (_, body) = env
+        .token(
+            Some((&s.machine, &s.machine_secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert!(
+        claims(body["access_token"].as_str().unwrap())
+            .get("aud")
+            .is_none()
+    );
+
+    // The code flow: bound at authorize, kept by the code and by refresh.
+    let url = authorize_url(
+        &env,
+        &s.web,
+        &[("scope", "openid"), ("resource", "https://api.shop")],
+    );
+    let resp = sign_in(&env, &url, "alice", "Correct horse 1!").await;
+    let code = query_param(resp.headers()["location"].to_str().unwrap(), "code").unwrap();
+    let (status, tokens) = env
+        .token(
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", &s.web),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        claims(tokens["access_token"].as_str().unwrap())["aud"],
+        "https://api.shop"
+    );
+    let (_, refreshed) = env
+        .token(
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &s.web),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().unwrap())["aud"],
+        "https://api.shop"
+    );
+    // An unknown resource at authorize goes back to the app as invalid_target.
+    let resp = env
+        .http
+        .get(authorize_url(
+            &env,
+            &s.web,
+            &[("resource", "https://elsewhere")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        query_param(location, "error").as_deref(),
+        Some("invalid_target")
+    );
+}

@@ -126,6 +126,7 @@ fn token_request(headers: &HeaderMap, body: &[u8]) -> Result<(TokenRequest, Fiel
         redirect_uri: fields.get("redirect_uri"),
         code_verifier: fields.get("code_verifier"),
         refresh_token: fields.get("refresh_token"),
+        resource: fields.get("resource"),
     };
     Ok((req, fields))
 }
@@ -273,6 +274,7 @@ fn authorize_params(fields: &Fields) -> AuthorizeParams {
         idp_identifier: fields.get("idp_identifier"),
         prompt: fields.get("prompt"),
         login_hint: fields.get("login_hint"),
+        resource: fields.get("resource"),
     }
 }
 

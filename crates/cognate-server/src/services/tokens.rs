@@ -24,14 +24,17 @@ pub(crate) struct Login {
 }
 
 /// What an OAuth 2.0 grant changes in the tokens a login gets (the API's logins use
-/// [`Grant::api`]): the scopes granted, the ID token's `nonce`, and the OpenID Connect rules —
-/// an ID token only with the `openid` scope, and then with `at_hash`.
+/// [`Grant::api`]): the scopes granted, the ID token's `nonce`, the resource the access token
+/// is bound to (RFC 8707: its `aud`), and the OpenID Connect rules — an ID token only with
+/// the `openid` scope, and then with `at_hash`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Grant {
     /// The scopes granted; `None`: the API's `aws.cognito.signin.user.admin`.
     pub(crate) scopes: Option<Vec<String>>,
     /// The authorization request's `nonce`, for the ID token.
     pub(crate) nonce: Option<String>,
+    /// The resource server the access token is for (its `aud`).
+    pub(crate) resource: Option<String>,
 }
 
 impl Grant {
@@ -123,7 +126,7 @@ pub(crate) fn issue_tokens(
         revoked: false,
         rotated: None,
         device_key: login.device_key.clone(),
-        scopes: None,
+        oauth: None,
     }));
     match ctx.store.apply(unit) {
         Err(StoreError::Conflict(_)) => return Err(ApiError::bad_credentials()),
@@ -232,8 +235,9 @@ pub(crate) fn refresh(
     // A refresh keeps what the login was granted (the scopes of an OAuth grant); a refreshed ID
     // token carries no `nonce`.
     let grant = Grant {
-        scopes: record.scopes.clone(),
+        scopes: record.oauth.as_ref().map(|g| g.scopes.clone()),
         nonce: None,
+        resource: record.oauth.as_ref().and_then(|g| g.resource.clone()),
     };
     let tokens = mint(
         ctx,
@@ -280,6 +284,9 @@ pub(crate) fn mint(
     access.insert("username".into(), json!(user.username));
     if let Some(device_key) = &login.device_key {
         access.insert("device_key".into(), json!(device_key));
+    }
+    if let Some(resource) = &grant.resource {
+        access.insert("aud".into(), json!(resource));
     }
     let groups = groups::claims(ctx, pool, user)?;
     if !groups.groups.is_empty() {

@@ -40,6 +40,8 @@ pub(crate) struct AuthorizeParams {
     pub prompt: Option<String>,
     /// `login_hint`.
     pub login_hint: Option<String>,
+    /// `resource` (RFC 8707).
+    pub resource: Option<String>,
 }
 
 /// What a request asks for.
@@ -83,6 +85,8 @@ pub(crate) struct AuthorizeRequest {
     pub prompt: Option<Prompt>,
     /// `login_hint`, to fill in the user name.
     pub login_hint: Option<String>,
+    /// The resource server the access token is for (RFC 8707).
+    pub resource: Option<String>,
 }
 
 /// Why a request is refused.
@@ -224,6 +228,16 @@ pub(crate) fn check(
             })
         }
     };
+    if let Some(r) = &p.resource
+        && super::resource_servers::get(ctx, &pool.id, r)
+            .map_err(|e| page(&e.message))?
+            .is_none()
+    {
+        return Err(refuse(
+            "invalid_target",
+            "The resource is not a resource server of the user pool.",
+        ));
+    }
     let prompt = p.prompt.as_deref().map(|v| {
         let words: Vec<&str> = v.split(' ').collect();
         if words.contains(&"none") {
@@ -244,6 +258,7 @@ pub(crate) fn check(
         pkce,
         prompt,
         login_hint: p.login_hint.clone(),
+        resource: p.resource.clone(),
     })
 }
 
@@ -270,6 +285,7 @@ pub(crate) fn complete(
                     scopes: req.scopes.clone(),
                     nonce: req.nonce.clone(),
                     pkce: req.pkce.clone(),
+                    resource: req.resource.clone(),
                     auth_time,
                     expires: ctx.now() + codes::LIFETIME,
                 },
@@ -286,6 +302,7 @@ pub(crate) fn complete(
             let grant = Grant {
                 scopes: Some(req.scopes.clone()),
                 nonce: req.nonce.clone(),
+                resource: req.resource.clone(),
             };
             let tokens = mint(ctx, pool, &req.client, user, &login, None, &grant)?;
             let s = |k: &str| tokens.get(k).and_then(|v| v.as_str()).map(str::to_owned);

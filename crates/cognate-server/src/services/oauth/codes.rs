@@ -81,6 +81,9 @@ pub(crate) struct AuthorizationCode {
     pub nonce: Option<String>,
     /// The request's PKCE challenge.
     pub pkce: Option<Pkce>,
+    /// The resource server the request named (RFC 8707).
+    #[serde(default)]
+    pub resource: Option<String>,
     /// When the user signed in.
     pub auth_time: i64,
     /// Expiry (epoch seconds; housekeeping purges it after).

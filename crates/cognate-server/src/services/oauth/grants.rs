@@ -11,7 +11,7 @@ use super::client_settings::OAuthSettings;
 use super::codes::{self, Refused};
 use super::scopes;
 use crate::error::{ApiError, StoreError};
-use crate::model::{AppClient, RefreshRecord, UserPool};
+use crate::model::{AppClient, OAuthGrant, RefreshRecord, UserPool};
 use crate::services::Ctx;
 use crate::services::clients::check_client_secret;
 use crate::services::tokens::{Grant, Login, RefreshCheck, mint, refresh};
@@ -33,6 +33,8 @@ pub(crate) enum OAuthError {
     UnsupportedGrantType,
     /// A scope the client may not have.
     InvalidScope,
+    /// A `resource` that is no resource server of the pool (RFC 8707).
+    InvalidTarget,
     /// A fault of the server (never input).
     ServerError,
 }
@@ -47,6 +49,7 @@ impl OAuthError {
             OAuthError::UnauthorizedClient => "unauthorized_client",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
             OAuthError::InvalidScope => "invalid_scope",
+            OAuthError::InvalidTarget => "invalid_target",
             OAuthError::ServerError => "server_error",
         }
     }
@@ -105,6 +108,8 @@ pub(crate) struct TokenRequest {
     pub code_verifier: Option<String>,
     /// `refresh_token`.
     pub refresh_token: Option<String>,
+    /// `resource` (RFC 8707).
+    pub resource: Option<String>,
 }
 
 impl Drop for TokenRequest {
@@ -243,8 +248,16 @@ fn client_credentials(
             .cloned()
             .collect(),
     };
-    let (access_token, expires_in) = mint_client_token(ctx, pool, client, &granted)
-        .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
+    if let Some(r) = &req.resource
+        && super::resource_servers::get(ctx, &pool.id, r)
+            .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?
+            .is_none()
+    {
+        return Err(OAuthError::InvalidTarget);
+    }
+    let (access_token, expires_in) =
+        mint_client_token(ctx, pool, client, &granted, req.resource.as_deref())
+            .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
     Ok(TokenResponse {
         access_token,
         id_token: None,
@@ -261,6 +274,7 @@ fn mint_client_token(
     pool: &UserPool,
     client: &AppClient,
     granted: &[String],
+    resource: Option<&str>,
 ) -> Result<(String, i64), ApiError> {
     let keys = ctx.pool_keys(pool)?;
     let now = ctx.now();
@@ -276,6 +290,9 @@ fn mint_client_token(
     claims.insert("version".into(), json!(2));
     claims.insert("jti".into(), json!(crate::ids::uuid()));
     claims.insert("client_id".into(), json!(client.id));
+    if let Some(r) = resource {
+        claims.insert("aud".into(), json!(r));
+    }
     Ok((keys.access.sign(&Value::Object(claims))?, lifetime))
 }
 
@@ -302,6 +319,10 @@ fn authorization_code(
     })?;
     if code.client_id != client.id || code.redirect_uri != redirect_uri {
         return Err(OAuthError::InvalidGrant);
+    }
+    // A `resource` on the exchange must be the one the authorization request named.
+    if req.resource.is_some() && req.resource != code.resource {
+        return Err(OAuthError::InvalidTarget);
     }
     match (&code.pkce, req.code_verifier.as_deref()) {
         (Some(pkce), Some(verifier)) if pkce.verifies(verifier) => {}
@@ -335,11 +356,15 @@ fn authorization_code(
         revoked: false,
         rotated: None,
         device_key: None,
-        scopes: Some(code.scopes.clone()),
+        oauth: Some(Box::new(OAuthGrant {
+            scopes: code.scopes.clone(),
+            resource: code.resource.clone(),
+        })),
     })])?;
     let grant = Grant {
         scopes: Some(code.scopes),
         nonce: code.nonce,
+        resource: code.resource,
     };
     let result = mint(
         ctx,
