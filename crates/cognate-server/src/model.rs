@@ -273,6 +273,8 @@ pub enum UserStatus {
     ForceChangePassword,
     /// An admin required a password reset.
     ResetRequired,
+    /// Signed in through an external identity provider (no password here).
+    ExternalProvider,
 }
 
 impl UserStatus {
@@ -283,6 +285,7 @@ impl UserStatus {
             UserStatus::Confirmed => "CONFIRMED",
             UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
             UserStatus::ResetRequired => "RESET_REQUIRED",
+            UserStatus::ExternalProvider => "EXTERNAL_PROVIDER",
         }
     }
 }

@@ -27,6 +27,8 @@ pub(crate) enum Purpose {
     TotpSecret,
     /// The hosted sign-in pages' session cookie.
     HostedSession,
+    /// The `state` sent to an external identity provider.
+    FederationState,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Purpose::Challenge => b"cognate/session/challenge/v1",
             Purpose::TotpSecret => b"cognate/totp-secret/v1",
             Purpose::HostedSession => b"cognate/hosted-session/v1",
+            Purpose::FederationState => b"cognate/federation-state/v1",
         }
     }
 }

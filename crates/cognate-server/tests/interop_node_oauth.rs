@@ -6,7 +6,10 @@
 //!   the hosted pages in the host form (`http://{prefix}.auth.localhost:{port}`): a wrong
 //!   password first, the session cookie, `/logout`, a TOTP user, a temporary password, an
 //!   unregistered redirect URI. Screenshots of the pages go to a temporary directory, or to
-//!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`.
+//!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`;
+//! - `interop/node/federation.mjs`: oidc-provider (npm) is the pool's OIDC identity provider;
+//!   Chromium signs in through it from the sign-in page and comes back with cognate tokens of
+//!   the federated user.
 //!
 //! Needs the interop tools (`bash scripts/install-interop`); a missing tool fails the test.
 
@@ -79,6 +82,14 @@ async fn setup(server: &RunningServer, prefix: &str) -> (String, String, String,
         m["ClientId"].as_str().unwrap().to_owned(),
         m["ClientSecret"].as_str().unwrap().to_owned(),
     )
+}
+
+fn screenshots() -> std::path::PathBuf {
+    if std::env::var_os("COGNATE_UPDATE_SCREENSHOTS").is_some() {
+        common::repo().join("docs/hosted-pages")
+    } else {
+        common::temp_dir("screenshots")
+    }
 }
 
 async fn user(server: &RunningServer, pool: &str, name: &str, password: &str, permanent: bool) {
@@ -180,11 +191,7 @@ async fn chromium_signs_in_through_the_hosted_pages() {
     )
     .await;
 
-    let screenshots = if std::env::var_os("COGNATE_UPDATE_SCREENSHOTS").is_some() {
-        common::repo().join("docs/hosted-pages")
-    } else {
-        common::temp_dir("screenshots")
-    };
+    let screenshots = screenshots();
     let port = server.local_addr().port();
     let config = json!({
         "endpoint": server.endpoint_url(), "pool": pool, "web": web,
@@ -213,5 +220,67 @@ async fn chromium_signs_in_through_the_hosted_pages() {
             "no screenshot of {page}"
         );
     }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_signs_in_through_an_oidc_provider() {
+    let server = Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap();
+    let (pool, web, _, _) = setup(&server, "fed-shop").await;
+    // A free port for oidc-provider (bound and released here; the script listens on it).
+    let idp_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    call(
+        &server,
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp",
+        "ProviderType": "OIDC",
+        "ProviderDetails": {"client_id": "cognate", "client_secret": "idp-secret",
+            "authorize_scopes": "openid email profile", "attributes_request_method": "GET",
+            "oidc_issuer": format!("http://localhost:{idp_port}")},
+        "AttributeMapping": {"email": "email", "name": "name"}}),
+    )
+    .await;
+    call(
+        &server,
+        "UpdateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientId": web,
+        "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "profile"], "CallbackURLs": [CALLBACK],
+        "SupportedIdentityProviders": ["COGNITO", "Corp"]}),
+    )
+    .await;
+    let port = server.local_addr().port();
+    let screenshots = screenshots();
+    let config = json!({
+        "endpoint": server.endpoint_url(), "pool": pool, "web": web,
+        "host": format!("http://fed-shop.auth.localhost:{port}"), "callback": CALLBACK,
+        "idpPort": idp_port, "idpClientId": "cognate", "idpClientSecret": "idp-secret",
+        "screenshots": screenshots,
+    });
+    let mut cmd = common::node("federation.mjs");
+    cmd.arg(config.to_string());
+    let out = common::run_ok(cmd).await;
+    // oidc-provider writes notices of its own on stdout: the summary is the last line.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(summary["checks"].as_u64(), Some(4), "{summary}");
+    let user = call(
+        &server,
+        "AdminGetUser",
+        json!({"UserPoolId": pool, "Username": "Corp_erin"}),
+    )
+    .await;
+    assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
+    assert!(screenshots.join("sign-in-with-provider.png").exists());
     server.shutdown().await;
 }

@@ -1193,7 +1193,7 @@ async fn identity_provider_records() {
     let env = start().await;
     let s = setup(&env).await;
     let details = json!({"client_id": "ext", "client_secret": "s", "authorize_scopes": "openid email",
-                         "attributes_request_method": "GET", "oidc_issuer": "https://idp.example"});
+                         "attributes_request_method": "GET", "oidc_issuer": "http://127.0.0.1:1"});
     let (kind, msg) = env
         .error(
             "CreateIdentityProvider",
@@ -1254,7 +1254,27 @@ async fn identity_provider_records() {
                "CallbackURLs": [CALLBACK], "SupportedIdentityProviders": ["COGNITO", "Corp"]}),
     )
     .await;
-    // Signing in through it is not served: an error page that says so, not a sign-in form.
+    // The sign-in page offers it; a provider that cannot be reached is an error page that
+    // says so (502), never a redirect to the app.
+    let login = format!(
+        "{}?{}",
+        env.url("/login"),
+        encode(&[
+            ("response_type", "code"),
+            ("client_id", &s.web),
+            ("redirect_uri", CALLBACK)
+        ])
+    );
+    let page = env
+        .http
+        .get(&login)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign in with Corp"), "{page}");
     let url = format!(
         "{}?{}",
         env.url("/oauth2/authorize"),
@@ -1266,13 +1286,40 @@ async fn identity_provider_records() {
         ])
     );
     let resp = env.http.get(&url).send().await.unwrap();
-    assert_eq!(resp.status().as_u16(), 400);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("external identity providers")
+    assert_eq!(resp.status().as_u16(), 502);
+    assert!(resp.headers().get("location").is_none());
+    assert!(resp.text().await.unwrap().contains("discovery document"));
+    // An unknown idp_identifier goes back to the app.
+    let url = format!(
+        "{}?{}",
+        env.url("/oauth2/authorize"),
+        encode(&[
+            ("response_type", "code"),
+            ("client_id", &s.web),
+            ("redirect_uri", CALLBACK),
+            ("idp_identifier", "nobody.example"),
+            ("state", "q")
+        ])
     );
+    let resp = env.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        query_param(location, "error").as_deref(),
+        Some("invalid_request")
+    );
+    // /oauth2/idpresponse with a state this server did not send: an error page.
+    let resp = env
+        .http
+        .get(format!(
+            "{}?code=x&state=forged",
+            env.url("/oauth2/idpresponse")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp.headers().get("location").is_none());
     env.ok(
         "DeleteIdentityProvider",
         json!({"UserPoolId": POOL, "ProviderName": "Corp"}),

@@ -352,6 +352,7 @@ pub(crate) fn user_status(status: UserStatus) -> t::UserStatusType {
         UserStatus::Confirmed => t::UserStatusType::Confirmed,
         UserStatus::ForceChangePassword => t::UserStatusType::ForceChangePassword,
         UserStatus::ResetRequired => t::UserStatusType::ResetRequired,
+        UserStatus::ExternalProvider => t::UserStatusType::ExternalProvider,
     }
 }
 

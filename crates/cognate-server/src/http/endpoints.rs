@@ -53,7 +53,7 @@ fn server_error() -> Response {
     oauth_error(OAuthError::ServerError)
 }
 
-fn redirect(location: &str, cookie: Option<String>) -> Response {
+pub(super) fn redirect(location: &str, cookie: Option<String>) -> Response {
     let mut resp = StatusCode::FOUND.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -66,7 +66,7 @@ fn redirect(location: &str, cookie: Option<String>) -> Response {
     resp
 }
 
-fn error_page(status: StatusCode, message: &str) -> Response {
+pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     pages::html(status, pages::error(message))
 }
 
@@ -260,7 +260,7 @@ pub(crate) async fn user_info(
     }
 }
 
-fn authorize_params(fields: &Fields) -> AuthorizeParams {
+pub(super) fn authorize_params(fields: &Fields) -> AuthorizeParams {
     AuthorizeParams {
         response_type: fields.get("response_type"),
         client_id: fields.get("client_id"),
@@ -278,7 +278,7 @@ fn authorize_params(fields: &Fields) -> AuthorizeParams {
     }
 }
 
-fn refused(e: AuthorizeError) -> Response {
+pub(super) fn refused(e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Page(m) => error_page(StatusCode::BAD_REQUEST, &m),
         AuthorizeError::Redirect {
@@ -321,6 +321,26 @@ fn finish(
     }
 }
 
+/// A user who just signed in (on the page, or at an external provider): a session cookie, and
+/// back to the app.
+pub(super) fn finish_sign_in(
+    ctx: &Ctx,
+    site: &Site,
+    req: &AuthorizeRequest,
+    user: &crate::model::User,
+) -> Response {
+    let cookie = session::issue(ctx, &site.pool.id, user, site.cookie_path());
+    finish(ctx, site, req, user, ctx.now(), Some(cookie))
+}
+
+/// What an authorization request leads to.
+enum Next {
+    /// An answer now (a redirect, a page).
+    Answer(Response),
+    /// The external identity provider the request names.
+    Federate(Box<crate::services::oauth::identity_providers::IdentityProvider>),
+}
+
 /// `GET /oauth2/authorize`.
 pub(crate) async fn authorize(
     State(ctx): State<Arc<Ctx>>,
@@ -329,36 +349,76 @@ pub(crate) async fn authorize(
     headers: HeaderMap,
 ) -> Response {
     let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || {
-        let fields = Fields::parse(query.as_bytes());
-        if let Some(name) = &fields.repeated {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &format!("The parameter {name} is repeated."),
-            );
+    let next = {
+        let (ctx, query, headers) = (ctx.clone(), query.clone(), headers.clone());
+        let (pool, base) = (site.pool.clone(), site.base.clone());
+        blocking(move || {
+            let site = Site { pool, base };
+            let fields = Fields::parse(query.as_bytes());
+            if let Some(name) = &fields.repeated {
+                return Next::Answer(error_page(
+                    StatusCode::BAD_REQUEST,
+                    &format!("The parameter {name} is repeated."),
+                ));
+            }
+            let req = match authorize::check(&ctx, &site.pool, &authorize_params(&fields)) {
+                Ok(r) => r,
+                Err(e) => return Next::Answer(refused(e)),
+            };
+            if let Some(idp) = req.federate {
+                return Next::Federate(Box::new(idp));
+            }
+            if req.prompt != Some(Prompt::Login)
+                && let Some((user, auth_time)) = session::current(&ctx, &headers, &site.pool.id)
+            {
+                return Next::Answer(finish(&ctx, &site, &req, &user, auth_time, None));
+            }
+            if req.prompt == Some(Prompt::None) {
+                return Next::Answer(refused(AuthorizeError::Redirect {
+                    redirect_uri: req.redirect_uri.clone(),
+                    error: "login_required",
+                    description: "The user is not signed in.".into(),
+                    state: req.state.clone(),
+                    fragment: req.response_type == authorize::ResponseType::Token,
+                }));
+            }
+            Next::Answer(redirect(&format!("{}?{query}", site.path("/login")), None))
+        })
+        .await
+    };
+    match next {
+        Some(Next::Answer(resp)) => resp,
+        Some(Next::Federate(idp)) => {
+            super::federation::redirect_to_provider(ctx, &site, &headers, *idp, query).await
         }
-        let req = match authorize::check(&ctx, &site.pool, &authorize_params(&fields)) {
-            Ok(r) => r,
-            Err(e) => return refused(e),
-        };
-        if req.prompt != Some(Prompt::Login)
-            && let Some((user, auth_time)) = session::current(&ctx, &headers, &site.pool.id)
-        {
-            return finish(&ctx, &site, &req, &user, auth_time, None);
-        }
-        if req.prompt == Some(Prompt::None) {
-            return refused(AuthorizeError::Redirect {
-                redirect_uri: req.redirect_uri.clone(),
-                error: "login_required",
-                description: "The user is not signed in.".into(),
-                state: req.state.clone(),
-                fragment: req.response_type == authorize::ResponseType::Token,
-            });
-        }
-        redirect(&format!("{}?{query}", site.path("/login")), None)
-    })
-    .await;
-    outcome.unwrap_or_else(server_error)
+        None => server_error(),
+    }
+}
+
+/// What the sign-in page offers for `req`: the password form (clients of `COGNITO`) posting
+/// to `action`, and a link per external identity provider.
+fn sign_in_form(
+    site: &Site,
+    req: &AuthorizeRequest,
+    action: &str,
+    query: &str,
+) -> pages::SignInForm {
+    let providers = req
+        .providers
+        .iter()
+        .map(|name| {
+            let mut q = form_urlencoded::Serializer::new(query.to_owned());
+            q.append_pair("identity_provider", name);
+            (
+                name.clone(),
+                format!("{}?{}", site.path("/oauth2/authorize"), q.finish()),
+            )
+        })
+        .collect();
+    pages::SignInForm {
+        action: req.cognito.then(|| action.to_owned()),
+        providers,
+    }
 }
 
 /// `GET /login`: the sign-in page of an authorization request (its parameters in the query).
@@ -373,7 +433,11 @@ pub(crate) async fn login_page(State(ctx): State<Arc<Ctx>>, site: Site, uri: Uri
         let action = format!("{}?{query}", site.path("/login"));
         pages::html(
             StatusCode::OK,
-            pages::sign_in(&action, req.login_hint.as_deref(), None),
+            pages::sign_in(
+                &sign_in_form(&site, &req, &action, &query),
+                req.login_hint.as_deref(),
+                None,
+            ),
         )
     })
     .await;
@@ -395,6 +459,12 @@ pub(crate) async fn login_form(
             Err(e) => return refused(e),
         };
         let action = format!("{}?{query}", site.path("/login"));
+        if !req.cognito {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "The app client does not sign in the user pool's own users.",
+            );
+        }
         let form = Fields::parse(&body);
         let username = form.get("username").unwrap_or_default();
         let challenge = form.get("challenge").and_then(|c| Challenge::parse(&c));
@@ -417,10 +487,7 @@ pub(crate) async fn login_form(
             ),
         };
         match result {
-            Ok(Outcome::SignedIn(user)) => {
-                let cookie = session::issue(&ctx, &site.pool.id, &user, site.cookie_path());
-                finish(&ctx, &site, &req, &user, ctx.now(), Some(cookie))
-            }
+            Ok(Outcome::SignedIn(user)) => finish_sign_in(&ctx, &site, &req, &user),
             Ok(Outcome::Next {
                 challenge,
                 session,
@@ -457,7 +524,7 @@ pub(crate) async fn login_form(
                 _ => pages::html(
                     StatusCode::OK,
                     pages::sign_in(
-                        &action,
+                        &sign_in_form(&site, &req, &action, &query),
                         Some(&username)
                             .filter(|u| !u.is_empty())
                             .map(String::as_str),

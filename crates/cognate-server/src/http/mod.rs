@@ -13,6 +13,7 @@
 //! page from `pages`); they block on the store and the RSA keys as `wire` does.
 
 mod endpoints;
+mod federation;
 mod form;
 mod pages;
 mod session;
@@ -49,7 +50,11 @@ where
                 &format!("{prefix}/login"),
                 get(endpoints::login_page).post(endpoints::login_form),
             )
-            .route(&format!("{prefix}/logout"), get(endpoints::logout));
+            .route(&format!("{prefix}/logout"), get(endpoints::logout))
+            .route(
+                &format!("{prefix}/oauth2/idpresponse"),
+                get(federation::idp_response),
+            );
     }
     router
 }

@@ -19,6 +19,8 @@ button{width:100%;margin-top:1.5rem;padding:.75rem;font:inherit;font-weight:600;
 button:hover{background:#1e40af}\
 .error{margin:0 0 1rem;padding:.75rem;border-radius:.375rem;background:#fef2f2;color:#991b1b;border:1px solid #fecaca}\
 .note{color:#4b5563;font-size:.9375rem}\
+a.provider{display:block;padding:.75rem;text-align:center;font-weight:600;color:#1d4ed8;border:1px solid #1d4ed8;border-radius:.375rem;text-decoration:none}\
+a.provider:focus{outline:3px solid #2563eb;outline-offset:1px}\
 ";
 
 /// Escapes text for HTML content and attribute values.
@@ -72,15 +74,40 @@ fn alert(error: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The sign-in page; `action` is the form's URL (the `/login` path with the authorization
-/// request's query).
-pub(crate) fn sign_in(action: &str, username: Option<&str>, error: Option<&str>) -> String {
+/// What the sign-in page offers.
+pub(crate) struct SignInForm {
+    /// The password form's URL (the `/login` path with the authorization request's query),
+    /// when the app client signs in the pool's own users.
+    pub action: Option<String>,
+    /// A link per external identity provider: its name and where it goes.
+    pub providers: Vec<(String, String)>,
+}
+
+/// The sign-in page.
+pub(crate) fn sign_in(form: &SignInForm, username: Option<&str>, error: Option<&str>) -> String {
     let autofocus_user = if username.is_none() { " autofocus" } else { "" };
     let autofocus_password = if username.is_some() { " autofocus" } else { "" };
+    let mut providers = String::new();
+    for (name, href) in &form.providers {
+        providers.push_str(&format!(
+            "<p><a class=\"provider\" href=\"{}\">Sign in with {}</a></p>",
+            escape(href),
+            escape(name)
+        ));
+    }
+    let Some(action) = &form.action else {
+        return document(
+            "Sign in",
+            &format!("<h1>Sign in</h1>{}{providers}", alert(error)),
+        );
+    };
+    if !providers.is_empty() {
+        providers.push_str("<p class=\"note\">Or with your user name and password:</p>");
+    }
     document(
         "Sign in",
         &format!(
-            "<h1>Sign in</h1>{alert}\
+            "<h1>Sign in</h1>{alert}{providers}\
 <form method=\"post\" action=\"{action}\">\
 <label for=\"username\">User name</label>\
 <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" required value=\"{user}\"{autofocus_user}>\
@@ -215,7 +242,15 @@ mod tests {
 
     #[test]
     fn pages_escape_what_they_echo_and_label_every_input() {
-        let page = sign_in("/login?a=1&b=<x>", Some("\"><script>"), Some("<b>"));
+        let form = SignInForm {
+            action: Some("/login?a=1&b=<x>".into()),
+            providers: vec![(
+                "Corp<1>".into(),
+                "/oauth2/authorize?a=1&identity_provider=Corp".into(),
+            )],
+        };
+        let page = sign_in(&form, Some("\"><script>"), Some("<b>"));
+        assert!(page.contains("Sign in with Corp&lt;1&gt;"));
         assert!(page.contains("action=\"/login?a=1&amp;b=&lt;x&gt;\""));
         assert!(page.contains("value=\"&quot;&gt;&lt;script&gt;\""));
         assert!(page.contains("&lt;b&gt;"));

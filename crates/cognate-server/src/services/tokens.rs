@@ -314,6 +314,8 @@ pub(crate) fn mint(
                 .parse::<i64>()
                 .map(|n| json!(n))
                 .unwrap_or_else(|_| json!(v)),
+            // A federated user's providers: a JSON array in the token, as Cognito writes it.
+            "identities" => serde_json::from_str(v).unwrap_or_else(|_| json!(v)),
             _ => json!(v),
         };
         id.insert(k.clone(), value);

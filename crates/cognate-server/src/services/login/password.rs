@@ -415,6 +415,9 @@ pub(crate) fn after_credentials(
                 "User is not confirmed.",
             ));
         }
+        // A federated user has no password here (its verifier is absent, so this is not
+        // reached by a password; kept for completeness).
+        UserStatus::ExternalProvider => return Err(ApiError::bad_credentials()),
         UserStatus::ResetRequired => {
             return Err(ApiError::new(
                 E::PasswordResetRequiredException,

@@ -7,6 +7,8 @@ use cognate_model::idp::types::OAuthFlowType as Flow;
 
 use super::client_settings::{COGNITO, OAuthSettings};
 use super::codes::{self, AuthorizationCode, Pkce, PkceMethod};
+use super::federation;
+use super::identity_providers::IdentityProvider;
 use super::scopes;
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
@@ -87,6 +89,13 @@ pub(crate) struct AuthorizeRequest {
     pub login_hint: Option<String>,
     /// The resource server the access token is for (RFC 8707).
     pub resource: Option<String>,
+    /// The external identity provider to sign in through (`identity_provider`,
+    /// `idp_identifier`).
+    pub federate: Option<IdentityProvider>,
+    /// The external identity providers the sign-in page offers.
+    pub providers: Vec<String>,
+    /// Whether the client signs in the pool's own users (`COGNITO`).
+    pub cognito: bool,
 }
 
 /// Why a request is refused.
@@ -177,22 +186,33 @@ pub(crate) fn check(
             "The identity_provider is not one of the app client's.",
         ));
     }
-    // Signing in through an external provider is not served yet: say so rather than show a
-    // sign-in form for the pool's own users.
-    let federated = p
-        .identity_provider
-        .as_deref()
-        .is_some_and(|idp| idp != COGNITO)
-        || p.idp_identifier.is_some();
-    if federated {
-        return Err(AuthorizeError::Page(
-            "cognate serve does not sign in through external identity providers yet (identity_provider, idp_identifier).".into(),
+    let federate = federation::provider_for(
+        ctx,
+        pool,
+        p.identity_provider.as_deref().filter(|n| *n != COGNITO),
+        p.idp_identifier.as_deref(),
+    )
+    .map_err(|e| page(&e.message))?;
+    let named =
+        p.identity_provider.as_deref().is_some_and(|n| n != COGNITO) || p.idp_identifier.is_some();
+    if named && federate.is_none() {
+        return Err(refuse(
+            "invalid_request",
+            "No identity provider of the user pool has this name or identifier.",
         ));
     }
-    if !settings.identity_providers().iter().any(|s| s == COGNITO) {
+    if let Some(idp) = &federate
+        && !settings.identity_providers().contains(&idp.name)
+    {
         return Err(refuse(
             "unauthorized_client",
-            "The app client does not sign in the user pool's own users (COGNITO).",
+            "The identity provider is not one of the app client's.",
+        ));
+    }
+    if settings.identity_providers().is_empty() {
+        return Err(refuse(
+            "unauthorized_client",
+            "The app client has no SupportedIdentityProviders.",
         ));
     }
     let scopes = match p.scope.as_deref().map(scopes::parse) {
@@ -259,6 +279,14 @@ pub(crate) fn check(
         prompt,
         login_hint: p.login_hint.clone(),
         resource: p.resource.clone(),
+        federate,
+        providers: settings
+            .identity_providers()
+            .iter()
+            .filter(|s| *s != COGNITO)
+            .cloned()
+            .collect(),
+        cognito: settings.identity_providers().iter().any(|s| s == COGNITO),
     })
 }
 

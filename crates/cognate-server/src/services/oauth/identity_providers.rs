@@ -1,6 +1,6 @@
 //! A pool's identity providers (CreateIdentityProvider and friends): the records of external
 //! providers (OIDC, SAML, social) that app clients may name in `SupportedIdentityProviders`.
-//! Signing in through them (`/oauth2/idpresponse`) is not served yet.
+//! Signing in through an `OIDC` one is `super::federation`; the other types are records only.
 
 use std::collections::BTreeMap;
 

@@ -10,6 +10,7 @@ pub(crate) mod authorize;
 pub(crate) mod client_settings;
 pub(crate) mod codes;
 pub(crate) mod domains;
+pub(crate) mod federation;
 pub(crate) mod grants;
 pub(crate) mod hosted;
 pub(crate) mod identity_providers;
