@@ -11,10 +11,11 @@ use crate::error::StoreError;
 use crate::store::{Purged, RecordKind, Store};
 
 /// The record kinds that carry an `expires` member and are useless after it.
-const KINDS: [RecordKind; 3] = [
+const KINDS: [RecordKind; 4] = [
     RecordKind::Code,
     RecordKind::UsedSession,
     RecordKind::AuthEvent,
+    RecordKind::AuthorizationCode,
 ];
 
 /// How long a revoked login is remembered: access and ID tokens live at most a day, and a

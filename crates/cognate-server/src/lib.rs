@@ -26,6 +26,7 @@ mod clock;
 mod datadir;
 mod error;
 mod housekeeping;
+mod http;
 mod ids;
 pub mod model;
 mod secret_block;

@@ -316,6 +316,8 @@ pub enum UserStatus {
     ForceChangePassword,
     /// An admin required a password reset.
     ResetRequired,
+    /// Signed in through an external identity provider (no password here).
+    ExternalProvider,
 }
 
 impl UserStatus {
@@ -326,6 +328,7 @@ impl UserStatus {
             UserStatus::Confirmed => "CONFIRMED",
             UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
             UserStatus::ResetRequired => "RESET_REQUIRED",
+            UserStatus::ExternalProvider => "EXTERNAL_PROVIDER",
         }
     }
 }
@@ -420,6 +423,20 @@ pub struct RefreshRecord {
     /// The device the login was made on (`device_key` claim of refreshed access tokens).
     #[serde(default)]
     pub device_key: Option<String>,
+    /// What an OAuth 2.0 grant gave the login (refreshes keep it); `None` for a login through
+    /// the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<Box<OAuthGrant>>,
+}
+
+/// What an OAuth 2.0 grant gave a login, kept with its refresh tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthGrant {
+    /// The scopes granted.
+    pub scopes: Vec<String>,
+    /// The resource server the access tokens are bound to (RFC 8707: their `aud`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// Standard attributes: name and data type.

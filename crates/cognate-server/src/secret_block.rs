@@ -25,6 +25,10 @@ pub(crate) enum Purpose {
     Challenge,
     /// A user's TOTP secret at rest.
     TotpSecret,
+    /// The hosted sign-in pages' session cookie.
+    HostedSession,
+    /// The `state` sent to an external identity provider.
+    FederationState,
 }
 
 impl Purpose {
@@ -33,6 +37,8 @@ impl Purpose {
             Purpose::PasswordVerifier => b"cognate/secret-block/password-verifier/v1",
             Purpose::Challenge => b"cognate/session/challenge/v1",
             Purpose::TotpSecret => b"cognate/totp-secret/v1",
+            Purpose::HostedSession => b"cognate/hosted-session/v1",
+            Purpose::FederationState => b"cognate/federation-state/v1",
         }
     }
 }

@@ -110,22 +110,28 @@ impl PoolKeys {
     }
 }
 
-/// The OpenID discovery document of a pool whose issuer is `issuer`.
-pub(crate) fn openid_configuration(issuer: &str) -> Value {
-    json!({
-        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
-        "end_session_endpoint": format!("{issuer}/logout"),
+/// The OpenID discovery document of a pool whose issuer is `issuer`; `endpoints` is the base
+/// URL of its domain's endpoints when it has a domain (they are named only then).
+pub(crate) fn openid_configuration(issuer: &str, endpoints: Option<&str>) -> Value {
+    let mut doc = json!({
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "response_types_supported": ["code", "token"],
-        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
-        "token_endpoint": format!("{issuer}/oauth2/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "userinfo_endpoint": format!("{issuer}/oauth2/userInfo"),
-    })
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token", "implicit"],
+    });
+    if let Some(base) = endpoints {
+        doc["authorization_endpoint"] = json!(format!("{base}/oauth2/authorize"));
+        doc["token_endpoint"] = json!(format!("{base}/oauth2/token"));
+        doc["userinfo_endpoint"] = json!(format!("{base}/oauth2/userInfo"));
+        doc["revocation_endpoint"] = json!(format!("{base}/oauth2/revoke"));
+        doc["end_session_endpoint"] = json!(format!("{base}/logout"));
+    }
+    doc
 }
 
 /// A compact JWS taken apart (signature not yet checked).

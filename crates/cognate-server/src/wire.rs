@@ -66,6 +66,7 @@ pub(crate) fn router(front: Front, debug_panic_route: bool) -> Router {
         .route("/_cognate/import/{pool}/{job}", put(import_upload))
         .route("/{pool}/.well-known/jwks.json", get(jwks))
         .route("/{pool}/.well-known/openid-configuration", get(openid))
+        .merge(crate::http::routes())
         .with_state(AppState(Arc::new(front)))
 }
 
@@ -540,8 +541,11 @@ async fn jwks(State(ctx): State<Arc<Ctx>>, Path(pool): Path<String>) -> Response
 
 async fn openid(State(ctx): State<Arc<Ctx>>, Path(pool): Path<String>) -> Response {
     pool_document(ctx, pool, |ctx, pool| {
+        let domain = crate::services::oauth::domains::of_pool(ctx, &pool.id)?;
+        let endpoints = domain.map(|_| crate::http::endpoints_base(ctx, &pool.id));
         Ok(crate::tokens::openid_configuration(
             &ctx.issuer_for(&pool.id),
+            endpoints.as_deref(),
         ))
     })
     .await

@@ -90,6 +90,7 @@ fn record(hash: &str) -> RefreshRecord {
         revoked: false,
         rotated: None,
         device_key: None,
+        oauth: None,
     }
 }
 

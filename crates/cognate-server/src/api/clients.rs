@@ -252,6 +252,7 @@ pub(crate) fn create(
         body,
         &pool_attribute_names(&pool),
     )?;
+    crate::services::oauth::client_settings::check(ctx, &client)?;
     if ctx.store.client_get(&client.id)?.is_some() {
         return Err(ApiError::invalid(format!(
             "Client id {} already exists",
@@ -395,6 +396,7 @@ pub(crate) fn update(
         &pool_attribute_names(&pool),
     )?;
     client.modified = ctx.now();
+    crate::services::oauth::client_settings::check(ctx, &client)?;
     ctx.store.client_put(&client)?;
     Ok(json!({ "UserPoolClient": render(&client) }))
 }

@@ -20,6 +20,7 @@ pub(crate) mod identity;
 pub(crate) mod identity_admin;
 pub(crate) mod imports;
 pub(crate) mod mfa;
+pub(crate) mod oauth;
 pub(crate) mod pool_config;
 pub(crate) mod pools;
 pub(crate) mod risk;
@@ -130,6 +131,25 @@ fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value,
         Operation::AdminRemoveUserFromGroup => groups::admin_remove_user(ctx, typed(&body)?),
         Operation::AdminListGroupsForUser => groups::admin_list_for_user(ctx, typed(&body)?),
         Operation::ListUsersInGroup => groups::list_users(ctx, typed(&body)?),
+        Operation::CreateUserPoolDomain => oauth::create_domain(ctx, typed(&body)?),
+        Operation::DescribeUserPoolDomain => oauth::describe_domain(ctx, typed(&body)?),
+        Operation::UpdateUserPoolDomain => oauth::update_domain(ctx, typed(&body)?),
+        Operation::DeleteUserPoolDomain => oauth::delete_domain(ctx, typed(&body)?),
+        Operation::CreateResourceServer => oauth::create_resource_server(ctx, typed(&body)?),
+        Operation::DescribeResourceServer => oauth::describe_resource_server(ctx, typed(&body)?),
+        Operation::ListResourceServers => oauth::list_resource_servers(ctx, typed(&body)?),
+        Operation::UpdateResourceServer => oauth::update_resource_server(ctx, typed(&body)?),
+        Operation::DeleteResourceServer => oauth::delete_resource_server(ctx, typed(&body)?),
+        Operation::CreateIdentityProvider => oauth::create_identity_provider(ctx, typed(&body)?),
+        Operation::DescribeIdentityProvider => {
+            oauth::describe_identity_provider(ctx, typed(&body)?)
+        }
+        Operation::GetIdentityProviderByIdentifier => {
+            oauth::get_identity_provider_by_identifier(ctx, typed(&body)?)
+        }
+        Operation::ListIdentityProviders => oauth::list_identity_providers(ctx, typed(&body)?),
+        Operation::UpdateIdentityProvider => oauth::update_identity_provider(ctx, typed(&body)?),
+        Operation::DeleteIdentityProvider => oauth::delete_identity_provider(ctx, typed(&body)?),
         _ => extended::call(ctx, op, &body).unwrap_or_else(|| {
             Err(not_implemented(
                 op.name(),
@@ -363,6 +383,7 @@ pub(crate) fn user_status(status: UserStatus) -> t::UserStatusType {
         UserStatus::Confirmed => t::UserStatusType::Confirmed,
         UserStatus::ForceChangePassword => t::UserStatusType::ForceChangePassword,
         UserStatus::ResetRequired => t::UserStatusType::ResetRequired,
+        UserStatus::ExternalProvider => t::UserStatusType::ExternalProvider,
     }
 }
 

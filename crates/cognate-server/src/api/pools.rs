@@ -310,7 +310,16 @@ pub(crate) fn render(ctx: &Ctx, pool: &UserPool) -> Result<Value, ApiError> {
 
 pub(crate) fn describe(ctx: &Ctx, req: t::DescribeUserPoolRequest) -> Result<Value, ApiError> {
     let pool = ctx.pool(&req.user_pool_id)?;
-    Ok(json!({ "UserPool": render(ctx, &pool)? }))
+    let mut v = render(ctx, &pool)?;
+    if let Some(d) = crate::services::oauth::domains::of_pool(ctx, &pool.id)? {
+        let member = if d.custom.is_some() {
+            "CustomDomain"
+        } else {
+            "Domain"
+        };
+        v[member] = json!(d.name);
+    }
+    Ok(json!({ "UserPool": v }))
 }
 
 /// ListUserPools. The answer stays JSON: `LambdaConfig` is the stored one as sent.
@@ -415,6 +424,11 @@ pub(crate) fn delete(ctx: &Ctx, req: t::DeleteUserPoolRequest) -> Result<Value, 
     if pool.deletion_protection == "ACTIVE" {
         return Err(ApiError::invalid(
             "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
+        ));
+    }
+    if crate::services::oauth::domains::of_pool(ctx, &pool.id)?.is_some() {
+        return Err(ApiError::invalid(
+            "User pool cannot be deleted. It has a domain configured that should be deleted first.",
         ));
     }
     ctx.store

@@ -2,7 +2,8 @@
 //! handlers in `api`. Arrows point down only: `login` uses `tokens`, `mfa`, `devices`,
 //! `users`, `lockout`, `clients` and `outbox`; `tokens` uses `groups`, `devices`,
 //! `auth_events` and `sessions`; `lockout` uses `auth_events`; `sessions` and the
-//! configuration areas use `config_docs`; `identities` and `tags` use `identity`; all use
+//! configuration areas use `config_docs`; `identities` and `tags` use `identity`; `oauth`
+//! uses `login`, `tokens` and `clients`; all use
 //! `context` (the [`Ctx`] every operation gets) and the store.
 
 pub(crate) mod account;
@@ -21,6 +22,7 @@ pub(crate) mod imports;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
+pub(crate) mod oauth;
 pub(crate) mod outbox;
 pub(crate) mod saml_certificate;
 pub(crate) mod schema;

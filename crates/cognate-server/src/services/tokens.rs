@@ -23,6 +23,56 @@ pub(crate) struct Login {
     pub(crate) device_key: Option<String>,
 }
 
+/// What an OAuth 2.0 grant changes in the tokens a login gets (the API's logins use
+/// [`Grant::api`]): the scopes granted, the ID token's `nonce`, the resource the access token
+/// is bound to (RFC 8707: its `aud`), and the OpenID Connect rules — an ID token only with
+/// the `openid` scope, and then with `at_hash`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Grant {
+    /// The scopes granted; `None`: the API's `aws.cognito.signin.user.admin`.
+    pub(crate) scopes: Option<Vec<String>>,
+    /// The authorization request's `nonce`, for the ID token.
+    pub(crate) nonce: Option<String>,
+    /// The resource server the access token is for (its `aud`).
+    pub(crate) resource: Option<String>,
+}
+
+impl Grant {
+    /// The grant of a login through the API (InitiateAuth and friends).
+    pub(crate) fn api() -> Grant {
+        Grant::default()
+    }
+
+    /// Whether this grant came through the domain's OAuth endpoints.
+    fn oauth(&self) -> bool {
+        self.scopes.is_some()
+    }
+
+    /// Whether an ID token goes with the access token.
+    fn id_token(&self) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|s| s == "openid"))
+    }
+
+    /// The access token's `scope` claim.
+    fn scope_claim(&self) -> String {
+        match &self.scopes {
+            Some(s) => s.join(" "),
+            None => "aws.cognito.signin.user.admin".into(),
+        }
+    }
+}
+
+/// The `at_hash` of an access token (OpenID Connect Core 3.1.3.6): the left half of its
+/// SHA-256, base64url.
+pub(crate) fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
 /// Writes a use-once claim of a login now (when the login goes on with a challenge rather than
 /// tokens); a claim made already means a replayed answer.
 pub(crate) fn spend(ctx: &Ctx, claim: Option<Change>) -> Result<(), ApiError> {
@@ -79,6 +129,7 @@ pub(crate) fn issue_tokens(
         revoked: false,
         rotated: None,
         device_key: login.device_key.clone(),
+        oauth: None,
     }));
     match ctx.store.apply(unit) {
         Err(StoreError::Conflict(_)) => return Err(ApiError::bad_credentials()),
@@ -87,7 +138,15 @@ pub(crate) fn issue_tokens(
     // The sign-in's auth event, and the pool's maximum of sessions per user.
     super::auth_events::signed_in(ctx, pool, user)?;
     super::sessions::enforce_limit(ctx, pool, user)?;
-    let mut tokens = mint(ctx, pool, client, user, &login, Some(&refresh_token))?;
+    let mut tokens = mint(
+        ctx,
+        pool,
+        client,
+        user,
+        &login,
+        Some(&refresh_token),
+        &Grant::api(),
+    )?;
     if let Some((key, group)) = new_device {
         tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});
     }
@@ -179,12 +238,28 @@ pub(crate) fn refresh(
     } else {
         None
     };
-    let tokens = mint(ctx, pool, client, &user, &login, new_refresh.as_deref())?;
+    // A refresh keeps what the login was granted (the scopes of an OAuth grant); a refreshed ID
+    // token carries no `nonce`.
+    let grant = Grant {
+        scopes: record.oauth.as_ref().map(|g| g.scopes.clone()),
+        nonce: None,
+        resource: record.oauth.as_ref().and_then(|g| g.resource.clone()),
+    };
+    let tokens = mint(
+        ctx,
+        pool,
+        client,
+        &user,
+        &login,
+        new_refresh.as_deref(),
+        &grant,
+    )?;
     Ok((tokens, record))
 }
 
 /// Mints the access and ID tokens (and passes `refresh_token` through) as an
-/// `AuthenticationResult`.
+/// `AuthenticationResult`, with what `grant` changes (scopes, `nonce`, `at_hash`; no ID token
+/// for an OAuth grant without `openid`).
 pub(crate) fn mint(
     ctx: &Ctx,
     pool: &UserPool,
@@ -192,6 +267,7 @@ pub(crate) fn mint(
     user: &User,
     login: &Login,
     refresh_token: Option<&str>,
+    grant: &Grant,
 ) -> Result<Value, ApiError> {
     let keys = ctx.pool_keys(pool)?;
     let now = ctx.now();
@@ -206,7 +282,7 @@ pub(crate) fn mint(
     access.insert("origin_jti".into(), json!(login.origin_jti));
     access.insert("event_id".into(), json!(login.event_id));
     access.insert("token_use".into(), json!("access"));
-    access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    access.insert("scope".into(), json!(grant.scope_claim()));
     access.insert("auth_time".into(), json!(login.auth_time));
     access.insert("exp".into(), json!(access_exp));
     access.insert("iat".into(), json!(now));
@@ -214,6 +290,9 @@ pub(crate) fn mint(
     access.insert("username".into(), json!(user.username));
     if let Some(device_key) = &login.device_key {
         access.insert("device_key".into(), json!(device_key));
+    }
+    if let Some(resource) = &grant.resource {
+        access.insert("aud".into(), json!(resource));
     }
     let groups = groups::claims(ctx, pool, user)?;
     if !groups.groups.is_empty() {
@@ -241,6 +320,8 @@ pub(crate) fn mint(
                 .parse::<i64>()
                 .map(|n| json!(n))
                 .unwrap_or_else(|_| json!(v)),
+            // A federated user's providers: a JSON array in the token, as Cognito writes it.
+            "identities" => serde_json::from_str(v).unwrap_or_else(|_| json!(v)),
             _ => json!(v),
         };
         id.insert(k.clone(), value);
@@ -256,6 +337,8 @@ pub(crate) fn mint(
     id.insert("iat".into(), json!(now));
     id.insert("jti".into(), json!(crate::ids::uuid()));
 
+    // Pre token generation changes the claims (and the access token's scopes) before signing;
+    // `nonce` and `at_hash` are the protocol's and come after it.
     super::triggers::pre_token::customize(
         ctx,
         pool,
@@ -266,20 +349,49 @@ pub(crate) fn mint(
             access: &mut access,
         },
     )?;
+    let access_token = keys.access.sign(&Value::Object(access))?;
+    if let Some(nonce) = &grant.nonce {
+        id.insert("nonce".into(), json!(nonce));
+    }
+    if grant.oauth() {
+        id.insert("at_hash".into(), json!(at_hash(&access_token)));
+    }
     let mut result = json!({
-        "AccessToken": keys.access.sign(&Value::Object(access))?,
+        "AccessToken": access_token,
         "ExpiresIn": client.access_validity.secs(),
         "TokenType": "Bearer",
-        "IdToken": keys.id.sign(&Value::Object(id))?,
     });
+    if grant.id_token() {
+        result["IdToken"] = json!(keys.id.sign(&Value::Object(id))?);
+    }
     if let Some(r) = refresh_token {
         result["RefreshToken"] = json!(r);
     }
     Ok(result)
 }
 
-/// The claims of a valid access token minted here, with its pool.
+/// The claims of a valid access token minted here that may call the user-level API (its
+/// `scope` has `aws.cognito.signin.user.admin`), with its pool.
 pub(crate) fn check_access_token(
+    ctx: &Ctx,
+    token: &str,
+) -> Result<(UserPool, Map<String, Value>), ApiError> {
+    let (pool, claims) = verify_access_token(ctx, token)?;
+    let admin = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.split(' ').any(|s| s == "aws.cognito.signin.user.admin"));
+    if !admin {
+        return Err(ApiError::not_authorized(
+            "Access Token does not have required scopes",
+        ));
+    }
+    Ok((pool, claims))
+}
+
+/// The claims of a valid access token minted here (signature, issuer, expiry, revocation;
+/// whatever its scopes), with its pool.
+pub(crate) fn verify_access_token(
     ctx: &Ctx,
     token: &str,
 ) -> Result<(UserPool, Map<String, Value>), ApiError> {

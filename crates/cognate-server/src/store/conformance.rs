@@ -132,6 +132,7 @@ fn refresh(hash: &str, pool_id: &str, username: &str, family: &str) -> RefreshRe
         revoked: false,
         rotated: None,
         device_key: None,
+        oauth: None,
     }
 }
 

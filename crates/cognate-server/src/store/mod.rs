@@ -79,11 +79,21 @@ pub enum RecordKind {
     AuthEvent,
     /// A user import job.
     ImportJob,
+    /// A user pool's domain (scope: the pool id; key: `domain`).
+    UserPoolDomain,
+    /// Which pool a domain belongs to (scope: `domains`; key: the domain).
+    DomainIndex,
+    /// A resource server of a pool (key: its identifier).
+    ResourceServer,
+    /// An OAuth authorization code (key: the SHA-256 of the code).
+    AuthorizationCode,
+    /// An identity provider of a pool (key: its name).
+    IdentityProvider,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 18] = [
+    pub const ALL: [RecordKind; 23] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -102,6 +112,11 @@ impl RecordKind {
         RecordKind::ConfigDoc,
         RecordKind::AuthEvent,
         RecordKind::ImportJob,
+        RecordKind::UserPoolDomain,
+        RecordKind::DomainIndex,
+        RecordKind::ResourceServer,
+        RecordKind::AuthorizationCode,
+        RecordKind::IdentityProvider,
     ];
 
     /// The name a backend stores.
@@ -125,6 +140,11 @@ impl RecordKind {
             RecordKind::ConfigDoc => "config_doc",
             RecordKind::AuthEvent => "auth_event",
             RecordKind::ImportJob => "import_job",
+            RecordKind::UserPoolDomain => "user_pool_domain",
+            RecordKind::DomainIndex => "domain_index",
+            RecordKind::ResourceServer => "resource_server",
+            RecordKind::AuthorizationCode => "authorization_code",
+            RecordKind::IdentityProvider => "identity_provider",
         }
     }
 }

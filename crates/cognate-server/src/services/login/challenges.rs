@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use super::{
-    ChallengeSession, DEVICE_PENDING, Step, answer_secret_hash, consume, invalid_session, issue,
-    next_step, open, param, session_user, state_for,
+    ChallengeSession, DEVICE_PENDING, Finish, Step, answer_secret_hash, consume, invalid_session,
+    issue, next_step, open, param, session_user, state_for,
 };
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
@@ -28,8 +28,10 @@ use crate::services::mfa::{self, Factor, MfaNeed};
 use crate::services::tokens::issue_tokens;
 use crate::services::{devices, outbox, tokens};
 
-/// After the password (and any new password): the second factor, the device step, or tokens.
-/// `device_key` is the `DEVICE_KEY` the login named; it must be a confirmed device of the user.
+/// After the password (and any new password): the second factor, the device step, or the end
+/// (`finish`: tokens, or the hosted pages' authenticated user). `device_key` is the
+/// `DEVICE_KEY` the login named; it must be a confirmed device of the user.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn proceed(
     ctx: &Ctx,
     pool: &UserPool,
@@ -38,6 +40,7 @@ pub(crate) fn proceed(
     device_key: Option<&str>,
     mfa_done: bool,
     claim: Option<Change>,
+    finish: Finish,
 ) -> Result<Value, ApiError> {
     let device = match device_key {
         Some(k) => Some(devices::confirmed_device(ctx, pool, user, k)?),
@@ -49,7 +52,7 @@ pub(crate) fn proceed(
         && let Some(need) = mfa::need(ctx, pool, user)?
     {
         tokens::spend(ctx, claim)?;
-        return mfa_challenge(ctx, pool, client, user, device_key, need);
+        return mfa_challenge(ctx, pool, client, user, device_key, need, finish);
     }
     if let Some(d) = device {
         tokens::spend(ctx, claim)?;
@@ -67,7 +70,13 @@ pub(crate) fn proceed(
             "ChallengeParameters": {"USERNAME": user.username, "DEVICE_KEY": d.key},
         }));
     }
-    issue_tokens(ctx, pool, client, user, None, claim)
+    match finish {
+        Finish::Tokens => issue_tokens(ctx, pool, client, user, None, claim),
+        Finish::Hosted => {
+            tokens::spend(ctx, claim)?;
+            Ok(super::authenticated(user))
+        }
+    }
 }
 
 /// Answers with the challenge for `need`.
@@ -78,6 +87,7 @@ pub(crate) fn mfa_challenge(
     user: &User,
     device_key: Option<&str>,
     need: MfaNeed,
+    finish: Finish,
 ) -> Result<Value, ApiError> {
     let mut params = serde_json::Map::new();
     params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
@@ -132,7 +142,9 @@ pub(crate) fn mfa_challenge(
         }
     };
     let name = step.name();
-    let session = issue(ctx, state_for(pool, client, user, device_key, step));
+    let mut state = state_for(pool, client, user, device_key, step);
+    state.finish = finish;
+    let session = issue(ctx, state);
     Ok(json!({
         "ChallengeName": name,
         "Session": session,
@@ -166,6 +178,7 @@ pub(crate) fn answer_code(
                 state.device_key.as_deref(),
                 true,
                 None,
+                state.finish,
             );
         }
         Step::SmsMfa { code } => ("SMS_MFA_CODE", code),
@@ -189,6 +202,7 @@ pub(crate) fn answer_code(
         state.device_key.as_deref(),
         true,
         None,
+        state.finish,
     )
 }
 
@@ -216,7 +230,15 @@ pub(crate) fn answer_select(
     };
     consume(ctx, client, &state)?;
     let device_key = state.device_key.as_deref();
-    mfa_challenge(ctx, pool, client, &user, device_key, MfaNeed::One(factor))
+    mfa_challenge(
+        ctx,
+        pool,
+        client,
+        &user,
+        device_key,
+        MfaNeed::One(factor),
+        state.finish,
+    )
 }
 
 /// RespondToAuthChallenge for `MFA_SETUP`, with the `Session` VerifySoftwareToken returned.
@@ -245,6 +267,7 @@ pub(crate) fn answer_setup(
         state.device_key.as_deref(),
         true,
         None,
+        state.finish,
     )
 }
 

@@ -126,7 +126,16 @@ fn next(
         return Err(ApiError::bad_credentials());
     }
     if define.issue_tokens == Some(true) {
-        return super::challenges::proceed(ctx, pool, client, user, device_key, true, claim);
+        return super::challenges::proceed(
+            ctx,
+            pool,
+            client,
+            user,
+            device_key,
+            true,
+            claim,
+            super::Finish::Tokens,
+        );
     }
     match define.challenge_name.as_deref() {
         Some("PASSWORD_VERIFIER") => {

@@ -11,7 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
-use super::{Ctx, Step, param};
+use super::{Ctx, Finish, Step, param};
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
@@ -50,6 +50,24 @@ pub(crate) fn pool_name(pool: &UserPool) -> Result<&str, ApiError> {
     cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))
 }
 
+/// How the client of a password login proves itself.
+#[derive(Clone, Copy)]
+pub(crate) enum ClientProof<'a> {
+    /// The API: `SECRET_HASH` (for a client with a secret).
+    SecretHash(Option<&'a str>),
+    /// The hosted sign-in page, served by this server for the client.
+    HostedPage,
+}
+
+impl ClientProof<'_> {
+    fn check(self, client: &AppClient, names: &[&str]) -> Result<(), ApiError> {
+        match self {
+            ClientProof::SecretHash(given) => check_secret_hash(client, given, names),
+            ClientProof::HostedPage => Ok(()),
+        }
+    }
+}
+
 pub(crate) fn password_login(
     ctx: &Ctx,
     pool: &UserPool,
@@ -58,15 +76,37 @@ pub(crate) fn password_login(
 ) -> Result<Value, ApiError> {
     let username = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
-    let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+    let proof = ClientProof::SecretHash(params.get("SECRET_HASH").map(String::as_str));
+    let user = check_password(ctx, pool, client, username, password, proof)?;
+    after_credentials(
+        ctx,
+        pool,
+        client,
+        &user,
+        params.get("DEVICE_KEY").map(String::as_str),
+        None,
+        Finish::Tokens,
+    )
+}
+
+/// The user whose password `password` is, with the lockout counted; an unknown name may be
+/// migrated by the UserMigration trigger with this password, and otherwise gets the same work
+/// and answers as a wrong password when the client prevents user-existence errors.
+pub(crate) fn check_password(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    username: &str,
+    password: &str,
+    proof: ClientProof<'_>,
+) -> Result<User, ApiError> {
     let mut user = users::find(ctx, pool, username)?;
     if user.is_none() {
-        // An unknown user may be migrated by the UserMigration trigger, with this password.
-        check_secret_hash(client, secret_hash, &[username])?;
+        proof.check(client, &[username])?;
         user = triggers::migration::on_sign_in(ctx, pool, client, username, password)?;
     }
     let Some(user) = user else {
-        check_secret_hash(client, secret_hash, &[username])?;
+        proof.check(client, &[username])?;
         if client.prevent_user_existence_errors != "ENABLED" {
             return Err(ApiError::user_not_found());
         }
@@ -91,7 +131,7 @@ pub(crate) fn password_login(
         }
         return Err(ApiError::bad_credentials());
     };
-    check_secret_hash(client, secret_hash, &[username, &user.username])?;
+    proof.check(client, &[username, &user.username])?;
     triggers::pre_authentication(ctx, pool, &user, &client.id)?;
     let checked = lockout::check(ctx, &pool.id, &user.username)?;
     let verifier = load_verifier(&user)?;
@@ -103,14 +143,7 @@ pub(crate) fn password_login(
         return Err(ApiError::bad_credentials());
     }
     lockout::succeeded(ctx, &pool.id, &user.username, checked)?;
-    after_credentials(
-        ctx,
-        pool,
-        client,
-        &user,
-        params.get("DEVICE_KEY").map(String::as_str),
-        None,
-    )
+    Ok(user)
 }
 
 pub(crate) fn start_srp(
@@ -374,12 +407,13 @@ pub(crate) fn password_verifier(
         &user,
         answers.get("DEVICE_KEY").map(String::as_str),
         Some(claim),
+        Finish::Tokens,
     )
 }
 
 /// What happens once the password was proven: status checks, then a challenge (a new
-/// password, a second factor, the device's proof — see `challenge`) or tokens. `device_key` is
-/// the `DEVICE_KEY` the login named.
+/// password, a second factor, the device's proof — see `challenge`) or the end (`finish`).
+/// `device_key` is the `DEVICE_KEY` the login named.
 pub(crate) fn after_credentials(
     ctx: &Ctx,
     pool: &UserPool,
@@ -387,6 +421,7 @@ pub(crate) fn after_credentials(
     user: &User,
     device_key: Option<&str>,
     claim: Option<Change>,
+    finish: Finish,
 ) -> Result<Value, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
@@ -399,6 +434,9 @@ pub(crate) fn after_credentials(
                 "User is not confirmed.",
             ));
         }
+        // A federated user has no password here (its verifier is absent, so this is not
+        // reached by a password; kept for completeness).
+        UserStatus::ExternalProvider => return Err(ApiError::bad_credentials()),
         UserStatus::ResetRequired => {
             return Err(ApiError::new(
                 E::PasswordResetRequiredException,
@@ -413,7 +451,9 @@ pub(crate) fn after_credentials(
                 ));
             }
             spend(ctx, claim)?;
-            let state = super::state_for(pool, client, user, device_key, Step::NewPasswordRequired);
+            let mut state =
+                super::state_for(pool, client, user, device_key, Step::NewPasswordRequired);
+            state.finish = finish;
             let session = crate::services::login::issue(ctx, state);
             let attrs: Map<String, Value> = user
                 .attributes
@@ -440,7 +480,7 @@ pub(crate) fn after_credentials(
             }));
         }
     }
-    super::challenges::proceed(ctx, pool, client, user, device_key, false, claim)
+    super::challenges::proceed(ctx, pool, client, user, device_key, false, claim, finish)
 }
 
 pub(crate) fn new_password(
@@ -459,11 +499,13 @@ pub(crate) fn new_password(
     let new_password = param(answers, "NEW_PASSWORD")?;
     // Cognito requires USERNAME in every challenge answer but SELECT_CHALLENGE's.
     let username = param(answers, "USERNAME")?;
-    check_secret_hash(
-        client,
-        answers.get("SECRET_HASH").map(String::as_str),
-        &[username, &state.user],
-    )?;
+    if state.finish == Finish::Tokens {
+        check_secret_hash(
+            client,
+            answers.get("SECRET_HASH").map(String::as_str),
+            &[username, &state.user],
+        )?;
+    }
     let mut user = ctx
         .store
         .user_get(&pool.id, &state.user)?
@@ -499,5 +541,13 @@ pub(crate) fn new_password(
     user.password_set = now;
     user.modified = now;
     ctx.store.user_put(&user)?;
-    after_credentials(ctx, pool, client, &user, state.device_key.as_deref(), None)
+    after_credentials(
+        ctx,
+        pool,
+        client,
+        &user,
+        state.device_key.as_deref(),
+        None,
+        state.finish,
+    )
 }

@@ -74,6 +74,17 @@ impl Step {
     }
 }
 
+/// How a login that passed every check ends.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Finish {
+    /// Tokens, in an `AuthenticationResult` (the API).
+    #[default]
+    Tokens,
+    /// The hosted sign-in pages: the user, authenticated; they go on with an authorization
+    /// code.
+    Hosted,
+}
+
 /// A login between two answers, sealed into its `Session`.
 #[derive(Serialize, Deserialize, Clone)]
 pub(crate) struct ChallengeSession {
@@ -93,6 +104,9 @@ pub(crate) struct ChallengeSession {
     /// The challenge this session answers.
     #[serde(flatten)]
     pub step: Step,
+    /// How the login ends.
+    #[serde(default)]
+    pub finish: Finish,
 }
 
 #[cfg(test)]
@@ -111,6 +125,7 @@ mod tests {
             step: Step::SmsMfa {
                 code: Some("123456".into()),
             },
+            finish: Finish::Tokens,
         };
         let json = serde_json::to_value(&state).unwrap();
         assert_eq!(json["challenge"], "SMS_MFA");

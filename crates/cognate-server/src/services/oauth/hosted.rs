@@ -1,0 +1,169 @@
+//! The hosted sign-in: the pages' steps on top of the login state machine
+//! (`services::login`) — the password (with the lockout), `NEW_PASSWORD_REQUIRED`, the second
+//! factor — ending with the authenticated user instead of tokens ([`Finish::Hosted`]).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::model::{AppClient, User, UserPool};
+use crate::services::Ctx;
+use crate::services::login::password::{ClientProof, after_credentials, check_password};
+use crate::services::login::{AUTHENTICATED, Finish, challenges, password};
+
+/// A page a sign-in goes on to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Challenge {
+    /// A new password (the user has a temporary one).
+    NewPassword,
+    /// A code from the user's authenticator app.
+    Totp,
+    /// A code sent by SMS.
+    Sms,
+    /// A code sent by email.
+    Email,
+    /// A choice between the user's second factors.
+    SelectMfa,
+}
+
+impl Challenge {
+    fn from_name(name: &str) -> Option<Challenge> {
+        Some(match name {
+            "NEW_PASSWORD_REQUIRED" => Challenge::NewPassword,
+            "SOFTWARE_TOKEN_MFA" => Challenge::Totp,
+            "SMS_MFA" => Challenge::Sms,
+            "EMAIL_OTP" => Challenge::Email,
+            "SELECT_MFA_TYPE" => Challenge::SelectMfa,
+            _ => return None,
+        })
+    }
+
+    /// The challenge's wire name (what a form sends back).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Challenge::NewPassword => "NEW_PASSWORD_REQUIRED",
+            Challenge::Totp => "SOFTWARE_TOKEN_MFA",
+            Challenge::Sms => "SMS_MFA",
+            Challenge::Email => "EMAIL_OTP",
+            Challenge::SelectMfa => "SELECT_MFA_TYPE",
+        }
+    }
+
+    /// Parses what a form sends back.
+    pub(crate) fn parse(name: &str) -> Option<Challenge> {
+        Challenge::from_name(name)
+    }
+}
+
+/// Where a sign-in stands after a form.
+pub(crate) enum Outcome {
+    /// Every check passed.
+    SignedIn(Box<User>),
+    /// Another page, with the login's sealed session (opaque to the browser).
+    Next {
+        /// Which page.
+        challenge: Challenge,
+        /// The login's session.
+        session: String,
+        /// Where a code was sent (`CODE_DELIVERY_DESTINATION`).
+        destination: Option<String>,
+        /// The factors to choose from (`SELECT_MFA_TYPE`).
+        options: Vec<Challenge>,
+    },
+}
+
+fn outcome(ctx: &Ctx, pool: &UserPool, answer: &Value) -> Result<Outcome, ApiError> {
+    if let Some(name) = answer.get(AUTHENTICATED).and_then(Value::as_str) {
+        let user = ctx
+            .store
+            .user_get(&pool.id, name)?
+            .ok_or_else(ApiError::user_not_found)?;
+        return Ok(Outcome::SignedIn(Box::new(user)));
+    }
+    let name = answer
+        .get("ChallengeName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let challenge = Challenge::from_name(name).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "The hosted sign-in pages of cognate serve do not offer {name} yet; sign in through the API (InitiateAuth) instead."
+        ))
+    })?;
+    let session = answer
+        .get("Session")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::internal("a challenge without a session"))?
+        .to_owned();
+    let destination = answer
+        .pointer("/ChallengeParameters/CODE_DELIVERY_DESTINATION")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let options = answer
+        .pointer("/ChallengeParameters/MFAS_CAN_CHOOSE")
+        .and_then(Value::as_str)
+        .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| Challenge::from_name(name))
+        .collect();
+    Ok(Outcome::Next {
+        challenge,
+        session,
+        destination,
+        options,
+    })
+}
+
+/// The sign-in form: a user name (or alias) and password.
+pub(crate) fn sign_in(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    username: &str,
+    password: &str,
+) -> Result<Outcome, ApiError> {
+    let user = check_password(
+        ctx,
+        pool,
+        client,
+        username,
+        password,
+        ClientProof::HostedPage,
+    )?;
+    let answer = after_credentials(ctx, pool, client, &user, None, None, Finish::Hosted)?;
+    outcome(ctx, pool, &answer)
+}
+
+/// A challenge's form: `username` as the sign-in form had it, `value` the new password or
+/// the code.
+pub(crate) fn answer(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    challenge: Challenge,
+    session: &str,
+    username: &str,
+    value: &str,
+) -> Result<Outcome, ApiError> {
+    let mut answers = HashMap::new();
+    answers.insert("USERNAME".to_owned(), username.to_owned());
+    let field = match challenge {
+        Challenge::NewPassword => "NEW_PASSWORD",
+        Challenge::Totp => "SOFTWARE_TOKEN_MFA_CODE",
+        Challenge::Sms => "SMS_MFA_CODE",
+        Challenge::Email => "EMAIL_OTP_CODE",
+        Challenge::SelectMfa => "ANSWER",
+    };
+    answers.insert(field.to_owned(), value.to_owned());
+    let answer = match challenge {
+        Challenge::NewPassword => {
+            password::new_password(ctx, pool, client, Some(session), &answers)?
+        }
+        Challenge::SelectMfa => {
+            challenges::answer_select(ctx, pool, client, Some(session), &answers)?
+        }
+        _ => challenges::answer_code(ctx, pool, client, challenge.name(), Some(session), &answers)?,
+    };
+    outcome(ctx, pool, &answer)
+}
