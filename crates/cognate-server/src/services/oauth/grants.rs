@@ -184,9 +184,8 @@ fn authenticate(ctx: &Ctx, pool: &UserPool, req: &TokenRequest) -> Result<AppCli
         .client_get(id)?
         .filter(|c| c.pool_id == pool.id)
         .ok_or(OAuthError::InvalidClient)?;
-    if client.secret.is_some() && secret.is_none() {
-        return Err(OAuthError::InvalidClient);
-    }
+    // The one place a client secret is compared (a client with a secret and none given fails
+    // there too).
     check_client_secret(&client, secret)
         .map_err(|e| OAuthError::from_api(&e, OAuthError::InvalidClient))?;
     Ok(client)
