@@ -487,6 +487,12 @@ async fn failures_are_answered_as_aws_answers_them() {
             "us-east-1_Failsdddd",
             &format!(r#"PreTokenGeneration = "{ARN}v1""#),
         ),
+        failing_seed(
+            "us-east-1_Failseeee",
+            &format!(
+                r#"PreTokenGenerationConfig = {{ LambdaArn = "{ARN}v3", LambdaVersion = "V3_0" }}"#
+            ),
+        ),
     ]
     .concat();
     let server = Server::builder()
@@ -498,6 +504,10 @@ async fn failures_are_answered_as_aws_answers_them() {
         .trigger_handler("not-an-event", fixtures.join("not_an_event.cjs"))
         .trigger_handler("slow", fixtures.join("slow.py"))
         .trigger_handler(format!("{ARN}v1"), v1)
+        .trigger_handler(
+            "v3",
+            common::repo().join("examples/triggers/node/pre_token_generation_v2.mjs"),
+        )
         .trigger_timeout(Duration::from_millis(1500))
         .start()
         .await
@@ -622,5 +632,17 @@ async fn failures_are_answered_as_aws_answers_them() {
     assert!(id.get("phone_number").is_none());
     assert_eq!(id["email"], "frank@example.com");
     assert!(access.get("tenant").is_none());
+
+    // V3_0 is applied as V2_0 (both tokens, scopes).
+    let tokens = idp_call(&url, "InitiateAuth", sign_in("us-east-1_Failseeee"))
+        .await
+        .unwrap();
+    let access = claims(
+        tokens["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(access["tenant"], "acme");
+    assert_eq!(access["scope"], "aws.cognito.signin.user.admin orders/read");
     server.shutdown().await;
 }
