@@ -7,7 +7,11 @@
 //
 // usage: node federation.mjs CONFIG_JSON
 //   CONFIG_JSON: {"endpoint", "pool", "host" (cognate domain, host form), "web", "callback",
-//                 "idpPort", "idpClientId", "idpClientSecret", "screenshots"}
+//                 "idpPort", "idpClientId", "idpClientSecret", "screenshots",
+//                 "login" (the provider's account, default "erin"),
+//                 "expect" ({"username", "email", "name"} of the tokens, default the federated
+//                           user Corp_{login} with the provider's email and name; a null
+//                           name: no name claim)}
 // Prints one line per check on stderr and {"checks", "username"} on stdout; exits 1 on a failure.
 
 import assert from 'node:assert/strict';
@@ -24,6 +28,8 @@ function ok(what) {
 	process.stderr.write(`ok ${checks}: ${what}\n`);
 }
 
+const login = config.login ?? 'erin';
+const expect = config.expect ?? { username: `Corp_${login}`, email: `${login}@corp.example`, name: 'Erin Example' };
 const idpresponse = `${config.host}/oauth2/idpresponse`;
 const provider = new Provider(`http://localhost:${config.idpPort}`, {
 	clients: [{
@@ -82,7 +88,7 @@ try {
 
 	await link.click();
 	await page.waitForURL(`http://localhost:${config.idpPort}/**`);
-	await page.fill('input[name="login"]', 'erin');
+	await page.fill('input[name="login"]', login);
 	await page.fill('input[name="password"]', 'anything');
 	await page.click('button[type="submit"]');
 	await page.waitForLoadState();
@@ -109,14 +115,15 @@ try {
 	const tokens = await resp.json();
 	assert.equal(resp.status, 200, JSON.stringify(tokens));
 	const id = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString());
-	assert.equal(id['cognito:username'], 'Corp_erin');
-	assert.equal(id.email, 'erin@corp.example');
-	assert.equal(id.name, 'Erin Example');
+	assert.equal(id['cognito:username'], expect.username);
+	assert.equal(id.email, expect.email);
+	assert.equal(id.name, expect.name ?? undefined);
 	assert.ok(Array.isArray(id.identities), JSON.stringify(id));
-	assert.equal(id.identities[0].providerName, 'Corp');
-	assert.equal(id.identities[0].providerType, 'OIDC');
-	assert.equal(id.identities[0].userId, 'erin');
-	ok('cognate tokens of the federated user: Corp_erin, mapped attributes, identities');
+	const identity = id.identities.find(i => i.providerName === 'Corp');
+	assert.ok(identity, JSON.stringify(id.identities));
+	assert.equal(identity.providerType, 'OIDC');
+	assert.equal(identity.userId, login);
+	ok(`cognate tokens of ${expect.username}: its attributes, the Corp identity`);
 	await context.close();
 	process.stdout.write(`${JSON.stringify({ checks, username: id['cognito:username'] })}\n`);
 } finally {

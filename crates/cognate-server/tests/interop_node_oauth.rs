@@ -223,15 +223,34 @@ async fn chromium_signs_in_through_the_hosted_pages() {
     server.shutdown().await;
 }
 
+/// A PreSignUp handler: the first sign-in through a provider gets its email verified.
+const PRE_SIGN_UP: &str = r#"
+def handler(event, context):
+    if event["triggerSource"] == "PreSignUp_ExternalProvider":
+        event["response"]["autoVerifyEmail"] = True
+    return event
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_signs_in_through_an_oidc_provider() {
+    let handlers = common::temp_dir("federation-triggers");
+    let pre_sign_up = handlers.join("pre_sign_up.py");
+    std::fs::write(&pre_sign_up, PRE_SIGN_UP).unwrap();
     let server = Server::builder()
         .in_memory()
         .bind("127.0.0.1:0")
+        .trigger_handler("pre-sign-up", pre_sign_up)
         .start()
         .await
         .unwrap();
     let (pool, web, _, _) = setup(&server, "fed-shop").await;
+    call(
+        &server,
+        "UpdateUserPool",
+        json!({"UserPoolId": pool, "LambdaConfig": {
+            "PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"}}),
+    )
+    .await;
     // A free port for oidc-provider (bound and released here; the script listens on it).
     let idp_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -255,32 +274,149 @@ async fn chromium_signs_in_through_an_oidc_provider() {
         json!({"UserPoolId": pool, "ClientId": web,
         "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
         "AllowedOAuthScopes": ["openid", "email", "profile"], "CallbackURLs": [CALLBACK],
-        "SupportedIdentityProviders": ["COGNITO", "Corp"]}),
+        "SupportedIdentityProviders": ["COGNITO", "Corp"],
+        "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
     )
     .await;
     let port = server.local_addr().port();
     let screenshots = screenshots();
-    let config = json!({
-        "endpoint": server.endpoint_url(), "pool": pool, "web": web,
-        "host": format!("http://fed-shop.auth.localhost:{port}"), "callback": CALLBACK,
-        "idpPort": idp_port, "idpClientId": "cognate", "idpClientSecret": "idp-secret",
-        "screenshots": screenshots,
-    });
-    let mut cmd = common::node("federation.mjs");
-    cmd.arg(config.to_string());
-    let out = common::run_ok(cmd).await;
-    // oidc-provider writes notices of its own on stdout: the summary is the last line.
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert_eq!(summary["checks"].as_u64(), Some(4), "{summary}");
-    let user = call(
-        &server,
+    let sign_in = |login: &str, expect: Value| {
+        let config = json!({
+            "endpoint": server.endpoint_url(), "pool": pool, "web": web,
+            "host": format!("http://fed-shop.auth.localhost:{port}"), "callback": CALLBACK,
+            "idpPort": idp_port, "idpClientId": "cognate", "idpClientSecret": "idp-secret",
+            "screenshots": screenshots, "login": login, "expect": expect,
+        });
+        async move {
+            let mut cmd = common::node("federation.mjs");
+            cmd.arg(config.to_string());
+            let out = common::run_ok(cmd).await;
+            // oidc-provider writes notices of its own on stdout: the summary is the last line.
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+                .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+            assert_eq!(summary["checks"].as_u64(), Some(4), "{summary}");
+            summary["username"].as_str().unwrap().to_owned()
+        }
+    };
+    let get_user = |name: &'static str| {
+        let endpoint = server.endpoint_url();
+        let pool = pool.clone();
+        async move {
+            let user = common::idp_call(
+                &endpoint,
+                "AdminGetUser",
+                json!({"UserPoolId": pool, "Username": name}),
+            )
+            .await
+            .unwrap();
+            let attrs: std::collections::HashMap<String, String> = user["UserAttributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["Name"].as_str().unwrap().to_owned(),
+                        a["Value"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (user, attrs)
+        }
+    };
+
+    // The first sign-in of a provider's user makes a federated user; PreSignUp
+    // (PreSignUp_ExternalProvider) verified its email.
+    let expect_erin =
+        json!({"username": "Corp_erin", "email": "erin@corp.example", "name": "Erin Example"});
+    assert_eq!(sign_in("erin", expect_erin).await, "Corp_erin");
+    let (erin, attrs) = get_user("Corp_erin").await;
+    assert_eq!(erin["UserStatus"], "EXTERNAL_PROVIDER");
+    assert_eq!(attrs["email_verified"], "true", "{erin}");
+    assert!(screenshots.join("sign-in-with-provider.png").exists());
+
+    // AdminLinkProviderForUser: the provider's user frank, who has not signed in yet, signs in
+    // as the local user alice from now on.
+    user(&server, &pool, "alice", "Correct horse 1!", true).await;
+    let corp = |value: &str| {
+        json!({"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject",
+               "ProviderAttributeValue": value})
+    };
+    let alice_dest = json!({"ProviderName": "Cognito", "ProviderAttributeValue": "alice"});
+    let link = |source: Value| {
+        let endpoint = server.endpoint_url();
+        let body = json!({"UserPoolId": pool, "DestinationUser": alice_dest, "SourceUser": source});
+        async move { common::idp_call(&endpoint, "AdminLinkProviderForUser", body).await }
+    };
+    link(corp("frank")).await.unwrap();
+    let (type_, message) = link(corp("frank")).await.unwrap_err();
+    assert_eq!(
+        (type_.as_str(), message.as_str()),
+        (
+            "InvalidParameterException",
+            "SourceUser is already linked to DestinationUser"
+        )
+    );
+    // A provider's user who signed in already has a user of their own: no merging.
+    let (type_, message) = link(corp("erin")).await.unwrap_err();
+    assert_eq!(type_, "InvalidParameterException");
+    assert!(
+        message.starts_with("Merging is not currently supported"),
+        "{message}"
+    );
+    let (type_, _) = link(
+        json!({"ProviderName": "Nobody", "ProviderAttributeName": "Cognito_Subject",
+                                 "ProviderAttributeValue": "x"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(type_, "ResourceNotFoundException");
+    let (_, attrs) = get_user("alice").await;
+    assert!(
+        attrs["identities"].contains("\"userId\":\"frank\""),
+        "{attrs:?}"
+    );
+
+    let expect_alice = json!({"username": "alice", "email": "alice@example.com", "name": null});
+    assert_eq!(sign_in("frank", expect_alice).await, "alice");
+    // No federated user was made for frank.
+    let missing = common::idp_call(
+        &server.endpoint_url(),
         "AdminGetUser",
-        json!({"UserPoolId": pool, "Username": "Corp_erin"}),
+        json!({"UserPoolId": pool, "Username": "Corp_frank"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(missing.0, "UserNotFoundException");
+
+    // AdminDisableProviderForUser removes the link: frank's next sign-in makes his own user.
+    call(
+        &server,
+        "AdminDisableProviderForUser",
+        json!({"UserPoolId": pool, "User": corp("frank")}),
     )
     .await;
-    assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
-    assert!(screenshots.join("sign-in-with-provider.png").exists());
+    let (_, attrs) = get_user("alice").await;
+    assert!(!attrs.contains_key("identities"), "{attrs:?}");
+    let expect_frank =
+        json!({"username": "Corp_frank", "email": "frank@corp.example", "name": "Erin Example"});
+    assert_eq!(sign_in("frank", expect_frank).await, "Corp_frank");
+
+    // For a local user, AdminDisableProviderForUser ends password sign-in.
+    let password_login = json!({"UserPoolId": pool, "ClientId": web,
+        "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Correct horse 1!"}});
+    call(&server, "AdminInitiateAuth", password_login.clone()).await;
+    call(
+        &server,
+        "AdminDisableProviderForUser",
+        json!({"UserPoolId": pool, "User": {"ProviderName": "Cognito",
+               "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "alice"}}),
+    )
+    .await;
+    let refused = common::idp_call(&server.endpoint_url(), "AdminInitiateAuth", password_login)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.0, "NotAuthorizedException");
     server.shutdown().await;
 }

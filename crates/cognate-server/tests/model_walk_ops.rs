@@ -21,26 +21,6 @@ use serde_json::{Value, json};
 /// Operations not implemented yet, each with the issue that owns it.
 const KNOWN_GAPS: &[(&str, &str)] = &[
     (
-        "CreateUserPoolDomain",
-        "#15 OAuth 2.0 / OIDC / managed login",
-    ),
-    ("DescribeUserPoolDomain", "#15"),
-    ("UpdateUserPoolDomain", "#15"),
-    ("DeleteUserPoolDomain", "#15"),
-    ("CreateResourceServer", "#15"),
-    ("DescribeResourceServer", "#15"),
-    ("ListResourceServers", "#15"),
-    ("UpdateResourceServer", "#15"),
-    ("DeleteResourceServer", "#15"),
-    ("CreateIdentityProvider", "#15"),
-    ("DescribeIdentityProvider", "#15"),
-    ("ListIdentityProviders", "#15"),
-    ("UpdateIdentityProvider", "#15"),
-    ("DeleteIdentityProvider", "#15"),
-    ("GetIdentityProviderByIdentifier", "#15"),
-    ("AdminLinkProviderForUser", "#15"),
-    ("AdminDisableProviderForUser", "#15"),
-    (
         "StartWebAuthnRegistration",
         "#17 USER_AUTH, passwordless, passkeys",
     ),
@@ -300,6 +280,97 @@ async fn every_operation_answers_as_modeled() {
         json!({"UserPoolId": pool, "Username": "erin"}),
     )
     .await;
+
+    // ---- the pool's OAuth side: domain, resource server, a federated identity provider
+    let domain = json!({"UserPoolId": pool, "Domain": "walk-auth"});
+    w.idp("CreateUserPoolDomain", domain.clone()).await;
+    w.idp("DescribeUserPoolDomain", json!({"Domain": "walk-auth"}))
+        .await;
+    let mut managed = domain.clone();
+    managed["ManagedLoginVersion"] = json!(2);
+    w.idp("UpdateUserPoolDomain", managed).await;
+    let api = "https://api.example.com";
+    let scopes = json!([{"ScopeName": "read", "ScopeDescription": "read the orders"}]);
+    // `api/read`: the scope of the machine client below.
+    w.idp(
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": "api", "Name": "m2m", "Scopes": scopes}),
+    )
+    .await;
+    w.idp(
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": api, "Name": "orders", "Scopes": scopes}),
+    )
+    .await;
+    w.idp(
+        "DescribeResourceServer",
+        json!({"UserPoolId": pool, "Identifier": api}),
+    )
+    .await;
+    w.idp(
+        "ListResourceServers",
+        json!({"UserPoolId": pool, "MaxResults": 10}),
+    )
+    .await;
+    w.idp(
+        "UpdateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": api, "Name": "orders v2", "Scopes": scopes}),
+    )
+    .await;
+    let oidc = json!({
+        "client_id": "corp-client", "client_secret": "corp-secret",
+        "authorize_scopes": "openid email", "oidc_issuer": "https://idp.corp.example",
+        "attributes_request_method": "GET",
+    });
+    w.idp(
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+               "ProviderDetails": oidc, "AttributeMapping": {"email": "email"},
+               "IdpIdentifiers": ["corp.example"]}),
+    )
+    .await;
+    w.idp(
+        "DescribeIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp"}),
+    )
+    .await;
+    w.idp(
+        "GetIdentityProviderByIdentifier",
+        json!({"UserPoolId": pool, "IdpIdentifier": "corp.example"}),
+    )
+    .await;
+    w.idp("ListIdentityProviders", json!({"UserPoolId": pool}))
+        .await;
+    w.idp(
+        "UpdateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp",
+               "AttributeMapping": {"email": "email", "name": "name"}}),
+    )
+    .await;
+    let corp_frank = json!({"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject",
+                            "ProviderAttributeValue": "frank"});
+    w.idp(
+        "AdminLinkProviderForUser",
+        json!({"UserPoolId": pool, "SourceUser": corp_frank,
+               "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": "alice"}}),
+    )
+    .await;
+    w.idp(
+        "AdminDisableProviderForUser",
+        json!({"UserPoolId": pool, "User": corp_frank}),
+    )
+    .await;
+    w.idp(
+        "DeleteIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp"}),
+    )
+    .await;
+    w.idp(
+        "DeleteResourceServer",
+        json!({"UserPoolId": pool, "Identifier": api}),
+    )
+    .await;
+    w.idp("DeleteUserPoolDomain", domain).await;
 
     // ---- sign-up
     let sign_up = |name: &str| {

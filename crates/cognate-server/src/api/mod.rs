@@ -150,6 +150,8 @@ fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value,
         Operation::ListIdentityProviders => oauth::list_identity_providers(ctx, typed(&body)?),
         Operation::UpdateIdentityProvider => oauth::update_identity_provider(ctx, typed(&body)?),
         Operation::DeleteIdentityProvider => oauth::delete_identity_provider(ctx, typed(&body)?),
+        Operation::AdminLinkProviderForUser => oauth::admin_link_provider(ctx, typed(&body)?),
+        Operation::AdminDisableProviderForUser => oauth::admin_disable_provider(ctx, typed(&body)?),
         _ => extended::call(ctx, op, &body).unwrap_or_else(|| {
             Err(not_implemented(
                 op.name(),

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{reply, reply_whole_seconds};
 use crate::error::ApiError;
 use crate::services::Ctx;
-use crate::services::oauth::{domains, identity_providers, resource_servers};
+use crate::services::oauth::{domains, identity_providers, links, resource_servers};
 
 /// CreateUserPoolDomain.
 pub(crate) fn create_domain(
@@ -222,5 +222,23 @@ pub(crate) fn delete_identity_provider(
     req: t::DeleteIdentityProviderRequest,
 ) -> Result<Value, ApiError> {
     identity_providers::delete(ctx, &req.user_pool_id, &req.provider_name)?;
+    Ok(serde_json::json!({}))
+}
+
+/// AdminLinkProviderForUser.
+pub(crate) fn admin_link_provider(
+    ctx: &Ctx,
+    req: t::AdminLinkProviderForUserRequest,
+) -> Result<Value, ApiError> {
+    links::link(ctx, req)?;
+    Ok(serde_json::json!({}))
+}
+
+/// AdminDisableProviderForUser.
+pub(crate) fn admin_disable_provider(
+    ctx: &Ctx,
+    req: t::AdminDisableProviderForUserRequest,
+) -> Result<Value, ApiError> {
+    links::disable(ctx, req)?;
     Ok(serde_json::json!({}))
 }

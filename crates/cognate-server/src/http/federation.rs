@@ -180,7 +180,9 @@ pub(crate) async fn idp_response(
         };
         let user =
             federation::check_id_token(&ctx, &idp, &endpoints, &keys, &id_token, &state.nonce)
-                .and_then(|claims| federation::link_user(&ctx, &site.pool, &idp, &claims));
+                .and_then(|claims| {
+                    federation::link_user(&ctx, &site.pool, &idp, &claims, &req.client.id)
+                });
         match user {
             Ok(user) => finish_sign_in(&ctx, &site, &req, &user),
             Err(e) => error_page(StatusCode::BAD_REQUEST, &e.message),

@@ -90,10 +90,23 @@ pub(crate) fn issue(
             client.id
         )));
     }
+    mint(ctx, pool, client, &granted, None)
+}
+
+/// Signs the M2M access token of `client` for the `granted` scopes, bound to `resource` (its
+/// `aud`, RFC 8707) when one is named: GetClientToken's and the token endpoint's
+/// `client_credentials` grant's.
+pub(crate) fn mint(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    granted: &[String],
+    resource: Option<&str>,
+) -> Result<ClientToken, ApiError> {
     let keys = ctx.pool_keys(pool)?;
     let now = ctx.now();
     let expires_in = client.access_validity.secs();
-    let claims = json!({
+    let mut claims = json!({
         "sub": client.id,
         "token_use": "access",
         "scope": granted.join(" "),
@@ -105,6 +118,9 @@ pub(crate) fn issue(
         "jti": crate::ids::uuid(),
         "client_id": client.id,
     });
+    if let Some(r) = resource {
+        claims["aud"] = json!(r);
+    }
     Ok(ClientToken {
         access_token: keys.access.sign(&claims)?,
         expires_in,

@@ -89,11 +89,14 @@ pub enum RecordKind {
     AuthorizationCode,
     /// An identity provider of a pool (key: its name).
     IdentityProvider,
+    /// An external identity linked to an existing user (AdminLinkProviderForUser; key: the
+    /// provider, attribute and value).
+    ProviderLink,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 23] = [
+    pub const ALL: [RecordKind; 24] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -117,6 +120,7 @@ impl RecordKind {
         RecordKind::ResourceServer,
         RecordKind::AuthorizationCode,
         RecordKind::IdentityProvider,
+        RecordKind::ProviderLink,
     ];
 
     /// The name a backend stores.
@@ -145,6 +149,7 @@ impl RecordKind {
             RecordKind::ResourceServer => "resource_server",
             RecordKind::AuthorizationCode => "authorization_code",
             RecordKind::IdentityProvider => "identity_provider",
+            RecordKind::ProviderLink => "provider_link",
         }
     }
 }

@@ -5,14 +5,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod control_plane;
+#[path = "../triggers/lambda_service.rs"]
+mod lambda_service;
 mod pages;
 mod tokens;
+mod triggers;
 
 use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use cognate_server::{ManualClock, RunningServer, Seed, Server};
+use cognate_server::{ManualClock, RunningServer, Seed, Server, ServerBuilder};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -38,15 +41,18 @@ struct Env {
 }
 
 async fn start() -> Env {
+    start_with(|b| b).await
+}
+
+/// [`start`] with more settings of the server.
+async fn start_with(more: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Env {
     let clock = Arc::new(ManualClock::new(1_750_000_000));
-    let server = Server::builder()
+    let builder = Server::builder()
         .in_memory()
         .bind("127.0.0.1:0")
         .clock(clock.clone())
-        .seed_data(Seed::from_toml(SEED).unwrap())
-        .start()
-        .await
-        .unwrap();
+        .seed_data(Seed::from_toml(SEED).unwrap());
+    let server = more(builder).start().await.unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .resolve("shop.auth.localhost", server.local_addr())

@@ -73,7 +73,12 @@ pub(crate) fn proceed(
     match finish {
         Finish::Tokens => issue_tokens(ctx, pool, client, user, None, claim),
         Finish::Hosted => {
+            // As a sign-in through the API: PostAuthentication before anything is stored,
+            // then the use-once claim and the sign-in's auth event. (The session limit and
+            // the tokens come with the code's exchange.)
+            crate::services::triggers::post_authentication(ctx, pool, user, &client.id, false)?;
             tokens::spend(ctx, claim)?;
+            crate::services::auth_events::signed_in(ctx, pool, user)?;
             Ok(super::authenticated(user))
         }
     }

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
 use crate::services::Ctx;
 use crate::services::tokens::{Grant, Login, mint};
+use crate::services::triggers::{self, events::Source};
 
 /// The parameters of an authorization request, as sent.
 #[derive(Debug, Clone, Default)]
@@ -332,7 +333,10 @@ pub(crate) fn complete(
                 nonce: req.nonce.clone(),
                 resource: req.resource.clone(),
             };
-            let tokens = mint(ctx, pool, &req.client, user, &login, None, &grant)?;
+            let scope = super::grants::token_scope(Source::TokenHostedAuth, &req.client);
+            let tokens = triggers::scoped(scope, || {
+                mint(ctx, pool, &req.client, user, &login, None, &grant)
+            })?;
             let s = |k: &str| tokens.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             if let Some(id) = s("IdToken") {
                 out.push(("id_token", id));

@@ -16,10 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::identity_providers::{self, IdentityProvider};
+use super::links;
 use crate::error::ApiError;
 use crate::model::{User, UserPool, UserStatus};
 use crate::secret_block::Purpose;
 use crate::services::Ctx;
+use crate::services::triggers::{
+    self,
+    events::{PreSignUpRequest, Source},
+};
 
 /// Seconds a user may spend at the external provider.
 const STATE_LIFETIME: i64 = 600;
@@ -244,19 +249,22 @@ fn claim_text(v: &Value) -> Option<String> {
     }
 }
 
-/// The federated user of a provider's checked claims: created at the first sign-in
-/// (`{ProviderName}_{sub}`, `EXTERNAL_PROVIDER`), its mapped attributes refreshed at each.
+/// The user a provider's checked claims sign in as: the federated user made at the first
+/// sign-in (`{ProviderName}_{sub}`, `EXTERNAL_PROVIDER`, its mapped attributes refreshed at
+/// each), or the existing user the identity was linked to (AdminLinkProviderForUser, before
+/// or by the `PreSignUp_ExternalProvider` trigger of the first sign-in).
 pub(crate) fn link_user(
     ctx: &Ctx,
     pool: &UserPool,
     idp: &IdentityProvider,
     claims: &Map<String, Value>,
+    client_id: &str,
 ) -> Result<User, ApiError> {
     let sub = claims
         .get("sub")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let username = format!("{}_{sub}", idp.name);
+    let username = links::federated_username(&idp.name, sub);
     let now = ctx.now();
     let mut mapped = BTreeMap::new();
     for (pool_attr, idp_claim) in &idp.attribute_mapping {
@@ -267,24 +275,48 @@ pub(crate) fn link_user(
             mapped.insert(pool_attr.clone(), v);
         }
     }
-    if let Some(mut user) = ctx.store.user_get(&pool.id, &username)? {
-        if !user.enabled {
-            return Err(ApiError::not_authorized("User is disabled."));
+    let enabled = |user: User| {
+        if user.enabled {
+            Ok(user)
+        } else {
+            Err(ApiError::not_authorized("User is disabled."))
         }
+    };
+    if let Some(mut user) = ctx.store.user_get(&pool.id, &username)? {
+        user = enabled(user)?;
         user.attributes.extend(mapped);
         user.modified = now;
         ctx.store.user_put(&user)?;
         return Ok(user);
     }
-    let identities = json!([{
-        "userId": sub,
-        "providerName": idp.name,
-        "providerType": idp.kind.as_str(),
-        "issuer": Value::Null,
-        "primary": "true",
-        "dateCreated": now.saturating_mul(1000).to_string(),
-    }]);
+    if let Some(user) = links::linked_user(ctx, pool, idp, claims)? {
+        return enabled(user);
+    }
+    // The first sign-in: PreSignUp may refuse it, verify the email or phone, or link the
+    // identity to an existing user.
+    let answer = triggers::pre_sign_up(
+        ctx,
+        pool,
+        Source::PreSignUpExternalProvider,
+        &username,
+        Some(client_id),
+        PreSignUpRequest {
+            user_attributes: mapped.clone(),
+            validation_data: None,
+            client_metadata: None,
+        },
+    )?;
+    if let Some(user) = links::linked_user(ctx, pool, idp, claims)? {
+        return enabled(user);
+    }
     let mut attributes = mapped;
+    if answer.auto_verify_email && attributes.contains_key("email") {
+        attributes.insert("email_verified".into(), "true".into());
+    }
+    if answer.auto_verify_phone && attributes.contains_key("phone_number") {
+        attributes.insert("phone_number_verified".into(), "true".into());
+    }
+    let identities = json!([links::identity_entry(idp, sub, true, now)]);
     attributes.insert("identities".into(), identities.to_string());
     let user = User {
         pool_id: pool.id.clone(),

@@ -5,7 +5,7 @@
 
 use cognate_model::idp::types::OAuthFlowType as Flow;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::client_settings::OAuthSettings;
 use super::codes::{self, Refused};
@@ -13,8 +13,10 @@ use super::scopes;
 use crate::error::{ApiError, StoreError};
 use crate::model::{AppClient, OAuthGrant, RefreshRecord, UserPool};
 use crate::services::Ctx;
+use crate::services::client_token::{self, ClientToken};
 use crate::services::clients::check_client_secret;
 use crate::services::tokens::{Grant, Login, RefreshCheck, mint, refresh};
+use crate::services::triggers::{self, events::Source};
 use crate::store::Change;
 use crate::tokens::refresh_hash;
 
@@ -254,9 +256,11 @@ fn client_credentials(
     {
         return Err(OAuthError::InvalidTarget);
     }
-    let (access_token, expires_in) =
-        mint_client_token(ctx, pool, client, &granted, req.resource.as_deref())
-            .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
+    let ClientToken {
+        access_token,
+        expires_in,
+    } = client_token::mint(ctx, pool, client, &granted, req.resource.as_deref())
+        .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
     Ok(TokenResponse {
         access_token,
         id_token: None,
@@ -264,35 +268,6 @@ fn client_credentials(
         expires_in,
         token_type: "Bearer",
     })
-}
-
-/// The access token of a `client_credentials` grant: `sub` is the client, no user, the custom
-/// scopes granted.
-fn mint_client_token(
-    ctx: &Ctx,
-    pool: &UserPool,
-    client: &AppClient,
-    granted: &[String],
-    resource: Option<&str>,
-) -> Result<(String, i64), ApiError> {
-    let keys = ctx.pool_keys(pool)?;
-    let now = ctx.now();
-    let lifetime = client.access_validity.secs();
-    let mut claims = Map::new();
-    claims.insert("sub".into(), json!(client.id));
-    claims.insert("token_use".into(), json!("access"));
-    claims.insert("scope".into(), json!(scopes::join(granted)));
-    claims.insert("auth_time".into(), json!(now));
-    claims.insert("iss".into(), json!(ctx.issuer_for(&pool.id)));
-    claims.insert("exp".into(), json!(now + lifetime));
-    claims.insert("iat".into(), json!(now));
-    claims.insert("version".into(), json!(2));
-    claims.insert("jti".into(), json!(crate::ids::uuid()));
-    claims.insert("client_id".into(), json!(client.id));
-    if let Some(r) = resource {
-        claims.insert("aud".into(), json!(r));
-    }
-    Ok((keys.access.sign(&Value::Object(claims))?, lifetime))
 }
 
 fn authorization_code(
@@ -360,22 +335,36 @@ fn authorization_code(
             resource: code.resource.clone(),
         })),
     })])?;
+    crate::services::sessions::enforce_limit(ctx, pool, &user)
+        .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
     let grant = Grant {
         scopes: Some(code.scopes),
         nonce: code.nonce,
         resource: code.resource,
     };
-    let result = mint(
-        ctx,
-        pool,
-        client,
-        &user,
-        &login,
-        Some(&refresh_token),
-        &grant,
-    )
+    let result = triggers::scoped(token_scope(Source::TokenHostedAuth, client), || {
+        mint(
+            ctx,
+            pool,
+            client,
+            &user,
+            &login,
+            Some(&refresh_token),
+            &grant,
+        )
+    })
     .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
     TokenResponse::from_result(&result)
+}
+
+/// What the token endpoint tells the triggers of the tokens it mints: their `triggerSource`
+/// and the client (no `ClientMetadata`: the endpoint has none).
+pub(crate) fn token_scope(source: Source, client: &AppClient) -> triggers::Scope {
+    triggers::Scope {
+        token_source: Some(source),
+        client_id: Some(client.id.clone()),
+        ..triggers::Scope::default()
+    }
 }
 
 fn refresh_grant(
@@ -388,14 +377,16 @@ fn refresh_grant(
         .refresh_token
         .as_deref()
         .ok_or(OAuthError::InvalidRequest)?;
-    let (result, _) = refresh(
-        ctx,
-        pool,
-        client,
-        token,
-        RefreshCheck::Checked,
-        client.refresh_rotation,
-    )
+    let (result, _) = triggers::scoped(token_scope(Source::TokenRefreshTokens, client), || {
+        refresh(
+            ctx,
+            pool,
+            client,
+            token,
+            RefreshCheck::Checked,
+            client.refresh_rotation,
+        )
+    })
     .map_err(|e| OAuthError::from_api(&e, OAuthError::InvalidGrant))?;
     TokenResponse::from_result(&result)
 }

@@ -14,5 +14,6 @@ pub(crate) mod federation;
 pub(crate) mod grants;
 pub(crate) mod hosted;
 pub(crate) mod identity_providers;
+pub(crate) mod links;
 pub(crate) mod resource_servers;
 pub(crate) mod scopes;

@@ -40,11 +40,6 @@ pub(crate) fn parse(param: &str) -> Vec<String> {
     out
 }
 
-/// Scopes as a token's `scope` claim and a `scope` parameter write them.
-pub(crate) fn join(scopes: &[String]) -> String {
-    scopes.join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +48,6 @@ mod tests {
     fn scope_parameters_split_on_spaces_without_duplicates() {
         assert_eq!(parse("openid  email openid"), vec!["openid", "email"]);
         assert!(parse("").is_empty());
-        assert_eq!(join(&parse("a/b c")), "a/b c");
+        assert_eq!(parse("a/b c").join(" "), "a/b c");
     }
 }

@@ -68,6 +68,9 @@ pub(crate) enum Source {
     /// AdminCreateUser.
     #[serde(rename = "PreSignUp_AdminCreateUser")]
     PreSignUpAdminCreateUser,
+    /// The first sign-in of a user through an external identity provider.
+    #[serde(rename = "PreSignUp_ExternalProvider")]
+    PreSignUpExternalProvider,
     /// ConfirmSignUp, AdminConfirmSignUp.
     #[serde(rename = "PostConfirmation_ConfirmSignUp")]
     PostConfirmationConfirmSignUp,
@@ -94,7 +97,6 @@ pub(crate) enum Source {
     TokenRefreshTokens,
     /// Tokens of the managed login pages (the OAuth endpoints).
     #[serde(rename = "TokenGeneration_HostedAuth")]
-    #[allow(dead_code)] // for the OAuth endpoints
     TokenHostedAuth,
     /// A sign-in with a password of a user the pool does not know.
     #[serde(rename = "UserMigration_Authentication")]
@@ -163,7 +165,9 @@ impl Source {
     /// The `LambdaConfig` slot it calls.
     pub(crate) fn trigger(self) -> Trigger {
         match self {
-            Source::PreSignUpSignUp | Source::PreSignUpAdminCreateUser => Trigger::PreSignUp,
+            Source::PreSignUpSignUp
+            | Source::PreSignUpAdminCreateUser
+            | Source::PreSignUpExternalProvider => Trigger::PreSignUp,
             Source::PostConfirmationConfirmSignUp
             | Source::PostConfirmationConfirmForgotPassword => Trigger::PostConfirmation,
             Source::PreAuthentication => Trigger::PreAuthentication,
