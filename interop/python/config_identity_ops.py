@@ -11,8 +11,8 @@ cognito-identity: DescribeIdentity, ListIdentities, DeleteIdentities, UnlinkIden
 identities (GetOpenIdTokenForDeveloperIdentity → GetCredentialsForIdentity with the
 cognito-identity.amazonaws.com login, LookupDeveloperIdentity, MergeDeveloperIdentities,
 UnlinkDeveloperIdentity), Get/SetPrincipalTagAttributeMap, Tag/Untag/ListTagsForResource.
-Then the call sequence of a Terraform apply and destroy of a user pool, a client and an
-identity pool (create, describe, tag, update, list tags, delete). Prints one line per check on
+Then the call sequence of a Terraform apply and destroy of a user pool, its domain, a resource
+server, an OAuth client and an identity pool (create, describe, tag, update, list tags, delete). Prints one line per check on
 stderr and a JSON summary on stdout; exits 1 at the first failure.
 """
 
@@ -312,13 +312,24 @@ expect_error(
 )
 ok("identity-pool tags agree with IdentityPoolTags")
 
-# ---- Terraform-style apply and destroy: aws_cognito_user_pool + client + identity pool
+# ---- Terraform-style apply and destroy: aws_cognito_user_pool + domain + resource server +
+# client + identity pool, in the order the provider's dependency graph gives
 tf_pool = idp.create_user_pool(PoolName="tf-pool", UserPoolTags={"Name": "tf-pool"}, DeletionProtection="INACTIVE")["UserPool"]
 tf_id, tf_arn = tf_pool["Id"], tf_pool["Arn"]
 idp.describe_user_pool(UserPoolId=tf_id)
 idp.get_user_pool_mfa_config(UserPoolId=tf_id)
 idp.tag_resource(ResourceArn=tf_arn, Tags={"Name": "tf-pool", "Stage": "test"})
-tf_client = idp.create_user_pool_client(UserPoolId=tf_id, ClientName="tf-client", GenerateSecret=True)["UserPoolClient"]
+idp.create_user_pool_domain(UserPoolId=tf_id, Domain="tf-pool-auth")
+tf_domain = idp.describe_user_pool_domain(Domain="tf-pool-auth")["DomainDescription"]
+assert tf_domain["UserPoolId"] == tf_id and tf_domain["Status"] == "ACTIVE", tf_domain
+idp.create_resource_server(UserPoolId=tf_id, Identifier="https://tf.example", Name="tf-api",
+                           Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}])
+assert idp.describe_resource_server(UserPoolId=tf_id, Identifier="https://tf.example")["ResourceServer"]["Scopes"] == [
+    {"ScopeName": "read", "ScopeDescription": "read"}]
+tf_client = idp.create_user_pool_client(
+    UserPoolId=tf_id, ClientName="tf-client", GenerateSecret=True, AllowedOAuthFlowsUserPoolClient=True,
+    AllowedOAuthFlows=["client_credentials"], AllowedOAuthScopes=["https://tf.example/read"],
+)["UserPoolClient"]
 idp.describe_user_pool_client(UserPoolId=tf_id, ClientId=tf_client["ClientId"])
 described = idp.describe_user_pool(UserPoolId=tf_id)["UserPool"]
 idp.update_user_pool(UserPoolId=tf_id, UserPoolTags=described["UserPoolTags"], DeletionProtection="INACTIVE",
@@ -335,6 +346,11 @@ ci.describe_identity_pool(IdentityPoolId=tf_ipool)
 assert ci.list_tags_for_resource(ResourceArn=tf_iarn)["Tags"] == {"Name": "tf-identity"}
 ci.delete_identity_pool(IdentityPoolId=tf_ipool)
 idp.delete_user_pool_client(UserPoolId=tf_id, ClientId=tf_client["ClientId"])
+idp.delete_resource_server(UserPoolId=tf_id, Identifier="https://tf.example")
+# A pool with a domain cannot be deleted: the domain goes first, as Terraform orders it.
+expect_error("InvalidParameterException", idp.delete_user_pool, UserPoolId=tf_id)
+idp.delete_user_pool_domain(UserPoolId=tf_id, Domain="tf-pool-auth")
+assert idp.describe_user_pool_domain(Domain="tf-pool-auth")["DomainDescription"] == {}
 idp.delete_user_pool(UserPoolId=tf_id)
 expect_error("ResourceNotFoundException", idp.describe_user_pool, UserPoolId=tf_id)
 expect_error("ResourceNotFoundException", idp.list_tags_for_resource, ResourceArn=tf_arn)
