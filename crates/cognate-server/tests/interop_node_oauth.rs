@@ -239,24 +239,49 @@ def handler(event, context):
     return event
 "#;
 
+/// An InboundFederation handler: frank's attributes come from the trigger (its events are
+/// kept in the file `EVENTS`, one JSON per line).
+const INBOUND_FEDERATION: &str = r#"
+import json
+def handler(event, context):
+    with open(EVENTS, "a") as f:
+        f.write(json.dumps(event) + "\n")
+    token = event["request"]["attributes"]["idToken"]
+    if token["sub"] == "frank":
+        event["response"]["userAttributesToMap"] = {
+            "email": token["email"], "name": "Frank (via trigger)"}
+    return event
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_signs_in_through_an_oidc_provider() {
     let handlers = common::temp_dir("federation-triggers");
     let pre_sign_up = handlers.join("pre_sign_up.py");
     std::fs::write(&pre_sign_up, PRE_SIGN_UP).unwrap();
+    let events = handlers.join("inbound-events.jsonl");
+    let inbound = handlers.join("inbound_federation.py");
+    std::fs::write(
+        &inbound,
+        INBOUND_FEDERATION.replace("EVENTS", &format!("{:?}", events.display().to_string())),
+    )
+    .unwrap();
     let server = Server::builder()
         .in_memory()
         .bind("127.0.0.1:0")
         .trigger_handler("pre-sign-up", pre_sign_up)
+        .trigger_handler("inbound-federation", inbound)
         .start()
         .await
         .unwrap();
     let (pool, web, _, _) = setup(&server, "fed-shop").await;
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:";
     call(
         &server,
         "UpdateUserPool",
         json!({"UserPoolId": pool, "LambdaConfig": {
-            "PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"}}),
+            "PreSignUp": format!("{arn}pre-sign-up"),
+            "InboundFederation": {"LambdaArn": format!("{arn}inbound-federation"),
+                                  "LambdaVersion": "V1_0"}}}),
     )
     .await;
     // A free port for oidc-provider (bound and released here; the script listens on it).
@@ -406,9 +431,28 @@ async fn chromium_signs_in_through_an_oidc_provider() {
     .await;
     let (_, attrs) = get_user("alice").await;
     assert!(!attrs.contains_key("identities"), "{attrs:?}");
-    let expect_frank =
-        json!({"username": "Corp_frank", "email": "frank@corp.example", "name": "Erin Example"});
+    // …and InboundFederation chose frank's attributes.
+    let expect_frank = json!({"username": "Corp_frank", "email": "frank@corp.example",
+                              "name": "Frank (via trigger)"});
     assert_eq!(sign_in("frank", expect_frank).await, "Corp_frank");
+    // InboundFederation saw every sign-in through the provider, with what it sent.
+    let seen: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    let last = &seen[2];
+    assert_eq!(last["triggerSource"], "InboundFederation_ExternalProvider");
+    assert_eq!(last["userName"], "Corp_frank");
+    assert_eq!(last["callerContext"]["clientId"], web.as_str());
+    assert_eq!(last["request"]["providerName"], "Corp");
+    assert_eq!(last["request"]["providerType"], "OIDC");
+    let attributes = &last["request"]["attributes"];
+    assert_eq!(attributes["idToken"]["sub"], "frank");
+    assert_eq!(attributes["idToken"]["email"], "frank@corp.example");
+    assert_eq!(attributes["tokenResponse"]["token_type"], "Bearer");
+    assert!(attributes["tokenResponse"]["id_token"].is_string());
 
     // For a local user, AdminDisableProviderForUser ends password sign-in.
     let password_login = json!({"UserPoolId": pool, "ClientId": web,

@@ -59,7 +59,14 @@ pub(crate) fn delete(
 pub(crate) fn client_token(ctx: &Ctx, req: t::GetClientTokenRequest) -> Result<Value, ApiError> {
     let client = ctx.client(&req.client_id)?;
     let pool = ctx.pool(&client.pool_id)?;
-    let token = client_token::issue(ctx, &pool, &client, &req.secret, req.scopes.as_deref())?;
+    let token = client_token::issue(
+        ctx,
+        &pool,
+        &client,
+        &req.secret,
+        req.scopes.as_deref(),
+        req.client_metadata,
+    )?;
     reply_whole_seconds(&t::GetClientTokenResponse {
         client_authentication_result: Some(t::ClientAuthenticationResultType {
             access_token: Some(token.access_token),

@@ -127,6 +127,7 @@ fn token_request(headers: &HeaderMap, body: &[u8]) -> Result<(TokenRequest, Fiel
         code_verifier: fields.get("code_verifier"),
         refresh_token: fields.get("refresh_token"),
         resource: fields.get("resource"),
+        client_metadata: fields.get("aws_client_metadata"),
     };
     Ok((req, fields))
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::blocking;
 use super::endpoints::{error_page, finish_sign_in, refused};
@@ -61,7 +61,7 @@ async fn exchange(
     endpoints: &OidcEndpoints,
     code: &str,
     redirect_uri: &str,
-) -> Result<String, String> {
+) -> Result<(String, Map<String, Value>), String> {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let id = idp
         .details
@@ -95,10 +95,15 @@ async fn exchange(
     if !status.is_success() {
         return Err(format!("The identity provider refused the code: {body}"));
     }
-    body.get("id_token")
+    let id_token = body
+        .get("id_token")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| "The identity provider sent no ID token.".to_owned())
+        .ok_or_else(|| "The identity provider sent no ID token.".to_owned())?;
+    let Value::Object(response) = body else {
+        return Err("The identity provider's token response is not an object.".to_owned());
+    };
+    Ok((id_token, response))
 }
 
 async fn jwks(endpoints: &OidcEndpoints) -> Result<Value, String> {
@@ -159,12 +164,12 @@ pub(crate) async fn idp_response(
     let redirect_uri = format!("{}{}", origin(&headers), site.path("/oauth2/idpresponse"));
     let fetched = async {
         let endpoints = endpoints(&idp).await?;
-        let id_token = exchange(&idp, &endpoints, &code, &redirect_uri).await?;
+        let (id_token, token_response) = exchange(&idp, &endpoints, &code, &redirect_uri).await?;
         let keys = jwks(&endpoints).await?;
-        Ok::<_, String>((endpoints, id_token, keys))
+        Ok::<_, String>((endpoints, id_token, token_response, keys))
     }
     .await;
-    let (endpoints, id_token, keys) = match fetched {
+    let (endpoints, id_token, token_response, keys) = match fetched {
         Ok(v) => v,
         Err(m) => return error_page(StatusCode::BAD_GATEWAY, &m),
     };
@@ -181,7 +186,14 @@ pub(crate) async fn idp_response(
         let user =
             federation::check_id_token(&ctx, &idp, &endpoints, &keys, &id_token, &state.nonce)
                 .and_then(|claims| {
-                    federation::link_user(&ctx, &site.pool, &idp, &claims, &req.client.id)
+                    federation::link_user(
+                        &ctx,
+                        &site.pool,
+                        &idp,
+                        &claims,
+                        &token_response,
+                        &req.client.id,
+                    )
                 });
         match user {
             Ok(user) => finish_sign_in(&ctx, &site, &req, &user),

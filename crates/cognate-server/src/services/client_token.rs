@@ -4,12 +4,15 @@
 //! `client_credentials` OAuth flow (`AllowedOAuthFlows`, with `AllowedOAuthFlowsUserPoolClient`).
 //! The scopes asked for must be among the client's `AllowedOAuthScopes`; none asked for: all of
 //! them. The token has the claims of Cognito's M2M access tokens (`sub` and `client_id` the
-//! client, `token_use` `access`, `scope`, `version` 2) and the client's access-token lifetime.
+//! client, `token_use` `access`, `scope`, `version` 2) and the client's access-token lifetime;
+//! a V3_0 pre token generation trigger may change its claims and scopes
+//! (`TokenGeneration_ClientCredentials`).
 
 use serde_json::{Value, json};
 
 use super::Ctx;
 use super::clients::check_client_secret;
+use super::triggers::events::Attributes;
 use crate::error::ApiError;
 use crate::model::{AppClient, UserPool};
 
@@ -57,6 +60,7 @@ pub(crate) fn issue(
     client: &AppClient,
     secret: &str,
     scopes: Option<&[String]>,
+    client_metadata: Option<Attributes>,
 ) -> Result<ClientToken, ApiError> {
     if client.live_secrets().is_empty() {
         return Err(ApiError::not_authorized(format!(
@@ -90,7 +94,7 @@ pub(crate) fn issue(
             client.id
         )));
     }
-    mint(ctx, pool, client, &granted, None)
+    mint(ctx, pool, client, &granted, None, client_metadata)
 }
 
 /// Signs the M2M access token of `client` for the `granted` scopes, bound to `resource` (its
@@ -102,6 +106,7 @@ pub(crate) fn mint(
     client: &AppClient,
     granted: &[String],
     resource: Option<&str>,
+    client_metadata: Option<Attributes>,
 ) -> Result<ClientToken, ApiError> {
     let keys = ctx.pool_keys(pool)?;
     let now = ctx.now();
@@ -121,8 +126,19 @@ pub(crate) fn mint(
     if let Some(r) = resource {
         claims["aud"] = json!(r);
     }
+    let Value::Object(mut claims) = claims else {
+        return Err(ApiError::internal("token claims that are not an object"));
+    };
+    // Pre token generation (V3_0) before signing, as for user tokens.
+    super::triggers::pre_token::customize_client_token(
+        ctx,
+        pool,
+        &client.id,
+        &mut claims,
+        client_metadata,
+    )?;
     Ok(ClientToken {
-        access_token: keys.access.sign(&claims)?,
+        access_token: keys.access.sign(&Value::Object(claims))?,
         expires_in,
     })
 }

@@ -23,7 +23,7 @@ use crate::secret_block::Purpose;
 use crate::services::Ctx;
 use crate::services::triggers::{
     self,
-    events::{PreSignUpRequest, Source},
+    events::{FederatedAttributes, InboundFederationRequest, PreSignUpRequest, Source},
 };
 
 /// Seconds a user may spend at the external provider.
@@ -258,6 +258,7 @@ pub(crate) fn link_user(
     pool: &UserPool,
     idp: &IdentityProvider,
     claims: &Map<String, Value>,
+    token_response: &Map<String, Value>,
     client_id: &str,
 ) -> Result<User, ApiError> {
     let sub = claims
@@ -274,6 +275,28 @@ pub(crate) fn link_user(
         if let Some(v) = claims.get(idp_claim).and_then(claim_text) {
             mapped.insert(pool_attr.clone(), v);
         }
+    }
+    // InboundFederation may replace the mapped attributes with its own.
+    let strings = |m: &Map<String, Value>| -> BTreeMap<String, String> {
+        m.iter()
+            .map(|(k, v)| (k.clone(), claim_text(v).unwrap_or_else(|| v.to_string())))
+            .collect()
+    };
+    let request = InboundFederationRequest {
+        provider_name: idp.name.clone(),
+        provider_type: idp.kind.as_str().to_owned(),
+        attributes: FederatedAttributes {
+            token_response: Some(strings(token_response)),
+            id_token: Some(strings(claims)),
+            user_info: None,
+        },
+    };
+    if let Some(replaced) = triggers::inbound_federation(ctx, pool, &username, client_id, request)?
+    {
+        mapped = replaced
+            .into_iter()
+            .filter(|(name, _)| name != "username" && name != "sub" && name != "identities")
+            .collect();
     }
     let enabled = |user: User| {
         if user.enabled {

@@ -112,6 +112,9 @@ pub(crate) struct TokenRequest {
     pub refresh_token: Option<String>,
     /// `resource` (RFC 8707).
     pub resource: Option<String>,
+    /// `aws_client_metadata`: a URL-encoded JSON object of strings for the pre token
+    /// generation trigger of a `client_credentials` grant.
+    pub client_metadata: Option<String>,
 }
 
 impl Drop for TokenRequest {
@@ -256,11 +259,25 @@ fn client_credentials(
     {
         return Err(OAuthError::InvalidTarget);
     }
+    let metadata = match req.client_metadata.as_deref() {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str::<std::collections::BTreeMap<String, String>>(text)
+                .map_err(|_| OAuthError::InvalidRequest)?,
+        ),
+    };
     let ClientToken {
         access_token,
         expires_in,
-    } = client_token::mint(ctx, pool, client, &granted, req.resource.as_deref())
-        .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
+    } = client_token::mint(
+        ctx,
+        pool,
+        client,
+        &granted,
+        req.resource.as_deref(),
+        metadata,
+    )
+    .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
     Ok(TokenResponse {
         access_token,
         id_token: None,

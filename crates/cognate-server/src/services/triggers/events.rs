@@ -37,6 +37,8 @@ pub(crate) enum Trigger {
     CustomEmailSender,
     /// `CustomSMSSender`.
     CustomSmsSender,
+    /// `InboundFederation`.
+    InboundFederation,
 }
 
 impl Trigger {
@@ -55,6 +57,7 @@ impl Trigger {
             Trigger::CustomMessage => "CustomMessage",
             Trigger::CustomEmailSender => "CustomEmailSender",
             Trigger::CustomSmsSender => "CustomSMSSender",
+            Trigger::InboundFederation => "InboundFederation",
         }
     }
 }
@@ -71,6 +74,9 @@ pub(crate) enum Source {
     /// The first sign-in of a user through an external identity provider.
     #[serde(rename = "PreSignUp_ExternalProvider")]
     PreSignUpExternalProvider,
+    /// A sign-in through an external identity provider, before its attributes are mapped.
+    #[serde(rename = "InboundFederation_ExternalProvider")]
+    InboundFederation,
     /// ConfirmSignUp, AdminConfirmSignUp.
     #[serde(rename = "PostConfirmation_ConfirmSignUp")]
     PostConfirmationConfirmSignUp,
@@ -98,6 +104,10 @@ pub(crate) enum Source {
     /// Tokens of the managed login pages (the OAuth endpoints).
     #[serde(rename = "TokenGeneration_HostedAuth")]
     TokenHostedAuth,
+    /// A machine-to-machine access token (the `client_credentials` grant, GetClientToken):
+    /// V3_0 only.
+    #[serde(rename = "TokenGeneration_ClientCredentials")]
+    TokenClientCredentials,
     /// A sign-in with a password of a user the pool does not know.
     #[serde(rename = "UserMigration_Authentication")]
     MigrationAuthentication,
@@ -176,7 +186,8 @@ impl Source {
             | Source::TokenNewPasswordChallenge
             | Source::TokenAuthenticateDevice
             | Source::TokenRefreshTokens
-            | Source::TokenHostedAuth => Trigger::PreTokenGeneration,
+            | Source::TokenHostedAuth
+            | Source::TokenClientCredentials => Trigger::PreTokenGeneration,
             Source::MigrationAuthentication | Source::MigrationForgotPassword => {
                 Trigger::UserMigration
             }
@@ -192,6 +203,7 @@ impl Source {
             | Source::MessageAuthentication => Trigger::CustomMessage,
             Source::Sender(SenderKind::Email, _) => Trigger::CustomEmailSender,
             Source::Sender(SenderKind::Sms, _) => Trigger::CustomSmsSender,
+            Source::InboundFederation => Trigger::InboundFederation,
         }
     }
 }
@@ -219,7 +231,8 @@ pub(crate) struct Event<Req, Resp> {
     pub region: String,
     /// The pool.
     pub user_pool_id: String,
-    /// The user's internal name.
+    /// The user's internal name (none in a machine-to-machine token's event).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user_name: String,
     /// The caller.
     pub caller_context: CallerContext,
@@ -293,6 +306,42 @@ pub(crate) struct GroupConfiguration {
     pub iam_roles_to_override: Option<Vec<String>>,
     /// `cognito:preferred_role`.
     pub preferred_role: Option<String>,
+}
+
+/// InboundFederation's request: what the external provider sent.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InboundFederationRequest {
+    /// The identity provider's name.
+    pub provider_name: String,
+    /// Its type (`OIDC`, `SAML`, …).
+    pub provider_type: String,
+    /// Its data.
+    pub attributes: FederatedAttributes,
+}
+
+/// The external provider's data in an InboundFederation event (strings, as AWS sends them).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FederatedAttributes {
+    /// The provider's token response (OIDC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_response: Option<Attributes>,
+    /// The claims of its ID token (OIDC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Attributes>,
+    /// Its userInfo answer (OIDC), when fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_info: Option<Attributes>,
+}
+
+/// InboundFederation's response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct InboundFederationResponse {
+    /// The user attributes to store: every one to keep (the others are dropped); empty or
+    /// absent: the attributes of the provider's `AttributeMapping`, unchanged.
+    pub user_attributes_to_map: Option<Attributes>,
 }
 
 /// PreTokenGeneration's request (every version; `scopes` from V2_0 on).

@@ -111,6 +111,7 @@ pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &
         Trigger::CustomMessage => plain(config.custom_message),
         Trigger::CustomEmailSender => config.custom_email_sender.map(|c| (c.lambda_arn, "1")),
         Trigger::CustomSmsSender => config.custom_sms_sender.map(|c| (c.lambda_arn, "1")),
+        Trigger::InboundFederation => config.inbound_federation.map(|c| (c.lambda_arn, "1")),
         Trigger::PreTokenGeneration => match config.pre_token_generation_config {
             Some(c) => {
                 let version = match c.lambda_version.as_str() {
@@ -214,6 +215,28 @@ pub(crate) fn pre_sign_up(
     request: PreSignUpRequest,
 ) -> Result<PreSignUpResponse, ApiError> {
     Ok(call(ctx, pool, source, user_name, client_id, request)?.unwrap_or_default())
+}
+
+/// InboundFederation, at each sign-in through an external provider: the attributes to store
+/// instead of those of the provider's `AttributeMapping` (`None`: keep those).
+pub(crate) fn inbound_federation(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user_name: &str,
+    client_id: &str,
+    request: events::InboundFederationRequest,
+) -> Result<Option<Attributes>, ApiError> {
+    let answer: Option<events::InboundFederationResponse> = call(
+        ctx,
+        pool,
+        Source::InboundFederation,
+        user_name,
+        Some(client_id),
+        request,
+    )?;
+    Ok(answer
+        .and_then(|a| a.user_attributes_to_map)
+        .filter(|m| !m.is_empty()))
 }
 
 /// PostConfirmation (`source`: sign-up or forgot-password confirmation), called once the

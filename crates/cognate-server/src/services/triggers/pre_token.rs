@@ -152,6 +152,56 @@ pub(crate) fn customize(
     Ok(())
 }
 
+/// Runs the pool's pre token generation trigger on the claims of a machine-to-machine access
+/// token of `client_id` (`TokenGeneration_ClientCredentials`): only a V3_0 trigger is called,
+/// as in Cognito; its `accessTokenGeneration` changes the claims and scopes, within the same
+/// limits as for user tokens. The event has no user: no `userName`, empty `userAttributes`.
+pub(crate) fn customize_client_token(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client_id: &str,
+    access: &mut Map<String, Value>,
+    client_metadata: Option<super::events::Attributes>,
+) -> Result<(), ApiError> {
+    match configured(pool, Trigger::PreTokenGeneration) {
+        Some((_, "3")) => {}
+        _ => return Ok(()),
+    }
+    let scopes: Vec<String> = access
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let request = TokenRequest {
+        user_attributes: Default::default(),
+        scopes: Some(scopes),
+        group_configuration: GroupConfiguration {
+            groups_to_override: Some(Vec::new()),
+            iam_roles_to_override: Some(Vec::new()),
+            preferred_role: None,
+        },
+        client_metadata,
+    };
+    let response: Option<TokenResponseV2> = call(
+        ctx,
+        pool,
+        Source::TokenClientCredentials,
+        "",
+        Some(client_id),
+        request,
+    )?;
+    if let Some(changes) = response
+        .and_then(|r| r.claims_and_scope_override_details)
+        .and_then(|d| d.access_token_generation)
+    {
+        apply(access, &changes, &[PROTECTED, PROTECTED_ACCESS].concat());
+        change_scopes(access, &changes);
+    }
+    Ok(())
+}
+
 /// Adds, overrides and suppresses the claims of one token, leaving `protected` ones and the
 /// group claims as they are.
 fn apply(token: &mut Map<String, Value>, changes: &ClaimsOverride, protected: &[&str]) {
