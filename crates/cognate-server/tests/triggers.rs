@@ -646,3 +646,115 @@ async fn failures_are_answered_as_aws_answers_them() {
     assert_eq!(access["scope"], "aws.cognito.signin.user.admin orders/read");
     server.shutdown().await;
 }
+
+/// PreAuthentication for a name no user has: called with `userNotFound` when the client
+/// prevents user-existence errors (password and SRP sign-ins alike), not called otherwise; its
+/// refusal is answered as for a real user.
+const PRE_AUTH_UNKNOWN: &str = r#"
+def handler(event, context):
+    if event["userName"] == "mallory":
+        raise Exception("No such account")
+    return event
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_authentication_sees_unknown_users_when_their_existence_is_hidden() {
+    let dir = common::temp_dir("pre-auth-unknown");
+    let path = dir.join("pre_auth.py");
+    std::fs::write(&path, PRE_AUTH_UNKNOWN).unwrap();
+    let (service, endpoint) =
+        LambdaService::start(HashMap::from([("pre-auth".to_owned(), path)])).await;
+    let server = Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .lambda_endpoint(endpoint)
+        .start()
+        .await
+        .unwrap();
+    let url = server.endpoint_url();
+    let pool = idp_call(
+        &url,
+        "CreateUserPool",
+        json!({"PoolName": "hidden", "LambdaConfig": {"PreAuthentication": format!("{ARN}pre-auth")}}),
+    )
+    .await
+    .unwrap()["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = |hide: &str| {
+        let url = url.clone();
+        let pool = pool.clone();
+        let hide = hide.to_owned();
+        async move {
+            idp_call(
+                &url,
+                "CreateUserPoolClient",
+                json!({"UserPoolId": pool, "ClientName": hide,
+                       "PreventUserExistenceErrors": hide,
+                       "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+                                             "ALLOW_REFRESH_TOKEN_AUTH"]}),
+            )
+            .await
+            .unwrap()["UserPoolClient"]["ClientId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let hiding = client("ENABLED").await;
+    let legacy = client("LEGACY").await;
+    let login = |client: &str, name: &str, flow: &str| {
+        let params = if flow == "USER_SRP_AUTH" {
+            json!({"USERNAME": name, "SRP_A": "0a"})
+        } else {
+            json!({"USERNAME": name, "PASSWORD": "Wrong horse 1!"})
+        };
+        let body = json!({"ClientId": client, "AuthFlow": flow, "AuthParameters": params,
+                          "ClientMetadata": {"app": "test"}});
+        let url = url.clone();
+        async move { idp_call(&url, "InitiateAuth", body).await }
+    };
+    // LEGACY: UserNotFoundException, no trigger.
+    let err = login(&legacy, "nobody", "USER_PASSWORD_AUTH")
+        .await
+        .unwrap_err();
+    assert_eq!(err.0, "UserNotFoundException");
+    assert!(service.events("pre-auth").is_empty());
+    // ENABLED: the trigger sees the unknown name; the answer is a wrong password's.
+    let err = login(&hiding, "nobody", "USER_PASSWORD_AUTH")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        (
+            "NotAuthorizedException".to_owned(),
+            "Incorrect username or password.".to_owned()
+        )
+    );
+    let events = service.events("pre-auth");
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event["triggerSource"], "PreAuthentication_Authentication");
+    assert_eq!(event["userName"], "nobody");
+    assert_eq!(event["request"]["userNotFound"], true);
+    assert_eq!(event["request"]["userAttributes"], json!({}));
+    assert_eq!(event["request"]["validationData"], json!({"app": "test"}));
+    assert_eq!(event["callerContext"]["clientId"], hiding.as_str());
+    // SRP too (the decoy challenge follows).
+    let challenge = login(&hiding, "nobody", "USER_SRP_AUTH").await.unwrap();
+    assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");
+    assert_eq!(service.events("pre-auth").len(), 2);
+    // The trigger's refusal is answered as for a real user.
+    let err = login(&hiding, "mallory", "USER_PASSWORD_AUTH")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        (
+            "UserLambdaValidationException".to_owned(),
+            "PreAuthentication failed with error No such account.".to_owned()
+        )
+    );
+    server.shutdown().await;
+}

@@ -110,6 +110,7 @@ pub(crate) fn check_password(
         if client.prevent_user_existence_errors != "ENABLED" {
             return Err(ApiError::user_not_found());
         }
+        triggers::pre_authentication_unknown(ctx, pool, username, &client.id)?;
         // The same work and the same answers as a wrong password of a real user: the lockout
         // (counted under a key no real user can have), the password check against a stand-in
         // verifier, then "Incorrect username or password." or "Password attempts exceeded".
@@ -174,6 +175,7 @@ pub(crate) fn start_srp(
             if client.prevent_user_existence_errors != "ENABLED" {
                 return Err(ApiError::user_not_found());
             }
+            triggers::pre_authentication_unknown(ctx, pool, username, &client.id)?;
             // A challenge indistinguishable from a real one (same SALT for the same name every
             // time, a user id of the same form, the same cost); its answer is always refused,
             // after the same work as a real user's wrong answer.

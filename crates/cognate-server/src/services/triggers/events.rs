@@ -289,6 +289,10 @@ pub(crate) struct UserRequest {
     /// The operation's `ClientMetadata`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<Attributes>,
+    /// PreAuthentication of a name no user has, through a client that prevents user-existence
+    /// errors: `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_not_found: Option<bool>,
 }
 
 /// A response Cognito does not read (PostConfirmation, PreAuthentication,

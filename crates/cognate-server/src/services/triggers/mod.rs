@@ -254,8 +254,36 @@ pub(crate) fn post_confirmation(
         new_device_used: None,
         validation_data: None,
         client_metadata,
+        user_not_found: None,
     };
     call::<_, NoResponse>(ctx, pool, source, &user.username, client_id, request).map(|_| ())
+}
+
+/// PreAuthentication of a sign-in with a name no user has, through a client that prevents
+/// user-existence errors (`userNotFound`: `true`, no attributes); its failure is answered as
+/// for a real user.
+pub(crate) fn pre_authentication_unknown(
+    ctx: &Ctx,
+    pool: &UserPool,
+    username: &str,
+    client_id: &str,
+) -> Result<(), ApiError> {
+    let request = UserRequest {
+        user_attributes: Attributes::new(),
+        new_device_used: None,
+        validation_data: Some(scope().validation_data.unwrap_or_default()),
+        client_metadata: None,
+        user_not_found: Some(true),
+    };
+    call::<_, NoResponse>(
+        ctx,
+        pool,
+        Source::PreAuthentication,
+        username,
+        Some(client_id),
+        request,
+    )
+    .map(|_| ())
 }
 
 /// PreAuthentication, before the password of a sign-in is checked; `ClientMetadata` of the
@@ -271,6 +299,7 @@ pub(crate) fn pre_authentication(
         new_device_used: None,
         validation_data: Some(scope().validation_data.unwrap_or_default()),
         client_metadata: None,
+        user_not_found: None,
     };
     call::<_, NoResponse>(
         ctx,
@@ -296,6 +325,7 @@ pub(crate) fn post_authentication(
         new_device_used: Some(new_device_used),
         validation_data: None,
         client_metadata: scope().client_metadata,
+        user_not_found: None,
     };
     call::<_, NoResponse>(
         ctx,
