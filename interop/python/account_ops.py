@@ -218,7 +218,14 @@ expect_error(
 )
 ok("rotation: limit of two, delete, last one kept, custom value, public client refused")
 
-# ---- GetClientToken: an M2M access token signed with the pool's key
+# ---- GetClientToken: an M2M access token signed with the pool's key (custom scopes must
+# belong to a resource server of the pool)
+idp.create_resource_server(
+    UserPoolId=pool_id,
+    Identifier="api",
+    Name="api",
+    Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}, {"ScopeName": "write", "ScopeDescription": "write"}],
+)
 m2m = idp.create_user_pool_client(
     UserPoolId=pool_id,
     ClientName="m2m",

@@ -492,3 +492,64 @@ async fn a_flow_of_the_other_api_is_not_supported_by_this_one() {
         );
     }
 }
+
+/// Auth events are recorded only while the pool has threat protection, as in Cognito: sign-ins
+/// made before `AUDIT` was switched on are not listed, those after it are.
+#[tokio::test]
+async fn auth_events_are_recorded_only_with_threat_protection() {
+    let s = start().await;
+    let pool = pool(&s, json!({})).await;
+    let client = client(&s, &pool, json!({})).await["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    user(&s, &pool, "alice", json!([])).await;
+    ok(
+        &s,
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": "alice", "Password": "Correct horse 1!",
+               "Permanent": true}),
+    )
+    .await;
+    let login = |password: &str| {
+        json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": "alice", "PASSWORD": password}})
+    };
+    ok(&s, "InitiateAuth", login("Correct horse 1!")).await;
+    assert!(
+        call(&s, "InitiateAuth", login("Wrong horse 1!"))
+            .await
+            .is_err()
+    );
+    let list = json!({"UserPoolId": pool, "Username": "alice"});
+    assert_eq!(
+        call(&s, "AdminListUserAuthEvents", list.clone())
+            .await
+            .unwrap_err()
+            .0,
+        "UserPoolAddOnNotEnabledException"
+    );
+    ok(
+        &s,
+        "UpdateUserPool",
+        json!({"UserPoolId": pool, "UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"}}),
+    )
+    .await;
+    let events = ok(&s, "AdminListUserAuthEvents", list.clone()).await;
+    assert_eq!(events["AuthEvents"], json!([]), "{events}");
+    ok(&s, "InitiateAuth", login("Correct horse 1!")).await;
+    assert!(
+        call(&s, "InitiateAuth", login("Wrong horse 1!"))
+            .await
+            .is_err()
+    );
+    let events = ok(&s, "AdminListUserAuthEvents", list).await;
+    let outcomes: Vec<&str> = events["AuthEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EventResponse"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["Fail", "Pass"], "newest first: {events}");
+    s.shutdown().await;
+}

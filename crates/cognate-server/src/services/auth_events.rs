@@ -1,4 +1,5 @@
-//! Auth events: every sign-in of a user recorded with its outcome (a login that ends with
+//! Auth events (pools with threat protection, `AUDIT` or `ENFORCED`, only — as in Cognito):
+//! every sign-in of a user recorded with its outcome (a login that ends with
 //! tokens passes; a wrong password fails), as AdminListUserAuthEvents lists them, with the
 //! feedback an admin (AdminUpdateAuthEventFeedback) or the user (UpdateAuthEventFeedback, with
 //! the event's feedback token) gives. Events are kept 90 days.
@@ -78,8 +79,17 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// Whether `pool` records auth events: only with threat protection (`AUDIT` or `ENFORCED`),
+/// as in Cognito — and no write per sign-in otherwise.
+fn records(pool: &UserPool) -> bool {
+    check_add_on(pool).is_ok()
+}
+
 /// A successful sign-in (tokens issued).
 pub(crate) fn signed_in(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<(), ApiError> {
+    if !records(pool) {
+        return Ok(());
+    }
     record(
         ctx,
         &pool.id,
@@ -92,6 +102,9 @@ pub(crate) fn signed_in(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<(), A
 
 /// A failed sign-in (wrong password) of the user named `username`, if they exist.
 pub(crate) fn sign_in_failed(ctx: &Ctx, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    if !records(&ctx.pool(pool_id)?) {
+        return Ok(());
+    }
     if let Some(user) = ctx.store.user_get(pool_id, username)? {
         record(
             ctx,
