@@ -17,7 +17,7 @@ use crate::services::Ctx;
 use crate::services::identities::{
     self, DEVELOPER_TOKEN_SECS, Identity, check_developer_provider, developer_link,
 };
-use crate::services::identity::{POOL, SCOPE, check_login, load_pool};
+use crate::services::identity::{OPENID_PROVIDER, POOL, SCOPE, check_login, load_pool};
 use crate::services::tags::{self, Resource};
 
 macro_rules! req {
@@ -180,7 +180,7 @@ fn developer_token(
         }
         None => identities::create(ctx, &req.identity_pool_id)?,
     };
-    links.push(format!("{}:{}", identities::OPENID_PROVIDER, identity.id));
+    links.push(format!("{}:{}", OPENID_PROVIDER, identity.id));
     let identity = identities::link(ctx, identity, &links)?;
     let secs = req.token_duration.unwrap_or(DEVELOPER_TOKEN_SECS);
     let token = identities::openid_token(
@@ -261,7 +261,7 @@ fn merge(ctx: &Ctx, req: t::MergeDeveloperIdentitiesInput) -> Result<Value, ApiE
     let moved: Vec<String> = source
         .links
         .iter()
-        .filter(|l| !l.starts_with(identities::OPENID_PROVIDER))
+        .filter(|l| !l.starts_with(OPENID_PROVIDER))
         .cloned()
         .collect();
     identities::delete(ctx, &source.id)?;

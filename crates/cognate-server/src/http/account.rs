@@ -19,9 +19,10 @@ use cognate_model::validate;
 use serde_json::{Map, Value, json};
 
 use super::blocking;
-use super::endpoints::{error_page, outcome_page, refused, sign_in_form};
+use super::endpoints::{outcome_page, sign_in_form};
 use super::form::Fields;
 use super::pages::{self, Field};
+use super::respond::{authorize_params, error_page, refused};
 use super::site::Site;
 use crate::error::ApiError;
 use crate::model::{AppClient, UserPool};
@@ -65,12 +66,8 @@ fn request(client: &AppClient, username: &str) -> Map<String, Value> {
 /// a page for the clients that sign in the pool's own users only.
 fn checked(ctx: &Ctx, site: &Site, query: &str) -> Result<AuthorizeRequest, Box<Response>> {
     let params = Fields::parse(query.as_bytes());
-    let req = authorize::check(
-        ctx,
-        &site.pool,
-        &super::endpoints::authorize_params(&params),
-    )
-    .map_err(|e| Box::new(refused(e)))?;
+    let req = authorize::check(ctx, &site.pool, &authorize_params(&params))
+        .map_err(|e| Box::new(refused(e)))?;
     if !req.cognito {
         return Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,

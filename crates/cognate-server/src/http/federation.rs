@@ -12,8 +12,8 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::blocking;
-use super::endpoints::{error_page, finish_sign_in, refused};
 use super::form::{Fields, with_params};
+use super::respond::{authorize_params, error_page, finish_sign_in, redirect, refused};
 use super::site::Site;
 use crate::services::Ctx;
 use crate::services::oauth::federation::{self, OidcEndpoints};
@@ -178,7 +178,7 @@ pub(crate) async fn idp_response(
         let req = match crate::services::oauth::authorize::check(
             &ctx,
             &site.pool,
-            &super::endpoints::authorize_params(&params),
+            &authorize_params(&params),
         ) {
             Ok(r) => r,
             Err(e) => return refused(e),
@@ -226,7 +226,7 @@ pub(super) async fn redirect_to_provider(
     })
     .await;
     match started {
-        Some(Ok(url)) => super::endpoints::redirect(&url, None),
+        Some(Ok(url)) => redirect(&url, None),
         Some(Err(e)) => error_page(StatusCode::BAD_REQUEST, &e.message),
         None => error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."),
     }

@@ -17,6 +17,7 @@ mod endpoints;
 mod federation;
 mod form;
 mod pages;
+mod respond;
 mod session;
 mod site;
 

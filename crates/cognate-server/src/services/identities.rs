@@ -14,11 +14,10 @@ use cognate_model::identity::ErrorKind as E;
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
-use super::identity::{IDENTITY, LOGIN, OPENID_ISSUER, SCOPE, identity_not_found, openid_key};
+use super::identity::{
+    IDENTITY, LOGIN, OPENID_ISSUER, OPENID_PROVIDER, SCOPE, identity_not_found, openid_key,
+};
 use crate::error::ApiError;
-
-/// The provider name of OpenID tokens of identity pools.
-pub(crate) const OPENID_PROVIDER: &str = "cognito-identity.amazonaws.com";
 
 /// Default lifetime of developer OpenID tokens: 15 minutes, as Cognito's.
 pub(crate) const DEVELOPER_TOKEN_SECS: i64 = 900;
@@ -224,42 +223,4 @@ pub(crate) fn openid_token(
         claims["https://aws.amazon.com/tags"] = json!({ "principal_tags": principal });
     }
     openid_key(ctx)?.sign(&claims)
-}
-
-/// Checks an OpenID token of this server (GetOpenIdToken, GetOpenIdTokenForDeveloperIdentity)
-/// for identity pool `pool_id`: the identity it names.
-pub(crate) fn check_openid_token(
-    ctx: &Ctx,
-    pool_id: &str,
-    token: &str,
-) -> Result<String, ApiError> {
-    let invalid = || ApiError::new(E::NotAuthorizedException, "Invalid login token.");
-    let jws = crate::tokens::split(token).ok_or_else(invalid)?;
-    let key = openid_key(ctx)?;
-    if jws.header.get("kid").and_then(Value::as_str) != Some(key.kid.as_str())
-        || !key.verify(jws.signed.as_bytes(), &jws.signature)
-    {
-        return Err(invalid());
-    }
-    let claims = &jws.claims;
-    if claims.get("iss").and_then(Value::as_str) != Some(OPENID_ISSUER)
-        || claims.get("aud").and_then(Value::as_str) != Some(pool_id)
-    {
-        return Err(invalid());
-    }
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or_else(invalid)?;
-    if ctx.now() >= exp {
-        return Err(ApiError::new(
-            E::NotAuthorizedException,
-            "Invalid login token. Token expired.",
-        ));
-    }
-    claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(invalid)
 }

@@ -43,6 +43,9 @@ pub(crate) const OPENID_SECS: i64 = 600;
 /// The `iss` of GetOpenIdToken tokens.
 pub(crate) const OPENID_ISSUER: &str = "https://cognito-identity.amazonaws.com";
 
+/// The provider name of OpenID tokens of identity pools.
+pub(crate) const OPENID_PROVIDER: &str = "cognito-identity.amazonaws.com";
+
 pub(crate) const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(crate) const SECRET_ALPHABET: &[u8] =
@@ -183,15 +186,15 @@ pub(crate) fn check_login(
     token: &str,
 ) -> Result<Login, ApiError> {
     // An OpenID token of this identity pool (developer-authenticated identities' enhanced flow).
-    if without_scheme(key) == super::identities::OPENID_PROVIDER {
+    if without_scheme(key) == OPENID_PROVIDER {
         let pool_id = pool
             .get("IdentityPoolId")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let identity = super::identities::check_openid_token(ctx, pool_id, token)?;
+        let identity = check_openid_token(ctx, pool_id, token)?;
         return Ok(Login {
             provider: key.to_owned(),
-            user_pool_id: super::identities::OPENID_PROVIDER.to_owned(),
+            user_pool_id: OPENID_PROVIDER.to_owned(),
             sub: identity,
             client_id: pool_id.to_owned(),
         });
@@ -347,6 +350,44 @@ pub(crate) fn openid_key(ctx: &Ctx) -> Result<SigningKey, ApiError> {
     let stored: StoredKey =
         serde_json::from_value(stored).map_err(|_| ApiError::internal("stored key corrupt"))?;
     SigningKey::load(&stored)
+}
+
+/// Checks an OpenID token of this server (GetOpenIdToken, GetOpenIdTokenForDeveloperIdentity)
+/// for identity pool `pool_id`: the identity it names.
+pub(crate) fn check_openid_token(
+    ctx: &Ctx,
+    pool_id: &str,
+    token: &str,
+) -> Result<String, ApiError> {
+    let invalid = || ApiError::new(E::NotAuthorizedException, "Invalid login token.");
+    let jws = crate::tokens::split(token).ok_or_else(invalid)?;
+    let key = openid_key(ctx)?;
+    if jws.header.get("kid").and_then(Value::as_str) != Some(key.kid.as_str())
+        || !key.verify(jws.signed.as_bytes(), &jws.signature)
+    {
+        return Err(invalid());
+    }
+    let claims = &jws.claims;
+    if claims.get("iss").and_then(Value::as_str) != Some(OPENID_ISSUER)
+        || claims.get("aud").and_then(Value::as_str) != Some(pool_id)
+    {
+        return Err(invalid());
+    }
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(invalid)?;
+    if ctx.now() >= exp {
+        return Err(ApiError::new(
+            E::NotAuthorizedException,
+            "Invalid login token. Token expired.",
+        ));
+    }
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(invalid)
 }
 
 #[cfg(test)]

@@ -141,3 +141,23 @@ pub(crate) fn make_verifier(
         v: STANDARD.encode(v.verifier_bytes()),
     })
 }
+
+/// The SRP verifier that stands in for `user`'s password (an imported user without one must
+/// reset it first, as in Cognito).
+pub(crate) fn load_verifier(user: &User) -> Result<cognate_srp::Verifier, ApiError> {
+    let stored = user.verifier.as_ref().ok_or_else(|| {
+        if user.status == crate::model::UserStatus::ResetRequired {
+            ApiError::new(
+                E::PasswordResetRequiredException,
+                "Password reset required for the user",
+            )
+        } else {
+            ApiError::bad_credentials()
+        }
+    })?;
+    let v = STANDARD
+        .decode(&stored.v)
+        .map_err(|_| ApiError::internal("stored verifier is not base64"))?;
+    cognate_srp::Verifier::from_parts(&stored.salt, &v)
+        .map_err(|_| ApiError::internal("stored verifier rejected"))
+}

@@ -16,7 +16,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::password::load_verifier;
 use super::{
     ChallengeResult, Step, answer_secret_hash, consume, invalid_session, issue, open, param,
     session_user, state_for,
@@ -197,7 +196,7 @@ fn srp_challenge(
     {
         return Err(ApiError::invalid("SRP_A is not valid hexadecimal"));
     }
-    let verifier = load_verifier(user)?;
+    let verifier = crate::services::users::load_verifier(user)?;
     let mut rng = cognate_srp::os_rng();
     let server = cognate_srp::SrpServer::new(&mut rng, &verifier)
         .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -27,25 +27,6 @@ pub(crate) fn flow_not_enabled(flow: &str) -> ApiError {
     ApiError::invalid(format!("{flow} flow not enabled for this client"))
 }
 
-pub(crate) fn load_verifier(user: &User) -> Result<cognate_srp::Verifier, ApiError> {
-    // A user imported without a password (user import jobs) must reset it first, as in Cognito.
-    let stored = user.verifier.as_ref().ok_or_else(|| {
-        if user.status == crate::model::UserStatus::ResetRequired {
-            ApiError::new(
-                E::PasswordResetRequiredException,
-                "Password reset required for the user",
-            )
-        } else {
-            ApiError::bad_credentials()
-        }
-    })?;
-    let v = STANDARD
-        .decode(&stored.v)
-        .map_err(|_| ApiError::internal("stored verifier is not base64"))?;
-    cognate_srp::Verifier::from_parts(&stored.salt, &v)
-        .map_err(|_| ApiError::internal("stored verifier rejected"))
-}
-
 pub(crate) fn pool_name(pool: &UserPool) -> Result<&str, ApiError> {
     cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))
 }
@@ -135,7 +116,7 @@ pub(crate) fn check_password(
     proof.check(client, &[username, &user.username])?;
     triggers::pre_authentication(ctx, pool, &user, &client.id)?;
     let checked = lockout::check(ctx, &pool.id, &user.username)?;
-    let verifier = load_verifier(&user)?;
+    let verifier = users::load_verifier(&user)?;
     let matches = verifier
         .matches_password(pool_name(pool)?, &user.username, password)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -168,7 +149,7 @@ pub(crate) fn start_srp(
         Some(u) => {
             check_secret_hash(client, secret_hash, &[username, &u.username])?;
             triggers::pre_authentication(ctx, pool, u, &client.id)?;
-            (u.username.clone(), load_verifier(u)?, false)
+            (u.username.clone(), users::load_verifier(u)?, false)
         }
         None => {
             check_secret_hash(client, secret_hash, &[username])?;
@@ -342,7 +323,7 @@ pub(crate) fn password_verifier(
     };
     let checked = lockout::check(ctx, &pool.id, &lockout_key)?;
     let verifier = match &user {
-        Some(user) => load_verifier(user)?,
+        Some(user) => users::load_verifier(user)?,
         None => decoy_verifier(ctx, pool, &state.login)?,
     };
     let b = STANDARD

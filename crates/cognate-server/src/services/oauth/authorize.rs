@@ -5,10 +5,10 @@
 
 use cognate_model::idp::types::OAuthFlowType as Flow;
 
-use super::client_settings::{COGNITO, OAuthSettings};
+use super::client_settings::OAuthSettings;
 use super::codes::{self, AuthorizationCode, Pkce, PkceMethod};
 use super::federation;
-use super::identity_providers::IdentityProvider;
+use super::identity_providers::{COGNITO, IdentityProvider};
 use super::scopes;
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};

@@ -11,13 +11,11 @@ use cognate_model::idp::types::OAuthFlowType as Flow;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::identity_providers::{self, COGNITO};
 use super::scopes;
 use crate::error::ApiError;
 use crate::model::AppClient;
 use crate::services::Ctx;
-
-/// The identity provider of the pool's own users.
-pub(crate) const COGNITO: &str = "COGNITO";
 
 /// A client's OAuth settings.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -152,8 +150,7 @@ pub(crate) fn check(ctx: &Ctx, client: &AppClient) -> Result<(), ApiError> {
         }
     }
     for provider in s.identity_providers() {
-        if provider != COGNITO
-            && super::identity_providers::get(ctx, &client.pool_id, provider)?.is_none()
+        if provider != COGNITO && identity_providers::get(ctx, &client.pool_id, provider)?.is_none()
         {
             return Err(ApiError::invalid(format!(
                 "The provider {provider} does not exist for User Pool {}",

@@ -8,12 +8,14 @@ use cognate_model::idp::ErrorKind as E;
 use cognate_model::idp::types::{self as t, IdentityProviderTypeType as Kind};
 use serde::{Deserialize, Serialize};
 
-use super::client_settings::COGNITO;
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::store::RecordKind;
 
 const KIND: RecordKind = RecordKind::IdentityProvider;
+
+/// The identity provider of the pool's own users.
+pub(crate) const COGNITO: &str = "COGNITO";
 
 /// An identity provider, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
