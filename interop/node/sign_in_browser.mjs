@@ -4,6 +4,8 @@
 // or a `BrowserSignIn` printed the URL.
 //
 // usage: node sign_in_browser.mjs CONFIG_JSON
+//        node sign_in_browser.mjs URL     (CONFIG_JSON in $SIGN_IN_BROWSER_CONFIG: as $BROWSER,
+//                                          which `cognate login --browser` runs with the URL)
 //   CONFIG_JSON: {"url", "kind": "cognate" | "oidc-provider", "username", "password",
 //                 "callback" (the redirect URI's prefix), "chromium"?}
 // Prints {"callback": URL reached} on stdout; exits 1 on a failure.
@@ -11,7 +13,9 @@
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-const config = JSON.parse(process.argv[2]);
+const asBrowser = /^https?:/.test(process.argv[2] ?? '');
+const config = JSON.parse(asBrowser ? process.env.SIGN_IN_BROWSER_CONFIG : process.argv[2]);
+if (asBrowser) config.url = process.argv[2];
 const browser = await chromium.launch({
 	executablePath: config.chromium ?? '/usr/bin/chromium',
 	headless: true,

@@ -114,7 +114,8 @@ enum ConfigureCommand {
 
 #[derive(Args, Debug)]
 struct GetArgs {
-    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
+    /// grant, domain, token_url, scope or resource.
     key: String,
     /// The profile [env: COGNATE_PROFILE] [default: default].
     #[arg(long, value_name = "NAME")]
@@ -123,7 +124,8 @@ struct GetArgs {
 
 #[derive(Args, Debug)]
 struct SetArgs {
-    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
+    /// grant, domain, token_url, scope or resource.
     key: String,
     /// The new value ('' removes the setting).
     value: String,
@@ -462,7 +464,7 @@ fn run_list(args: &ListArgs, ui: &Ui) -> Result<()> {
 }
 
 /// The settings `get` and `set` know, by their profile key (`-` accepted for `_`).
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 13] = [
     "region",
     "user_pool_id",
     "client_id",
@@ -471,6 +473,11 @@ const KEYS: [&str; 8] = [
     "endpoint",
     "header_style",
     "identity_pool_id",
+    "grant",
+    "domain",
+    "token_url",
+    "scope",
+    "resource",
 ];
 
 /// The profile key `key` names, and the profile's field for it.
@@ -491,6 +498,11 @@ fn field<'p>(
         "username" => &mut profile.username,
         "endpoint" => &mut profile.endpoint,
         "header_style" => &mut profile.header_style,
+        "grant" => &mut profile.grant,
+        "domain" => &mut profile.domain,
+        "token_url" => &mut profile.token_url,
+        "scope" => &mut profile.scope,
+        "resource" => &mut profile.resource,
         _ => &mut profile.identity_pool_id,
     };
     Ok((name, slot))
@@ -585,6 +597,13 @@ fn run_set(args: &SetArgs, ui: &Ui) -> Result<()> {
                 .name()
                 .to_owned(),
         ),
+        ("grant", v) if v != crate::machine::CLIENT_CREDENTIALS => {
+            return Err(
+                CliError::usage(format!("grant: {v:?} is not a grant cognate uses")).hint(
+                    "`client_credentials` (a machine-to-machine profile), or '' to remove it",
+                ),
+            );
+        }
         (_, v) => Some(v.to_owned()),
     };
     *slot = value.clone();

@@ -587,6 +587,43 @@ fn browser_login_with_chromium_then_token_and_logout() {
 
     // logout revokes at the domain's /oauth2/revoke: the refresh token is dead.
     home.ok(&["logout", "--profile", "web"]);
+    assert_refresh_refused(&shop, &refresh);
+
+    // `--browser` opens $BROWSER with the URL: here the same Chromium script, so the login
+    // completes only if cognate handed it the right URL. The domain comes from the profile now.
+    let browser = format!(
+        "node {}",
+        repo().join("interop/node/sign_in_browser.mjs").display()
+    );
+    let browser_config = json!({"kind": "cognate", "username": "alice", "password": PASSWORD,
+                                "callback": callback});
+    let out = home
+        .cognate(&[
+            "login",
+            "--browser",
+            "--profile",
+            "web",
+            "--port",
+            &port.to_string(),
+            "--scope",
+            "openid email",
+            "--wait",
+            "60",
+        ])
+        .env("BROWSER", browser)
+        .env("SIGN_IN_BROWSER_CONFIG", browser_config.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        claims(&home.ok(&["token", "--profile", "web"]))["username"],
+        "alice"
+    );
+}
+
+/// The token endpoint refuses `refresh` (400 invalid_grant).
+fn assert_refresh_refused(shop: &Shop, refresh: &str) {
     let status = rt().block_on(async {
         reqwest::Client::new()
             .post(format!("{}/oauth2/token", shop.domain()))
@@ -604,4 +641,61 @@ fn browser_login_with_chromium_then_token_and_logout() {
             .status()
     });
     assert_eq!(status, 400);
+}
+
+#[test]
+fn the_oauth_settings_through_configure_get_set_and_list() {
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        "abc",
+        "--domain",
+        "https://shop.auth.us-east-1.amazoncognito.com",
+        "--scope",
+        "a/read a/write",
+    ]);
+    assert_eq!(
+        home.ok(&["configure", "get", "grant", "--profile", "bot"]),
+        "client_credentials\n"
+    );
+    assert_eq!(
+        home.ok(&["configure", "get", "scope", "--profile", "bot"]),
+        "a/read a/write\n"
+    );
+    home.ok(&[
+        "configure",
+        "set",
+        "resource",
+        "https://api.example.com",
+        "--profile",
+        "bot",
+    ]);
+    let list: Value =
+        serde_json::from_str(&home.ok(&["configure", "list", "--profile", "bot", "-o", "json"]))
+            .unwrap();
+    assert_eq!(
+        list["settings"]["resource"]["value"],
+        "https://api.example.com"
+    );
+    assert_eq!(
+        list["settings"]["domain"]["value"],
+        "https://shop.auth.us-east-1.amazoncognito.com"
+    );
+    // Only client_credentials is a grant; a domain must be a URL; M2M needs a client id.
+    let out = home.run(
+        &["configure", "set", "grant", "password", "--profile", "bot"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = home.run(
+        &["configure", "set", "domain", "shop", "--profile", "bot"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = home.run(&["configure", "--profile", "x", "--client-credentials"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }

@@ -310,7 +310,7 @@ async fn a_pool_fixed_to_one_issuer_form_rejects_the_other_and_lookalikes() {
         assert_eq!(err, VerifyError::Issuer { iss: iss.clone() }, "{iss}");
     }
     // The pool id accepts both forms, in its primary region only (where the updated form of a
-    // multi-Region pool stays); each form has its own key cache.
+    // multi-Region pool stays).
     let both = CognitoJwtVerifier::builder()
         .user_pool(
             UserPool::new(POOL_A)
@@ -326,6 +326,16 @@ async fn a_pool_fixed_to_one_issuer_form_rejects_the_other_and_lookalikes() {
     let before = server.hits(POOL_A);
     assert!(both.verify(&sign(&original)).await.is_ok());
     assert!(both.verify(&sign(&updated)).await.is_ok());
+    // Both forms were given one JWKS URL: one key set, one fetch.
+    assert_eq!(server.hits(POOL_A), before + 1);
+    // The refetch limit is per URL too: unknown kids under either form cost one refetch.
+    for iss in [&original, &updated] {
+        let token = keys().a_access.sign_with_header(
+            &json!({"alg": "RS256", "kid": "rotated-kid"}),
+            &m2m_claims(iss, CLIENT_A, "rs/read"),
+        );
+        assert_eq!(both.verify(&token).await.unwrap_err().check(), "kid");
+    }
     assert_eq!(server.hits(POOL_A), before + 2);
     let replica_region = format!("https://issuer-cognito-idp.eu-west-1.amazonaws.com/{POOL_A}");
     assert_eq!(

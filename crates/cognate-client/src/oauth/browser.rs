@@ -9,19 +9,18 @@ use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _, TokenUrl,
 };
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::endpoints::OAuthEndpoints;
+use super::oauth_tokens::OAuthTokens;
 use super::transport::{
     BaseClient, OAuthClient, TokenResponse, client_fn, error_of, http_client, jwt_exp, token_error,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::tokens::{AccessToken, IdToken, RefreshToken, TokenSet};
+use crate::tokens::RefreshToken;
 
 /// Signs a user in through the browser at a user pool's domain (or any OpenID Connect
 /// provider): the authorization code flow with PKCE (S256), `state` and `nonce`, the redirect
@@ -216,66 +215,6 @@ impl BrowserSignInBuilder {
                 clock: self.clock,
             }),
         })
-    }
-}
-
-/// The tokens of a browser sign-in or of a refresh at the token endpoint.
-#[derive(Clone)]
-pub struct OAuthTokens {
-    access: SecretString,
-    id: Option<String>,
-    refresh: Option<RefreshToken>,
-    expires_at: i64,
-    scope: Option<String>,
-    received_at: i64,
-}
-
-impl fmt::Debug for OAuthTokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuthTokens")
-            .field("access_token", &"<redacted>")
-            .field("id_token", &self.id.as_ref().map(|_| "<redacted>"))
-            .field("refresh_token", &self.refresh)
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
-
-impl OAuthTokens {
-    /// The access token.
-    pub fn access_token(&self) -> &str {
-        self.access.expose_secret()
-    }
-    /// The ID token (with the `openid` scope).
-    pub fn id_token(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-    /// The refresh token, if one was issued.
-    pub fn refresh_token(&self) -> Option<&RefreshToken> {
-        self.refresh.as_ref()
-    }
-    /// When the access token expires, in local clock seconds.
-    pub fn expires_at(&self) -> i64 {
-        self.expires_at
-    }
-    /// The scopes granted (`scope`), when the provider said.
-    pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-
-    /// As a [`TokenSet`] (Cognito's tokens are JWTs; an ID token is needed), to hand to a
-    /// [`TokenSource`](crate::TokenSource) or a token store.
-    pub fn into_token_set(self) -> Result<TokenSet> {
-        let id = self
-            .id
-            .ok_or_else(|| Error::protocol("no ID token (ask for the openid scope)"))?;
-        Ok(TokenSet::new(
-            AccessToken::parse(self.access.expose_secret())?,
-            IdToken::parse(&id)?,
-            self.refresh,
-            self.received_at,
-        ))
     }
 }
 
@@ -563,14 +502,17 @@ impl PendingSignIn {
     /// [`Error::OAuth`].
     pub async fn finish(self) -> Result<OAuthTokens> {
         let inner = &*self.sign_in.inner;
-        let query = tokio::time::timeout(inner.timeout, self.wait_for_redirect())
-            .await
-            .map_err(|_| {
-                Error::Transport(format!(
-                    "no redirect reached {} within {:?}",
-                    self.redirect_uri, inner.timeout
-                ))
-            })??;
+        let query = tokio::time::timeout(
+            inner.timeout,
+            super::loopback::wait_for_redirect(&self.listener, &inner.path),
+        )
+        .await
+        .map_err(|_| {
+            Error::Transport(format!(
+                "no redirect reached {} within {:?}",
+                self.redirect_uri, inner.timeout
+            ))
+        })??;
         let get = |k: &str| {
             query
                 .iter()
@@ -607,81 +549,6 @@ impl PendingSignIn {
         }
         Ok(tokens)
     }
-
-    /// Accepts connections until one asks for the redirect path; answers each.
-    async fn wait_for_redirect(&self) -> Result<Vec<(String, String)>> {
-        let path = &self.sign_in.inner.path;
-        loop {
-            let (mut stream, _) = self
-                .listener
-                .accept()
-                .await
-                .map_err(|e| Error::Transport(format!("the loopback listener: {e}")))?;
-            let Some(target) = read_request_target(&mut stream).await else {
-                continue;
-            };
-            let url = match Url::parse(&format!("http://127.0.0.1{target}")) {
-                Ok(u) if u.path() == path => u,
-                _ => {
-                    let _ = respond(&mut stream, "404 Not Found", "Not found.").await;
-                    continue;
-                }
-            };
-            let query: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            let message = if query.iter().any(|(k, _)| k == "error") {
-                "The sign-in did not succeed. You can close this window."
-            } else {
-                "Signed in. You can close this window and go back to the terminal."
-            };
-            let _ = respond(&mut stream, "200 OK", message).await;
-            return Ok(query);
-        }
-    }
-}
-
-/// Reads an HTTP/1.1 request head (at most 16 KiB) and returns its request target.
-async fn read_request_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 || head.len() + n > 16 * 1024 {
-            return None;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = head.split(|b| *b == b'\r').next()?;
-    let line = std::str::from_utf8(line).ok()?;
-    let mut parts = line.split(' ');
-    match (parts.next(), parts.next()) {
-        (Some("GET"), Some(target)) if target.starts_with('/') => Some(target.to_owned()),
-        _ => None,
-    }
-}
-
-async fn respond(
-    stream: &mut tokio::net::TcpStream,
-    status: &str,
-    message: &str,
-) -> std::io::Result<()> {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>cognate</title>\
-         <body style=\"font-family:sans-serif;margin:3em\"><p>{message}</p></body></html>"
-    );
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
 }
 
 /// RFC 6749 section 2.3.1: the client id and secret are form-encoded before Basic encoding.

@@ -13,9 +13,12 @@ mod browser;
 mod client_credentials;
 mod client_token;
 mod endpoints;
+mod loopback;
+mod oauth_tokens;
 mod transport;
 
-pub use browser::{BrowserSignIn, BrowserSignInBuilder, OAuthTokens, PendingSignIn};
+pub use browser::{BrowserSignIn, BrowserSignInBuilder, PendingSignIn};
 pub use client_credentials::{ClientAuth, ClientCredentials, ClientCredentialsBuilder};
 pub use client_token::{ClientToken, ClientTokenStore};
 pub use endpoints::OAuthEndpoints;
+pub use oauth_tokens::OAuthTokens;
