@@ -271,3 +271,52 @@ async fn the_authenticator_sends_client_tokens_to_a_verified_api() {
     let provider: Arc<dyn TokenProvider> = Arc::new(source(&[SCOPE_READ]));
     assert!(provider.bearer().await.unwrap().id_token().is_none());
 }
+
+/// A provider that publishes only RFC 8414 metadata, at
+/// `{origin}/.well-known/oauth-authorization-server{path}`, naming `token_endpoint`; `named`
+/// is the issuer the document claims.
+async fn rfc8414_metadata(token_endpoint: String, named: Option<String>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = format!("{origin}/tenant-1");
+    let doc = serde_json::json!({
+        "issuer": named.unwrap_or_else(|| issuer.clone()),
+        "token_endpoint": token_endpoint,
+    });
+    let app = Router::new().route(
+        "/.well-known/oauth-authorization-server/tenant-1",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc) }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    issuer
+}
+
+#[tokio::test]
+async fn an_rfc8414_issuer_and_a_document_naming_another_issuer() {
+    let shop = shop("http://localhost:3000/callback").await;
+    let token_endpoint = format!("{}/oauth2/token", shop.domain());
+    let issuer = rfc8414_metadata(token_endpoint.clone(), None).await;
+    let source = ClientCredentials::builder(&shop.machine, &shop.secret)
+        .issuer(&issuer)
+        .scopes([SCOPE_READ])
+        .build()
+        .unwrap();
+    assert_eq!(
+        claims(&source.access_token().await.unwrap())["client_id"],
+        shop.machine.as_str()
+    );
+    // A document that names another issuer is refused (RFC 8414 section 3.3): no token request.
+    let forged = rfc8414_metadata(token_endpoint, Some("https://evil.example".into())).await;
+    let refused = ClientCredentials::builder(&shop.machine, &shop.secret)
+        .issuer(&forged)
+        .build()
+        .unwrap();
+    let err = refused.access_token().await.unwrap_err();
+    assert!(err.to_string().contains("another issuer"), "{err}");
+    assert_eq!(refused.request_count(), 0);
+}
