@@ -57,6 +57,10 @@ impl UserPool {
     /// original) and `https://issuer-cognito-idp.{region}.amazonaws.com/{id}` (the updated form,
     /// for multi-Region pools), each with its own cached JWKS (`.amazonaws.com.cn` in China
     /// regions). Use [`from_issuer`](Self::from_issuer) to accept only one.
+    ///
+    /// A multi-Region pool's replicas share its id, and its updated issuer names the primary
+    /// Region (the `{region}` of the id) whichever replica signed the token, so this one
+    /// `UserPool` covers them; an issuer naming another Region is refused.
     pub fn new(pool_id: &str) -> Result<Self, VerifyError> {
         let Some((region, suffix)) = pool_id.split_once('_') else {
             return Err(VerifyError::Config(format!(
