@@ -73,6 +73,30 @@ pub struct ConfigureArgs {
     /// Never prompt, even on a terminal; take values from flags only.
     #[arg(long)]
     no_input: bool,
+    /// A machine-to-machine profile: the app client's own tokens (the client_credentials
+    /// grant at the token endpoint), no user. Needs the client id, its secret (stored with
+    /// --client-secret-stdin, or COGNATE_CLIENT_SECRET when a command runs) and the token
+    /// endpoint: --domain, --token-url, or the pool's discovery document (--user-pool-id).
+    #[arg(long, help_heading = "OAuth")]
+    client_credentials: bool,
+    /// The pool's domain, e.g. https://shop.auth.us-east-1.amazoncognito.com (for
+    /// `cognate serve`: http://127.0.0.1:9229/{poolId}); '' removes it.
+    #[arg(long, value_name = "URL", help_heading = "OAuth")]
+    domain: Option<String>,
+    /// The token endpoint, when it is neither {domain}/oauth2/token nor in the discovery
+    /// document; '' removes it.
+    #[arg(long, value_name = "URL", help_heading = "OAuth")]
+    token_url: Option<String>,
+    /// The scopes to ask for, space-separated (none: every scope the app client allows).
+    #[arg(long, value_name = "SCOPES", help_heading = "OAuth")]
+    scope: Option<String>,
+    /// RFC 8707: the resource server the tokens are for (the access token's aud).
+    #[arg(long, value_name = "URI", help_heading = "OAuth")]
+    resource: Option<String>,
+    /// Read the app client secret from one line of standard input and store it in the profile
+    /// (the file is readable only by you).
+    #[arg(long, conflicts_with_all = ["client_secret", "store_client_secret"], help_heading = "OAuth")]
+    client_secret_stdin: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,7 +114,8 @@ enum ConfigureCommand {
 
 #[derive(Args, Debug)]
 struct GetArgs {
-    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
+    /// grant, domain, token_url, scope or resource.
     key: String,
     /// The profile [env: COGNATE_PROFILE] [default: default].
     #[arg(long, value_name = "NAME")]
@@ -99,7 +124,8 @@ struct GetArgs {
 
 #[derive(Args, Debug)]
 struct SetArgs {
-    /// region, user_pool_id, client_id, username, endpoint, header_style or identity_pool_id.
+    /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
+    /// grant, domain, token_url, scope or resource.
     key: String,
     /// The new value ('' removes the setting).
     value: String,
@@ -148,6 +174,10 @@ pub fn run(args: ConfigureArgs, ui: &Ui) -> Result<()> {
         (&args.username, &mut profile.username),
         (&args.endpoint, &mut profile.endpoint),
         (&args.identity_pool_id, &mut profile.identity_pool_id),
+        (&args.domain, &mut profile.domain),
+        (&args.token_url, &mut profile.token_url),
+        (&args.scope, &mut profile.scope),
+        (&args.resource, &mut profile.resource),
     ];
     let mut changed = false;
     for (flag, field) in flags {
@@ -158,6 +188,21 @@ pub fn run(args: ConfigureArgs, ui: &Ui) -> Result<()> {
     }
     if let Some(style) = args.header_style {
         profile.header_style = Some(style.name().to_owned());
+        changed = true;
+    }
+    if args.client_credentials {
+        profile.grant = Some(crate::machine::CLIENT_CREDENTIALS.to_owned());
+        changed = true;
+    }
+    if args.client_secret_stdin {
+        let secret = read_secret_line(&mut stdin.lock()).map_err(|e| {
+            CliError::usage(
+                e.to_string()
+                    .replace("--store-client-secret", "--client-secret-stdin"),
+            )
+            .hint("pipe the secret in: printf %s \"$SECRET\" | cognate configure --client-secret-stdin …")
+        })?;
+        profile.client_secret = Some(secret.expose_secret().to_owned());
         changed = true;
     }
 
@@ -266,6 +311,16 @@ fn validate(p: &Profile) -> Result<()> {
     }
     if let Some(url) = &p.endpoint {
         check_endpoint(url)?;
+    }
+    for (key, url) in [("--domain", &p.domain), ("--token-url", &p.token_url)] {
+        if let Some(url) = url {
+            check_endpoint(url).map_err(|e| e.hint(format!("{key} takes an http(s) URL")))?;
+        }
+    }
+    if p.grant.as_deref() == Some(crate::machine::CLIENT_CREDENTIALS) && p.client_id.is_none() {
+        return Err(CliError::usage(
+            "a machine-to-machine profile needs --client-id",
+        ));
     }
     if let (Some(region), Some(pool)) = (&p.region, &p.user_pool_id)
         && region_of_pool(pool).is_some_and(|r| r != region)
@@ -409,7 +464,7 @@ fn run_list(args: &ListArgs, ui: &Ui) -> Result<()> {
 }
 
 /// The settings `get` and `set` know, by their profile key (`-` accepted for `_`).
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 13] = [
     "region",
     "user_pool_id",
     "client_id",
@@ -418,6 +473,11 @@ const KEYS: [&str; 8] = [
     "endpoint",
     "header_style",
     "identity_pool_id",
+    "grant",
+    "domain",
+    "token_url",
+    "scope",
+    "resource",
 ];
 
 /// The profile key `key` names, and the profile's field for it.
@@ -438,6 +498,11 @@ fn field<'p>(
         "username" => &mut profile.username,
         "endpoint" => &mut profile.endpoint,
         "header_style" => &mut profile.header_style,
+        "grant" => &mut profile.grant,
+        "domain" => &mut profile.domain,
+        "token_url" => &mut profile.token_url,
+        "scope" => &mut profile.scope,
+        "resource" => &mut profile.resource,
         _ => &mut profile.identity_pool_id,
     };
     Ok((name, slot))
@@ -532,6 +597,13 @@ fn run_set(args: &SetArgs, ui: &Ui) -> Result<()> {
                 .name()
                 .to_owned(),
         ),
+        ("grant", v) if v != crate::machine::CLIENT_CREDENTIALS => {
+            return Err(
+                CliError::usage(format!("grant: {v:?} is not a grant cognate uses")).hint(
+                    "`client_credentials` (a machine-to-machine profile), or '' to remove it",
+                ),
+            );
+        }
         (_, v) => Some(v.to_owned()),
     };
     *slot = value.clone();

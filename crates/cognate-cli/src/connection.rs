@@ -113,6 +113,16 @@ pub struct Connection {
     pub header_style: Option<Setting<String>>,
     /// Identity pool id (environment or profile; `aws-credentials` has the flag).
     pub identity_pool_id: Option<Setting<String>>,
+    /// `client_credentials` for a machine-to-machine profile.
+    pub grant: Option<Setting<String>>,
+    /// The pool's domain (OAuth endpoints).
+    pub domain: Option<Setting<String>>,
+    /// The token endpoint, given.
+    pub token_url: Option<Setting<String>>,
+    /// The scopes to ask for.
+    pub scope: Option<Setting<String>>,
+    /// RFC 8707 resource.
+    pub resource: Option<Setting<String>>,
 }
 
 /// Reads one environment variable; tests pass their own.
@@ -247,6 +257,11 @@ impl Connection {
             endpoint,
             header_style: pick(&None, &[], &p.header_style),
             identity_pool_id: pick(&None, &["COGNATE_IDENTITY_POOL_ID"], &p.identity_pool_id),
+            grant: pick(&None, &[], &p.grant),
+            domain: pick(&None, &["COGNATE_DOMAIN"], &p.domain),
+            token_url: pick(&None, &["COGNATE_TOKEN_URL"], &p.token_url),
+            scope: pick(&None, &["COGNATE_SCOPE"], &p.scope),
+            resource: pick(&None, &["COGNATE_RESOURCE"], &p.resource),
         };
         tracing::debug!(
             profile = connection.profile.as_deref().unwrap_or("(none)"),
@@ -288,7 +303,7 @@ impl Connection {
                 s.as_ref().map(|s| &s.source),
             )
         }
-        vec![
+        let mut rows = vec![
             row("region", &self.region),
             row("user_pool_id", &self.user_pool_id),
             row("client_id", &self.client_id),
@@ -303,7 +318,20 @@ impl Connection {
             row("endpoint", &self.endpoint),
             row("header_style", &self.header_style),
             row("identity_pool_id", &self.identity_pool_id),
-        ]
+        ];
+        // The OAuth settings, only when set (the rows above are always listed).
+        for (key, setting) in [
+            ("grant", &self.grant),
+            ("domain", &self.domain),
+            ("token_url", &self.token_url),
+            ("scope", &self.scope),
+            ("resource", &self.resource),
+        ] {
+            if setting.is_some() {
+                rows.push(row(key, setting));
+            }
+        }
+        rows
     }
 }
 

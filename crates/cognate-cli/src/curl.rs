@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use crate::connection::{ConnectionArgs, process_env};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::machine::Machine;
 use crate::output::{Output, Ui};
 use crate::session::{Session, Style, runtime};
 
@@ -318,8 +319,13 @@ pub fn send(args: &RequestArgs, req: Request<'_>, ui: &Ui) -> Result<Vec<u8>> {
     // A token from the environment (for the flag's style, else the command's default) is sent
     // as it is; otherwise the profile's tokens, in the flag's or the profile's style.
     let env_style = args.style.unwrap_or(req.default_style);
-    let (client, session) = match token_from_env(env_style) {
-        Some((token, var)) => {
+    let env_token = token_from_env(env_style);
+    let machine = match env_token {
+        Some(_) => None,
+        None => Machine::open(&args.connection)?,
+    };
+    let (client, session) = match (env_token, machine) {
+        (Some((token, var)), _) => {
             tracing::info!("using the token in {var}");
             let value = match env_style {
                 Style::Bearer => format!("Bearer {token}"),
@@ -339,7 +345,34 @@ pub fn send(args: &RequestArgs, req: Request<'_>, ui: &Ui) -> Result<Vec<u8>> {
             }
             (reqwest_middleware::ClientBuilder::new(http).build(), None)
         }
-        None => {
+        (None, Some(machine)) => {
+            let style = match args.style {
+                Some(s) => s,
+                None => Style::from_profile(&machine.connection)?.unwrap_or(req.default_style),
+            };
+            if matches!(style, Style::Id | Style::SecurityToken) {
+                return Err(CliError::usage(format!(
+                    "the {} header style sends an ID token, which an app client's token has none of",
+                    style.name()
+                ))
+                .hint("use --header-style access or bearer"));
+            }
+            // A fresh token in the file first (one request for many processes), then a source
+            // over the file for the request (and one renewal after a 401).
+            machine.token()?;
+            let source = machine.source(machine.store.clone())?;
+            let mut auth = Authenticator::new(source, style.header_style());
+            if let Some(key) = &args.api_key {
+                auth = auth.api_key(key.clone());
+            }
+            (
+                reqwest_middleware::ClientBuilder::new(http)
+                    .with(auth)
+                    .build(),
+                None,
+            )
+        }
+        (None, None) => {
             let session = Session::open(&args.connection)?;
             let style = match args.style {
                 Some(s) => s,

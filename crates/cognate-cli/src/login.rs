@@ -41,6 +41,39 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// Sign in through the browser, on the pool's hosted sign-in page (authorization code with
+    /// PKCE; the redirect comes back to http://localhost:PORT/callback, which must be one of
+    /// the app client's callback URLs). Opens the system browser ($BROWSER, else the desktop's
+    /// opener) and prints the URL.
+    #[arg(long, help_heading = "Browser sign-in")]
+    browser: bool,
+    /// Like --browser, but only print the URL and wait for the sign-in (from any browser that
+    /// can reach this machine's loopback, e.g. over SSH port forwarding).
+    #[arg(long, help_heading = "Browser sign-in")]
+    no_browser: bool,
+    /// The pool's domain, e.g. https://shop.auth.us-east-1.amazoncognito.com [env:
+    /// COGNATE_DOMAIN] [default: the profile's domain]; saved in the profile.
+    #[arg(long, value_name = "URL", help_heading = "Browser sign-in")]
+    domain: Option<String>,
+    /// The loopback port of the redirect.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 8765,
+        help_heading = "Browser sign-in"
+    )]
+    port: u16,
+    /// The scopes to ask for, space-separated [default: every scope the app client allows].
+    #[arg(long, value_name = "SCOPES", help_heading = "Browser sign-in")]
+    scope: Option<String>,
+    /// How long to wait for the browser, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        help_heading = "Browser sign-in"
+    )]
+    wait: u64,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -64,6 +97,22 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
         return Err(ui.unsupported("login", &[Output::Text, Output::Json]));
     }
     let session = Session::open_for_login(&args.connection)?;
+    if args.browser || args.no_browser {
+        if args.password_stdin {
+            return Err(
+                CliError::usage("--password-stdin and --browser do not go together")
+                    .hint("the browser sign-in asks for the password on the hosted page"),
+            );
+        }
+        let opts = crate::browser_login::BrowserLogin {
+            no_browser: args.no_browser,
+            domain: args.domain.as_deref(),
+            port: args.port,
+            scope: args.scope.as_deref(),
+            timeout: std::time::Duration::from_secs(args.wait.max(1)),
+        };
+        return crate::browser_login::run(&session, &args.connection, &opts, ui);
+    }
     let tty = interactive() && !args.password_stdin;
     let mut typed_username = None;
     let username = match session.username() {

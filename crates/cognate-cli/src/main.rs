@@ -8,6 +8,7 @@
 mod account;
 mod auth;
 mod aws_credentials;
+mod browser_login;
 mod completions;
 mod configure;
 mod connection;
@@ -19,6 +20,7 @@ mod exit;
 mod graphql;
 mod login;
 mod login_settings;
+mod machine;
 mod output;
 mod profile;
 mod serve;

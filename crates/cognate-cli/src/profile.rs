@@ -11,6 +11,12 @@
 //! header_style = "access"
 //! identity_pool_id = "us-east-1:0000-…"
 //! # client_secret = "…"                # only when you ask for it to be stored
+//!
+//! [profiles.billing-bot]               # machine to machine (client_credentials)
+//! grant = "client_credentials"
+//! client_id = "7example"
+//! domain = "https://shop.auth.us-east-1.amazoncognito.com"
+//! scope = "billing/charge billing/read"
 //! ```
 //!
 //! The file is always written with mode 0600 (it may hold a client secret), atomically: a
@@ -44,6 +50,23 @@ pub struct Profile {
     pub header_style: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_pool_id: Option<String>,
+    /// `client_credentials`: a machine-to-machine profile (the app client's own tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+    /// The pool's domain (`https://{prefix}.auth.{region}.amazoncognito.com`, a custom domain, or
+    /// `cognate serve`'s `http://127.0.0.1:9229/{poolId}`): its OAuth endpoints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The token endpoint, when it is not `{domain}/oauth2/token` nor in the pool's discovery
+    /// document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// The scopes to ask for, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// RFC 8707: the resource server the tokens are for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// The whole config file.

@@ -439,6 +439,7 @@ fn map_error(e: cognate_client::Error, session: Option<&Session>) -> CliError {
         .hint(login),
         E::ChallengeRequired(_) => CliError::new(Exit::Auth, e.to_string())
             .hint(format!("run `cognate login{p}` in a terminal to answer it")),
+        E::OAuth { .. } => CliError::new(Exit::Auth, e.to_string()),
         _ => CliError::new(Exit::Failure, e.to_string()),
     }
 }

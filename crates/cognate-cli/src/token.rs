@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::machine::Machine;
 use crate::output::{Output, Ui};
 use crate::session::{Session, Style};
 
@@ -60,6 +61,9 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
     let header = args.header.is_some() || args.header_style.is_some();
     if header && ui.output != Output::Text {
         return Err(CliError::usage("--header prints one line of text").hint("leave out --output"));
+    }
+    if let Some(machine) = Machine::open(&args.connection)? {
+        return machine_token(&machine, &args, args.header_style.or(old_style), header, ui);
     }
     let session = Session::open(&args.connection)?;
     let header_style = match args.header_style.or(old_style) {
@@ -128,6 +132,58 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
             doc.insert("expires_at".to_owned(), json!(tokens.expires_at()));
             crate::output::print_json(&serde_json::Value::Object(doc))?;
         }
+    }
+    Ok(())
+}
+
+/// `cognate token` for a machine-to-machine profile: the app client's access token (cached in
+/// the token file, asked for only when it would expire).
+fn machine_token(
+    machine: &Machine,
+    args: &TokenArgs,
+    style: Option<Style>,
+    header: bool,
+    ui: &Ui,
+) -> Result<()> {
+    if matches!(args.kind, Some(Kind::Id | Kind::Refresh)) {
+        return Err(CliError::usage(
+            "a machine-to-machine profile has only an access token (client_credentials)",
+        )
+        .hint("leave out --kind, or use --kind access"));
+    }
+    let token = machine.token()?;
+    let access = token.access_token();
+    if header {
+        let style = match style {
+            Some(s) => s,
+            None => Style::from_profile(&machine.connection)?.unwrap_or(Style::Access),
+        };
+        let value = match style {
+            Style::Access => access.to_owned(),
+            Style::Bearer => format!("Bearer {access}"),
+            Style::Id | Style::SecurityToken => {
+                return Err(CliError::usage(format!(
+                    "the {} header style sends an ID token, which an app client's token has none of",
+                    style.name()
+                ))
+                .hint("use --header-style access or bearer"));
+            }
+        };
+        println!("{}: {value}", style.header_name());
+        return Ok(());
+    }
+    match ui.output {
+        Output::Text => println!("{access}"),
+        Output::Env => println!(
+            "{}",
+            crate::output::env_line("COGNATE_ACCESS_TOKEN", access)
+        ),
+        Output::Json => crate::output::print_json(&json!({
+            "access_token": access,
+            "expires_at": token.expires_at(),
+            "scope": token.scope(),
+            "client_id": machine.client_id(),
+        }))?,
     }
     Ok(())
 }

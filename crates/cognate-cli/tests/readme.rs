@@ -35,6 +35,36 @@ const NOT_RUN: &[(&str, &str)] = &[
         "cognate configure",
         "prompts on a terminal (tests/interactive.rs answers such prompts)",
     ),
+    (
+        "printf %s \"$CLIENT_SECRET\" | cognate configure --profile worker …",
+        "needs a pool domain and a client_credentials app client with its secret: tests/oauth.rs \
+         runs configure, token, curl and whoami of a machine-to-machine profile against them",
+    ),
+    (
+        "cognate token --profile worker",
+        "the machine-to-machine profile above (tests/oauth.rs)",
+    ),
+    (
+        "cognate curl --profile worker …",
+        "the machine-to-machine profile above (tests/oauth.rs)",
+    ),
+    (
+        "cognate whoami --profile worker",
+        "the machine-to-machine profile above (tests/oauth.rs)",
+    ),
+    (
+        "cognate login --browser …",
+        "waits for a person in a browser: tests/oauth.rs drives Debian's Chromium through \
+         `cognate login --no-browser`",
+    ),
+    (
+        "cognate token --profile web",
+        "the browser sign-in above (tests/oauth.rs)",
+    ),
+    (
+        "cognate logout --profile web",
+        "the browser sign-in above (tests/oauth.rs)",
+    ),
 ];
 
 /// Commands whose README output shows a failure, with the exit status shown.

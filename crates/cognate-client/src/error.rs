@@ -44,6 +44,17 @@ pub enum Error {
     /// Reading or writing a token store failed.
     #[error("token store: {0}")]
     Store(String),
+    /// An OAuth 2.0 endpoint (token, revocation, userInfo) answered with an error (RFC 6749
+    /// section 5.2), such as `invalid_client` or `invalid_grant`.
+    #[error("OAuth {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    OAuth {
+        /// The `error` code, e.g. `invalid_client`.
+        error: String,
+        /// `error_description`, when the server sent one.
+        description: Option<String>,
+        /// The HTTP status of the answer.
+        status: Option<u16>,
+    },
 }
 
 /// `Result` with this crate's [`Error`].
@@ -88,6 +99,15 @@ impl Error {
         self.is("CodeMismatchException") || self.is("ExpiredCodeException")
     }
 
+    /// The OAuth error code (`invalid_client`, `invalid_grant`, …), if an OAuth endpoint
+    /// answered with an error.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Error::OAuth { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
     /// Throttling or a server-side failure: worth trying again later. These are already retried
     /// with backoff (see [`crate::RetryPolicy`]) before they reach the caller.
     pub fn is_retryable(&self) -> bool {
@@ -126,6 +146,15 @@ impl Error {
             Error::ChallengeRequired(m) => Error::ChallengeRequired(m.clone()),
             Error::SessionEnded(m) => Error::SessionEnded(m.clone()),
             Error::Store(m) => Error::Store(m.clone()),
+            Error::OAuth {
+                error,
+                description,
+                status,
+            } => Error::OAuth {
+                error: error.clone(),
+                description: description.clone(),
+                status: *status,
+            },
         }
     }
 

@@ -7,8 +7,10 @@ use reqwest::{Request, Response, StatusCode};
 use reqwest_middleware::{Middleware, Next};
 use secrecy::{ExposeSecret, SecretString};
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
-use crate::source::TokenSource;
+use crate::provider::{Bearer, TokenProvider};
 use crate::tokens::TokenSet;
 
 /// Which token goes in which header. APIs behind Cognito disagree; these are the conventions
@@ -36,17 +38,33 @@ pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 impl HeaderStyle {
     /// The header's name and value for `tokens`.
     pub fn header(&self, tokens: &TokenSet) -> Result<(HeaderName, HeaderValue)> {
+        self.header_of(
+            tokens.access_token().as_str(),
+            Some(tokens.id_token().as_str()),
+        )
+    }
+
+    /// The header's name and value for `bearer`. The ID-token styles need a user's tokens: an
+    /// app client's token (`client_credentials`) has no ID token and fails with
+    /// [`Error::Config`].
+    pub fn header_for(&self, bearer: &Bearer) -> Result<(HeaderName, HeaderValue)> {
+        self.header_of(bearer.access_token(), bearer.id_token())
+    }
+
+    fn header_of(&self, access: &str, id_token: Option<&str>) -> Result<(HeaderName, HeaderValue)> {
+        let id = || {
+            id_token.map(str::to_owned).ok_or_else(|| {
+                Error::Config(
+                    "an app client's token has no ID token: use the access-token header styles"
+                        .into(),
+                )
+            })
+        };
         let (name, value) = match self {
-            HeaderStyle::RawAccess => (AUTHORIZATION, tokens.access_token().as_str().to_owned()),
-            HeaderStyle::BearerAccess => (
-                AUTHORIZATION,
-                format!("Bearer {}", tokens.access_token().as_str()),
-            ),
-            HeaderStyle::GraphQlId => (AUTHORIZATION, tokens.id_token().as_str().to_owned()),
-            HeaderStyle::CognitoSecurityToken => (
-                COGNITO_SECURITY_TOKEN,
-                tokens.id_token().as_str().to_owned(),
-            ),
+            HeaderStyle::RawAccess => (AUTHORIZATION, access.to_owned()),
+            HeaderStyle::BearerAccess => (AUTHORIZATION, format!("Bearer {access}")),
+            HeaderStyle::GraphQlId => (AUTHORIZATION, id()?),
+            HeaderStyle::CognitoSecurityToken => (COGNITO_SECURITY_TOKEN, id()?),
         };
         let mut value = HeaderValue::try_from(value)
             .map_err(|_| Error::protocol("a token is not a valid header value"))?;
@@ -62,7 +80,9 @@ impl HeaderStyle {
     }
 }
 
-/// Authenticates requests: a [`TokenSource`], a [`HeaderStyle`] and an optional API key.
+/// Authenticates requests: a [`TokenProvider`] (a user's [`TokenSource`](crate::TokenSource) or
+/// an app client's [`ClientCredentials`](crate::ClientCredentials)), a [`HeaderStyle`] and an
+/// optional API key.
 ///
 /// As a `reqwest-middleware` middleware it adds the header to every request and, on a 401,
 /// refreshes once and retries the request if its body can be replayed. For other HTTP clients,
@@ -97,7 +117,7 @@ impl HeaderStyle {
 /// ```
 #[derive(Clone)]
 pub struct Authenticator {
-    source: TokenSource,
+    source: Arc<dyn TokenProvider>,
     style: HeaderStyle,
     api_key: Option<SecretString>,
     retry_on_401: bool,
@@ -115,9 +135,9 @@ impl std::fmt::Debug for Authenticator {
 
 impl Authenticator {
     /// Tokens from `source`, in the header `style` names.
-    pub fn new(source: TokenSource, style: HeaderStyle) -> Self {
+    pub fn new(source: impl TokenProvider, style: HeaderStyle) -> Self {
         Authenticator {
-            source,
+            source: Arc::new(source),
             style,
             api_key: None,
             retry_on_401: true,
@@ -134,8 +154,9 @@ impl Authenticator {
         self
     }
 
-    fn fill(&self, tokens: &TokenSet, headers: &mut HeaderMap) -> Result<()> {
-        self.style.apply(tokens, headers)?;
+    fn fill(&self, tokens: &Bearer, headers: &mut HeaderMap) -> Result<()> {
+        let (name, value) = self.style.header_for(tokens)?;
+        headers.insert(name, value);
         if let Some(key) = &self.api_key {
             let mut v = HeaderValue::try_from(key.expose_secret())
                 .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
@@ -146,8 +167,8 @@ impl Authenticator {
     }
 
     /// Puts a valid token (and the API key) into `headers`; returns the tokens used.
-    pub async fn authorize(&self, headers: &mut HeaderMap) -> Result<std::sync::Arc<TokenSet>> {
-        let tokens = self.source.tokens().await?;
+    pub async fn authorize(&self, headers: &mut HeaderMap) -> Result<Bearer> {
+        let tokens = self.source.bearer().await?;
         self.fill(&tokens, headers)?;
         Ok(tokens)
     }
@@ -178,7 +199,7 @@ impl Middleware for Authenticator {
             return Ok(answer);
         }
         tracing::debug!(url = %replay.url(), "401: refreshing the tokens once and retrying");
-        let fresh = match self.source.refresh_after_rejection(Some(&tokens)).await {
+        let fresh = match self.source.bearer_after_rejection(&tokens).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(error = %e, "refresh after a 401 failed");

@@ -13,6 +13,10 @@
 //! - [`Authenticator`] / [`HeaderStyle`]: the header on HTTP requests, as a `reqwest-middleware`
 //!   middleware or by hand.
 //! - [`IdentityPoolCredentials`]: AWS credentials through an identity pool.
+//! - [`ClientCredentials`]: an app client's own tokens (machine to machine) from the token
+//!   endpoint, cached and renewed like [`TokenSource`]'s; both are [`TokenProvider`]s.
+//! - [`BrowserSignIn`]: sign-in through the browser (authorization code + PKCE, loopback
+//!   redirect), refresh, revocation and userInfo.
 //!
 //! # Log in, answering challenges
 //!
@@ -44,6 +48,8 @@ mod error;
 mod http;
 mod identity;
 mod login;
+mod oauth;
+mod provider;
 mod source;
 mod store;
 pub mod testing;
@@ -63,6 +69,11 @@ pub use login::{
     AnswerError, AuthFlow, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
     NewPasswordRequired, OtherChallenge, SelectMfaType, SoftwareTokenSetup, otpauth_uri,
 };
+pub use oauth::{
+    BrowserSignIn, BrowserSignInBuilder, ClientAuth, ClientCredentials, ClientCredentialsBuilder,
+    ClientToken, ClientTokenStore, OAuthEndpoints, OAuthTokens, PendingSignIn,
+};
+pub use provider::{Bearer, TokenProvider};
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
 pub use store::{FileStore, LockedProfile, MemoryStore, TokenOwner, TokenStore};
 pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};

@@ -38,12 +38,19 @@ impl<T: TokenStore + ?Sized> TokenStore for std::sync::Arc<T> {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     sets: Mutex<HashMap<String, TokenSet>>,
+    clients: Mutex<HashMap<String, crate::oauth::ClientToken>>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub(crate) fn client_tokens(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, HashMap<String, crate::oauth::ClientToken>>> {
+        self.clients.lock().map_err(poisoned)
     }
 }
 
@@ -156,6 +163,25 @@ impl FileStore {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    /// [`FileStore::write_atomic`] for other files of the store.
+    pub(crate) fn write_file_atomic(&self, path: &Path, stem: &str, bytes: &[u8]) -> Result<()> {
+        self.write_atomic(path, stem, bytes)
+    }
+
+    /// Creates `dir` (and the store's directory) with mode 0700.
+    pub(crate) fn ensure_private_dir(&self, dir: &Path) -> Result<()> {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir).map_err(|e| self.io("cannot create", dir, e))
+    }
+
+    /// `profile`'s lock, shared (`None` when nobody ever wrote the profile).
+    pub(crate) fn lock_shared(&self, profile: &str) -> Result<Option<File>> {
+        self.lock(profile, false)
     }
 
     /// The file that holds the device remembered for `username`
@@ -342,6 +368,10 @@ impl LockedProfile {
     /// The profile whose lock is held.
     pub fn profile(&self) -> &str {
         &self.profile
+    }
+
+    pub(crate) fn file_store(&self) -> &FileStore {
+        &self.store
     }
 }
 

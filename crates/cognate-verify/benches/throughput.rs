@@ -17,7 +17,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognate_verify::{CognitoJwtVerifier, Jwks, TokenUse, UnverifiedToken, UserPool};
+use cognate_verify::{CognitoJwtVerifier, Jwks, Principal, TokenUse, UnverifiedToken, UserPool};
 use serde_json::{Value, json};
 
 const POOL_ID: &str = "us-east-1_BenchPool1";
@@ -78,6 +78,23 @@ fn claims(iss: &str, n: u64, now: u64) -> Value {
         "iat": now - 60,
         "jti": uuid(n + 3_000_000),
         "username": format!("user{n}"),
+    })
+}
+
+/// A machine-to-machine (`client_credentials`) access token payload: `sub` is the client, no
+/// `username`, custom scopes.
+fn m2m_claims(iss: &str, n: u64, now: u64) -> Value {
+    json!({
+        "sub": CLIENT_ID,
+        "token_use": "access",
+        "scope": "orders/read orders/write",
+        "auth_time": now - 60,
+        "iss": iss,
+        "exp": now + 86_400,
+        "iat": now - 60,
+        "version": 2,
+        "jti": uuid(n + 4_000_000),
+        "client_id": CLIENT_ID,
     })
 }
 
@@ -153,6 +170,10 @@ fn main() {
         .map(|n| signer.sign(&claims(&iss, n, now)))
         .collect();
 
+    let m2m: Vec<String> = (1..=DISTINCT as u64)
+        .map(|n| signer.sign(&m2m_claims(&iss, n, now)))
+        .collect();
+
     let load = |v: &CognitoJwtVerifier| {
         v.cache_jwks(&iss, Jwks::from_json(jwks_text.as_bytes()).unwrap())
             .unwrap();
@@ -161,6 +182,16 @@ fn main() {
     load(&plain);
     let cached = verifier(true);
     load(&cached);
+    // An API that takes only app clients' tokens with a scope.
+    let machines = CognitoJwtVerifier::builder()
+        .user_pool(UserPool::new(POOL_ID).unwrap().client_id(CLIENT_ID))
+        .token_use(TokenUse::Access)
+        .require_principal(Principal::Client)
+        .require_scopes(["orders/read"])
+        .build()
+        .unwrap();
+    load(&machines);
+    assert!(m2m.iter().all(|t| machines.verify_sync(t).is_ok()));
     assert!(plain.verify_sync(&same).is_ok());
     assert!(distinct.iter().all(|t| plain.verify_sync(t).is_ok()));
 
@@ -179,6 +210,12 @@ fn main() {
                     .verify_sync(black_box(&distinct[i % DISTINCT]))
                     .is_ok(),
             );
+        }),
+    ));
+    results.push((
+        "1000 distinct M2M tokens (principal client, scope required)",
+        measure(seconds, |i| {
+            black_box(machines.verify_sync(black_box(&m2m[i % DISTINCT])).is_ok());
         }),
     ));
     results.push((
@@ -283,6 +320,7 @@ fn main() {
         std::fs::write(dir.join("jwks.json"), &jwks_text).unwrap();
         std::fs::write(dir.join("token.txt"), &same).unwrap();
         std::fs::write(dir.join("tokens.txt"), distinct.join("\n")).unwrap();
+        std::fs::write(dir.join("m2m_tokens.txt"), m2m.join("\n")).unwrap();
         std::fs::write(
             dir.join("config.json"),
             json!({"userPoolId": POOL_ID, "clientId": CLIENT_ID, "issuer": iss}).to_string(),

@@ -118,6 +118,9 @@ fn strip_bearer(value: &str) -> Option<&str> {
 /// A tower [`Layer`](tower::Layer) that verifies the request's token and puts the verified
 /// [`Claims`] in the request extensions for the [extractors](Claims#impl-FromRequestParts<S>-for-Claims).
 ///
+/// A valid token that lacks a scope required by the verifier or by
+/// [`require_scopes`](CognitoAuthLayer::require_scopes) gets `403 Forbidden` with
+/// `error="insufficient_scope"` and the required scopes (RFC 6750 section 3.1).
 /// A request without a valid token gets `401 Unauthorized` with a
 /// `WWW-Authenticate: Bearer realm="…"` challenge (`error="invalid_token"` when a token was
 /// sent), an empty body, and nothing about which check failed; the check is logged with
@@ -134,8 +137,12 @@ struct Config {
     verifier: CognitoJwtVerifier,
     header: TokenHeader,
     realm: String,
+    /// Scopes this layer requires on top of the verifier's.
+    scopes: Vec<String>,
     missing: HeaderValue,
     invalid: HeaderValue,
+    /// The 403 challenge, naming every scope required here and by the verifier.
+    insufficient: HeaderValue,
 }
 
 impl fmt::Debug for CognitoAuthLayer {
@@ -150,25 +157,69 @@ impl fmt::Debug for CognitoAuthLayer {
 impl CognitoAuthLayer {
     /// A layer reading `Authorization` (raw or Bearer), realm `api`.
     pub fn new(verifier: CognitoJwtVerifier) -> Self {
-        Self::build(verifier, TokenHeader::Authorization, "api")
+        Self::build(verifier, TokenHeader::Authorization, "api", Vec::new())
     }
 
     /// Reads the token from `header`.
     pub fn token_header(self, header: TokenHeader) -> Self {
-        Self::build(self.config.verifier.clone(), header, &self.config.realm)
+        let c = &self.config;
+        Self::build(c.verifier.clone(), header, &c.realm, c.scopes.clone())
     }
 
     /// The realm named in `WWW-Authenticate`. Characters other than visible ASCII, `"` and `\`
     /// are dropped.
     pub fn realm(self, realm: &str) -> Self {
+        let c = &self.config;
         Self::build(
-            self.config.verifier.clone(),
-            self.config.header.clone(),
+            c.verifier.clone(),
+            c.header.clone(),
             realm,
+            c.scopes.clone(),
         )
     }
 
-    fn build(verifier: CognitoJwtVerifier, header: TokenHeader, realm: &str) -> Self {
+    /// Requires every one of these scopes, on top of what the verifier requires: put one layer
+    /// per route (or group of routes) to give each its own scopes, sharing one verifier and its
+    /// caches. A valid token without them gets `403 Forbidden` with
+    /// `WWW-Authenticate: Bearer realm="…", error="insufficient_scope", scope="…"` (RFC 6750
+    /// section 3.1). Scope names with characters RFC 6750 does not allow in a scope are never
+    /// satisfied.
+    ///
+    /// ```no_run
+    /// use axum::{Router, routing::{get, post}};
+    /// use cognate_verify::axum::CognitoAuthLayer;
+    /// use cognate_verify::{CognitoJwtVerifier, TokenUse, UserPool};
+    ///
+    /// # fn demo() -> Result<Router, cognate_verify::VerifyError> {
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(UserPool::new("us-east-1_AbC123xyZ")?.any_client())
+    ///     .token_use(TokenUse::Access)
+    ///     .build()?;
+    /// let auth = CognitoAuthLayer::new(verifier);
+    /// let app = Router::new()
+    ///     .route("/orders", get(|| async { "orders" })
+    ///         .layer(auth.clone().require_scopes(["orders/read"])))
+    ///     .route("/orders", post(|| async { "created" })
+    ///         .layer(auth.require_scopes(["orders/write"])));
+    /// # Ok(app) }
+    /// ```
+    pub fn require_scopes<I, S>(self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let c = &self.config;
+        let mut all = c.scopes.clone();
+        all.extend(scopes.into_iter().map(Into::into));
+        Self::build(c.verifier.clone(), c.header.clone(), &c.realm, all)
+    }
+
+    fn build(
+        verifier: CognitoJwtVerifier,
+        header: TokenHeader,
+        realm: &str,
+        scopes: Vec<String>,
+    ) -> Self {
         let realm: String = realm
             .chars()
             .filter(|c| (c.is_ascii_graphic() && *c != '"' && *c != '\\') || *c == ' ')
@@ -179,13 +230,29 @@ impl CognitoAuthLayer {
             "Bearer realm=\"{realm}\", error=\"invalid_token\""
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer error=\"invalid_token\""));
+        // RFC 6750: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+        let mut named: Vec<&str> = verifier.required_scopes().collect();
+        named.extend(scopes.iter().map(String::as_str));
+        named.retain(|s| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+        });
+        named.dedup();
+        let insufficient = HeaderValue::from_str(&format!(
+            "Bearer realm=\"{realm}\", error=\"insufficient_scope\", scope=\"{}\"",
+            named.join(" ")
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer error=\"insufficient_scope\""));
         CognitoAuthLayer {
             config: Arc::new(Config {
                 verifier,
                 header,
                 realm,
+                scopes,
                 missing,
                 invalid,
+                insufficient,
             }),
         }
     }
@@ -241,20 +308,31 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             let outcome = match config.header.extract(request.headers()) {
-                Ok(None) => Err(None),
+                Ok(None) => Err(Refusal::Missing),
                 Err(reason) => {
                     tracing::debug!(check = "header", reason, "rejected a request");
-                    Err(Some(false))
+                    Err(Refusal::Invalid)
                 }
                 Ok(Some(token)) => match config.verifier.verify(token).await {
-                    Ok(claims) => Ok(claims),
+                    Ok(claims) if config.scopes.iter().all(|s| claims.has_scope(s)) => Ok(claims),
+                    Ok(_) => {
+                        tracing::debug!(
+                            check = "scope",
+                            "rejected a token: a route scope is missing"
+                        );
+                        Err(Refusal::Scope)
+                    }
                     Err(error) if error.is_unavailable() => {
                         tracing::warn!(%error, "cannot verify tokens: the issuer's keys are unavailable");
-                        Err(Some(true))
+                        Err(Refusal::Unavailable)
+                    }
+                    Err(VerifyError::Scope) => {
+                        tracing::debug!(check = "scope", "rejected a token");
+                        Err(Refusal::Scope)
                     }
                     Err(error) => {
                         tracing::debug!(check = error.check(), %error, "rejected a token");
-                        Err(Some(false))
+                        Err(Refusal::Invalid)
                     }
                 },
             };
@@ -263,9 +341,14 @@ where
                     request.extensions_mut().insert(claims);
                     inner.call(request).await
                 }
-                Err(None) => Ok(challenge(&config.missing)),
-                Err(Some(false)) => Ok(challenge(&config.invalid)),
-                Err(Some(true)) => {
+                Err(Refusal::Missing) => Ok(challenge(&config.missing)),
+                Err(Refusal::Invalid) => Ok(challenge(&config.invalid)),
+                Err(Refusal::Scope) => {
+                    let mut response = challenge(&config.insufficient);
+                    *response.status_mut() = StatusCode::FORBIDDEN;
+                    Ok(response)
+                }
+                Err(Refusal::Unavailable) => {
                     let mut response = Response::new(ResBody::default());
                     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                     Ok(response)
@@ -273,6 +356,18 @@ where
             }
         })
     }
+}
+
+/// Why the layer turned a request away.
+enum Refusal {
+    /// No token: 401 without an error code.
+    Missing,
+    /// A token that failed a check: 401 `invalid_token`.
+    Invalid,
+    /// A valid token without a required scope: 403 `insufficient_scope`.
+    Scope,
+    /// The issuer's keys cannot be had: 503.
+    Unavailable,
 }
 
 fn challenge<B: Default>(value: &HeaderValue) -> Response<B> {
@@ -357,13 +452,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IdClaims {
     }
 }
 
-/// Makes [`VerifyError`] usable as a handler's error when you verify by hand: 401 (or 503 when
-/// the keys are unavailable) with nothing about the check in the body.
+/// Makes [`VerifyError`] usable as a handler's error when you verify by hand: 401 (403
+/// `insufficient_scope` for a missing scope, 503 when the keys are unavailable) with nothing
+/// about the check in the body.
 impl IntoResponse for VerifyError {
     fn into_response(self) -> axum::response::Response {
         if self.is_unavailable() {
             tracing::warn!(error = %self, "cannot verify tokens");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
+        } else if self == VerifyError::Scope {
+            tracing::debug!(check = "scope", "rejected a token");
+            let mut response: axum::response::Response = challenge(&HeaderValue::from_static(
+                "Bearer error=\"insufficient_scope\"",
+            ));
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
         } else {
             tracing::debug!(check = self.check(), error = %self, "rejected a token");
             challenge(&HeaderValue::from_static("Bearer error=\"invalid_token\""))

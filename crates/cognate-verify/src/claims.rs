@@ -80,6 +80,7 @@ struct Inner {
     nbf: Option<i64>,
     iat: Option<i64>,
     auth_time: Option<i64>,
+    principal: crate::Principal,
 }
 
 /// The standard claims, read and type-checked before anything else is kept.
@@ -177,8 +178,16 @@ impl Claims {
                 nbf: standard.nbf,
                 iat: standard.iat,
                 auth_time,
+                principal: crate::Principal::of(payload, standard.token_use == TokenUse::Access),
             }),
         }
+    }
+
+    /// Whether the token speaks for a user or, as a `client_credentials` access token does, for
+    /// an app client itself (then [`subject`](Self::subject) and [`client_id`](Self::client_id)
+    /// are both the client, and there is no [`username`](Self::username)).
+    pub fn principal(&self) -> crate::Principal {
+        self.inner.principal
     }
 
     /// `access` or `id`.

@@ -211,6 +211,46 @@ pub enum VerifyError {
     /// The token lacks a required scope.
     #[error("scope: the token lacks a required scope")]
     Scope,
+    /// The token speaks for the wrong kind of principal: an app client's (machine-to-machine)
+    /// access token where a user's is required, or the reverse.
+    #[error("principal: a {expected}'s token is required, this is a {found}'s")]
+    Principal {
+        /// What the verifier requires.
+        expected: crate::Principal,
+        /// What the token is.
+        found: crate::Principal,
+    },
+    /// RFC 8707: the access token's `aud` names none of the accepted resources.
+    #[error("aud: {aud:?} is not an accepted resource")]
+    Audience {
+        /// The token's `aud` (clipped); several are joined with a space.
+        aud: String,
+    },
+    /// `acr` is not one of the accepted authentication context classes.
+    #[error("acr: {acr:?} is not an accepted authentication context class")]
+    Acr {
+        /// The token's `acr` (clipped).
+        acr: String,
+    },
+    /// `amr` lacks a required authentication method.
+    #[error("amr: the token lacks a required authentication method")]
+    Amr,
+    /// The user signed in longer ago than the maximum age allows.
+    #[error("auth_time: signed in at {auth_time}, more than {max_age} s before {now}")]
+    AuthTooOld {
+        /// The `auth_time` claim.
+        auth_time: i64,
+        /// The maximum age, in seconds.
+        max_age: i64,
+        /// The verifier's clock, in Unix seconds.
+        now: i64,
+    },
+    /// An OpenID Connect ID token's `nonce` is missing or is not the one the sign-in sent.
+    #[error("nonce: the ID token's nonce is missing or not the one sent")]
+    Nonce,
+    /// An OpenID Connect ID token's `at_hash` is missing or does not match the access token.
+    #[error("at_hash: the ID token's at_hash does not match the access token")]
+    AtHash,
     /// The custom claim check rejected the token.
     #[error("custom: {0}")]
     Custom(String),
@@ -246,7 +286,8 @@ pub enum VerifyError {
 impl VerifyError {
     /// A short, stable name of the check that failed: `size`, `structure`, `base64url`, `json`,
     /// `alg`, `crit`, `kid`, `jwk`, `signature`, `exp`, `nbf`, `iat`, `claims`, `iss`,
-    /// `token_use`, `client_id`, `groups`, `scope`, `custom`, `jwks` or `config`.
+    /// `token_use`, `client_id`, `groups`, `scope`, `principal`, `aud`, `acr`, `amr`,
+    /// `auth_time`, `nonce`, `at_hash`, `custom`, `jwks` or `config`.
     ///
     /// ```
     /// # use cognate_verify::VerifyError;
@@ -273,6 +314,13 @@ impl VerifyError {
             VerifyError::ClientId { .. } => "client_id",
             VerifyError::Group => "groups",
             VerifyError::Scope => "scope",
+            VerifyError::Principal { .. } => "principal",
+            VerifyError::Audience { .. } => "aud",
+            VerifyError::Acr { .. } => "acr",
+            VerifyError::Amr => "amr",
+            VerifyError::AuthTooOld { .. } => "auth_time",
+            VerifyError::Nonce => "nonce",
+            VerifyError::AtHash => "at_hash",
             VerifyError::Custom(_) => "custom",
             VerifyError::JwksFetch { .. }
             | VerifyError::JwksInvalid { .. }

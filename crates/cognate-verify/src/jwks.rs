@@ -1,4 +1,4 @@
-//! The JWKS cache: one key set per issuer, fetched on demand, refetched on an unknown `kid` at most
+//! The JWKS cache: one key set per JWKS URL, fetched on demand, refetched on an unknown `kid` at most
 //! once per interval, old keys kept while a refetch fails.
 
 use std::collections::HashMap;
@@ -93,7 +93,7 @@ impl JwksFetcher for HttpFetcher {
 /// Keys are fetched the first time a token of an issuer arrives (or at [`hydrate`]), and again
 /// when a token names a `kid` the cached set lacks, but at most once per
 /// [`min_refetch_interval`](JwksCacheBuilder::min_refetch_interval) (10 s by default) per
-/// issuer, so a flood of made-up `kid`s costs the identity provider one request per interval.
+/// JWKS URL, so a flood of made-up `kid`s costs the identity provider one request per interval.
 /// Concurrent callers wait for one fetch rather than starting their own. A failed refetch keeps
 /// the keys already cached. Nothing is ever fetched from a URL named by a token: only the
 /// configured issuers' JWKS URLs.
@@ -131,7 +131,9 @@ struct CacheInner {
     clock: Arc<dyn Clock>,
     min_refetch_interval: Duration,
     fetch_timeout: Duration,
-    issuers: Mutex<HashMap<(String, String), Arc<IssuerKeys>>>,
+    /// By JWKS URL: issuers that share a URL (both forms of a pool given one `jwks_url`) share
+    /// its keys and its refetch limit.
+    issuers: Mutex<HashMap<String, Arc<IssuerKeys>>>,
 }
 
 impl fmt::Debug for JwksCache {
@@ -217,7 +219,8 @@ impl JwksCache {
         self.issuer(issuer, jwks_url).store_jwks(jwks);
     }
 
-    /// The state for `(issuer, jwks_url)`, created empty on first use.
+    /// The state for `jwks_url` (named after the first issuer that used it in errors), created
+    /// empty on first use.
     pub(crate) fn issuer(&self, issuer: &str, jwks_url: &str) -> Arc<IssuerKeys> {
         let mut issuers = self
             .inner
@@ -225,7 +228,7 @@ impl JwksCache {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         issuers
-            .entry((issuer.to_owned(), jwks_url.to_owned()))
+            .entry(jwks_url.to_owned())
             .or_insert_with(|| {
                 Arc::new(IssuerKeys {
                     issuer: issuer.to_owned(),

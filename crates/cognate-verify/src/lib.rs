@@ -39,7 +39,10 @@
 //! 10. **token_use**: `access` or `id` as configured; `refresh` is [`VerifyError::RefreshToken`];
 //! 11. **exp**, **nbf**, **iat**: with the configured clock-skew grace;
 //! 12. **client**: `client_id` (access tokens) or `aud` (ID tokens) is an allowed app client;
-//! 13. **groups** (any of), **scopes** (all of, or any of), and your **custom** check.
+//! 13. **groups** (any of), **scopes** (all of, or any of);
+//! 14. when configured: the **principal** (a user's token or an app client's machine-to-machine
+//!     token), the RFC 8707 **aud** of access tokens, step-up **acr**, **amr** and
+//!     **auth_time** with a maximum age; then your **custom** check.
 //!
 //! # Speed
 //!
@@ -61,6 +64,8 @@ mod clock;
 mod error;
 mod jwk;
 mod jwks;
+mod oidc;
+mod requirements;
 mod rsa_ifma;
 mod scan;
 mod strict;
@@ -78,9 +83,13 @@ pub use jwk::{Jwks, MAX_JWKS_LEN};
 #[cfg(feature = "reqwest")]
 pub use jwks::HttpFetcher;
 pub use jwks::{FetchFuture, FetchResult, JwksCache, JwksCacheBuilder, JwksFetcher};
+pub use oidc::at_hash;
+pub use requirements::Principal;
 pub use token::{DEFAULT_MAX_TOKEN_LEN, UnverifiedToken};
 pub use token_cache::TokenCacheStats;
-pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, CustomCheck, UserPool};
+pub use verifier::{
+    CognitoJwtVerifier, CognitoJwtVerifierBuilder, CustomCheck, Hydrated, UserPool,
+};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -40,6 +40,8 @@ pub(crate) struct Payload<'a> {
     pub(crate) cognito_username: Option<Field<'a>>,
     pub(crate) groups: Option<Field<'a>>,
     pub(crate) scope: Option<Field<'a>>,
+    pub(crate) acr: Option<Field<'a>>,
+    pub(crate) amr: Option<Field<'a>>,
 }
 
 /// Reads `json` (the decoded payload) strictly and returns its standard claims.
@@ -157,6 +159,8 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
                 "cognito:username" => Some(&mut out.cognito_username),
                 "cognito:groups" => Some(&mut out.groups),
                 "scope" => Some(&mut out.scope),
+                "acr" => Some(&mut out.acr),
+                "amr" => Some(&mut out.amr),
                 _ => None,
             };
             match slot {

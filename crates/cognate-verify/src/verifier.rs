@@ -11,6 +11,7 @@ use crate::clock::{Clock, SystemClock, unix_secs};
 use crate::error::{VerifyError, clip};
 use crate::jwk::{Jwks, RsaKey};
 use crate::jwks::{Cached, IssuerKeys, JwksCache, JwksFetcher};
+use crate::requirements::Requirements;
 use crate::scan::{self, Field, Payload};
 use crate::token::{DEFAULT_MAX_TOKEN_LEN, Split};
 use crate::token_cache::{Entry, TokenCache, TokenCacheStats, TokenHash};
@@ -56,6 +57,10 @@ impl UserPool {
     /// original) and `https://issuer-cognito-idp.{region}.amazonaws.com/{id}` (the updated form,
     /// for multi-Region pools), each with its own cached JWKS (`.amazonaws.com.cn` in China
     /// regions). Use [`from_issuer`](Self::from_issuer) to accept only one.
+    ///
+    /// A multi-Region pool's replicas share its id, and its updated issuer names the primary
+    /// Region (the `{region}` of the id) whichever replica signed the token, so this one
+    /// `UserPool` covers them; an issuer naming another Region is refused.
     pub fn new(pool_id: &str) -> Result<Self, VerifyError> {
         let Some((region, suffix)) = pool_id.split_once('_') else {
             return Err(VerifyError::Config(format!(
@@ -193,6 +198,7 @@ struct Inner {
     groups: Vec<String>,
     all_scopes: Vec<String>,
     any_scopes: Vec<String>,
+    requirements: Requirements,
     grace: i64,
     custom: Option<Arc<CustomCheck>>,
     clock: Arc<dyn Clock>,
@@ -233,6 +239,7 @@ pub struct CognitoJwtVerifierBuilder {
     groups: Vec<String>,
     all_scopes: Vec<String>,
     any_scopes: Vec<String>,
+    pub(crate) requirements: Requirements,
     grace: Duration,
     custom: Option<Arc<CustomCheck>>,
     clock: Option<Arc<dyn Clock>>,
@@ -440,6 +447,7 @@ impl CognitoJwtVerifierBuilder {
                 groups: self.groups,
                 all_scopes: self.all_scopes,
                 any_scopes: self.any_scopes,
+                requirements: self.requirements,
                 grace,
                 custom: self.custom,
                 clock,
@@ -463,6 +471,25 @@ fn default_cache_builder() -> Result<crate::jwks::JwksCacheBuilder, VerifyError>
     ))
 }
 
+/// What [`CognitoJwtVerifier::hydrate`] achieved: the pools whose keys could not be fetched.
+#[derive(Debug, Clone, Default)]
+pub struct Hydrated {
+    failures: Vec<(String, VerifyError)>,
+}
+
+impl Hydrated {
+    /// The issuers of pools that have no keys yet, each with its error. Empty when every pool
+    /// has keys.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, &VerifyError)> + '_ {
+        self.failures.iter().map(|(i, e)| (i.as_str(), e))
+    }
+
+    /// Whether every pool has keys.
+    pub fn is_complete(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
 enum Begin<'t> {
     Cached(Claims),
     Split(Split<'t>, Option<TokenHash>),
@@ -478,6 +505,7 @@ impl CognitoJwtVerifier {
             groups: Vec::new(),
             all_scopes: Vec::new(),
             any_scopes: Vec::new(),
+            requirements: Requirements::default(),
             grace: Duration::ZERO,
             custom: None,
             clock: None,
@@ -558,23 +586,45 @@ impl CognitoJwtVerifier {
     }
 
     /// Fetches the keys of every configured issuer that has none cached (ignoring the refetch
-    /// interval). Succeeds when every user pool has keys for at least one of its issuers;
-    /// otherwise returns the first pool's error.
-    pub async fn hydrate(&self) -> Result<(), VerifyError> {
+    /// interval), one issuer after the other.
+    ///
+    /// One unreachable pool does not fail the verifier: the answer is `Ok` as long as at least
+    /// one pool has keys, with the issuers that failed listed in [`Hydrated::failures`] (their
+    /// tokens fetch again on demand, at most once per refetch interval). It is an `Err`, the
+    /// first issuer's error, only when no pool has any keys.
+    ///
+    /// ```no_run
+    /// # async fn demo(verifier: cognate_verify::CognitoJwtVerifier) -> Result<(), cognate_verify::VerifyError> {
+    /// let hydrated = verifier.hydrate().await?;
+    /// for (issuer, error) in hydrated.failures() {
+    ///     eprintln!("no keys yet for {issuer}: {error}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn hydrate(&self) -> Result<Hydrated, VerifyError> {
         let mut pool_ok = vec![false; self.inner.pools.len()];
-        let mut first_error = None;
+        let mut failures = Vec::new();
         for entry in &self.inner.issuers {
             match self.inner.jwks.hydrate(&entry.keys).await {
                 Ok(()) => pool_ok[entry.pool] = true,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
+                Err(e) => failures.push((entry.issuer.to_string(), e)),
             }
         }
-        match first_error {
-            Some(e) if pool_ok.contains(&false) => Err(e),
-            _ => Ok(()),
+        if pool_ok.contains(&true) {
+            // An issuer form that failed while another form of its pool has keys is no loss.
+            failures.retain(|(issuer, _)| {
+                self.inner
+                    .issuers
+                    .iter()
+                    .find(|e| &*e.issuer == issuer)
+                    .is_some_and(|e| !pool_ok[e.pool])
+            });
+            return Ok(Hydrated { failures });
         }
+        Err(failures.into_iter().next().map_or_else(
+            || VerifyError::Config("no issuer to hydrate".into()),
+            |(_, e)| e,
+        ))
     }
 
     /// Caches `jwks` as the key set of `issuer` (one of [`issuers`](Self::issuers)), as if it
@@ -616,6 +666,14 @@ impl CognitoJwtVerifier {
                         .is_current(&entry.kid, &entry.key)
                     {
                         cache.count(true);
+                        if inner.requirements.time_dependent() {
+                            let auth_time = entry.claims.auth_time().map(Field::Int);
+                            inner.requirements.check_age(
+                                auth_time.as_ref(),
+                                unix_secs(&*inner.clock),
+                                inner.grace,
+                            )?;
+                        }
                         self.custom_check(&entry.claims)?;
                         return Ok(Begin::Cached(entry.claims.clone()));
                     }
@@ -687,6 +745,12 @@ impl CognitoJwtVerifier {
         self.check_times(&standard, now)?;
         let client_id = self.check_client(payload, &standard, issuer)?;
         self.check_groups_and_scopes(payload)?;
+        inner.requirements.check(
+            payload,
+            standard.token_use == TokenUse::Access,
+            now,
+            inner.grace,
+        )?;
 
         // The scan accepted the bytes as JSON, so they are UTF-8.
         let raw = String::from_utf8(split.payload.clone()).map_err(|_| VerifyError::Json {
@@ -816,6 +880,11 @@ impl CognitoJwtVerifier {
             None => Ok(()),
             Some(check) => check(claims).map_err(VerifyError::Custom),
         }
+    }
+
+    /// The scopes every token must carry ([`require_scopes`](CognitoJwtVerifierBuilder::require_scopes)).
+    pub fn required_scopes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.inner.all_scopes.iter().map(String::as_str)
     }
 
     /// Counters of the verified-token cache, if it is on.

@@ -1,0 +1,701 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+#![cfg(unix)]
+//! Machine-to-machine profiles and the browser sign-in, end to end with the `cognate` binary:
+//! - against `cognate serve` (in this process): `configure --client-credentials`, `token`
+//!   (cached in the 0600 file; a second run within the token's life makes no request — the
+//!   server mints a new `jti` per request, so the same token proves it; 20 concurrent runs on
+//!   an expired token make one request), `whoami`, `curl` to an API behind cognate-verify,
+//!   `logout`; and `login --no-browser` with Debian's Chromium (playwright-core) signing in on
+//!   the hosted page, then `token` and `logout` (revoked at /oauth2/revoke);
+//! - against oidc-provider (npm), which counts its token requests.
+//!
+//! Needs the interop tools (`bash scripts/install-interop`).
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+const SCOPE_READ: &str = "https://api.shop/read";
+const PASSWORD: &str = "Correct horse 1!";
+const PORT_FILE_HINT: &str = "run `bash scripts/install-interop`";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cognate"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A runtime kept for the whole test binary (servers live on it).
+fn rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+struct Shop {
+    endpoint: String,
+    pool: String,
+    machine: String,
+    secret: String,
+    web: String,
+}
+
+impl Shop {
+    fn domain(&self) -> String {
+        format!("{}/{}", self.endpoint.trim_end_matches('/'), self.pool)
+    }
+}
+
+fn call(endpoint: &str, op: &str, body: Value) -> Value {
+    rt().block_on(async {
+        let resp = reqwest::Client::new()
+            .post(endpoint)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let ok = resp.status().is_success();
+        let v: Value = resp.json().await.unwrap();
+        assert!(ok, "{op}: {v}");
+        v
+    })
+}
+
+/// A `cognate serve` with a pool, a domain, a resource server, a machine client and a web
+/// client whose callback is `callback`.
+fn shop(callback: &str) -> Shop {
+    let endpoint = rt().block_on(async {
+        let server = cognate_server::Server::builder()
+            .in_memory()
+            .bind("127.0.0.1:0")
+            .start()
+            .await
+            .unwrap();
+        let url = server.endpoint_url();
+        // Kept running for the rest of the test binary.
+        std::mem::forget(server);
+        url
+    });
+    let pool = call(&endpoint, "CreateUserPool", json!({"PoolName": "shop"}))["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        &endpoint,
+        "CreateUserPoolDomain",
+        json!({"UserPoolId": pool, "Domain": "shop"}),
+    );
+    call(
+        &endpoint,
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": "https://api.shop", "Name": "api",
+               "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}),
+    );
+    let machine = call(
+        &endpoint,
+        "CreateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientName": "machine", "GenerateSecret": true,
+               "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["client_credentials"],
+               "AllowedOAuthScopes": [SCOPE_READ]}),
+    );
+    let web = call(
+        &endpoint,
+        "CreateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientName": "web",
+               "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
+               "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+               "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
+               "CallbackURLs": [callback], "SupportedIdentityProviders": ["COGNITO"]}),
+    );
+    call(
+        &endpoint,
+        "AdminCreateUser",
+        json!({"UserPoolId": pool, "Username": "alice", "MessageAction": "SUPPRESS",
+               "UserAttributes": [{"Name": "email", "Value": "alice@example.com"}]}),
+    );
+    call(
+        &endpoint,
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": "alice", "Password": PASSWORD, "Permanent": true}),
+    );
+    Shop {
+        endpoint,
+        pool,
+        machine: machine["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        secret: machine["UserPoolClient"]["ClientSecret"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        web: web["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    }
+}
+
+/// A user's machine: its own config file and token directory.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cognate(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.env_clear()
+            .env("COGNATE_CONFIG", self.dir.path().join("config.toml"))
+            .env("COGNATE_TOKEN_DIR", self.dir.path().join("tokens"))
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .args(args);
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cognate(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, "");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn client_token_file(&self, profile: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("tokens/client-tokens")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Makes the cached client token of `profile` one that expired ten seconds ago.
+    fn expire_client_token(&self, profile: &str) {
+        let file = self.client_token_file(profile);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        v["obtained_at"] = json!(now - 3610);
+        v["expires_at"] = json!(now - 10);
+        std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    /// Runs `cognate ARGS` in `n` processes at once; their outputs.
+    fn concurrently(&self, n: usize, args: &[&str]) -> Vec<String> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.cognate(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                text(&out.stdout)
+            })
+            .collect()
+    }
+}
+
+fn claims(jwt: &str) -> Value {
+    use base64::Engine as _;
+    let payload = jwt.trim().split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn m2m_profile_token_whoami_curl_logout() {
+    let shop = shop("http://localhost:3000/callback");
+    let home = Home::new();
+    let out = home.run(
+        &[
+            "configure",
+            "--profile",
+            "bot",
+            "--client-credentials",
+            "--client-id",
+            &shop.machine,
+            "--domain",
+            &shop.domain(),
+            "--scope",
+            SCOPE_READ,
+            "--client-secret-stdin",
+        ],
+        &format!("{}\n", shop.secret),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let first = home.ok(&["token", "--profile", "bot"]);
+    let c = claims(&first);
+    assert_eq!(c["sub"], shop.machine.as_str());
+    assert_eq!(c["scope"], SCOPE_READ);
+    assert!(c.get("username").is_none());
+    let file = home.client_token_file("bot");
+    assert_eq!(mode(&file), 0o600);
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(&shop.secret)
+    );
+    // Within the token's life: the same token, so no request (each request mints a new jti).
+    assert_eq!(home.ok(&["token", "--profile", "bot"]), first);
+    assert_eq!(
+        home.ok(&["token", "--profile", "bot", "--header-style", "bearer"])
+            .trim(),
+        format!("Authorization: Bearer {}", first.trim())
+    );
+    let out = home.run(&["token", "--profile", "bot", "--kind", "id"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    // Expired: 20 processes at once, one request (one new token for all of them).
+    home.expire_client_token("bot");
+    let outputs = home.concurrently(20, &["token", "--profile", "bot"]);
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
+    assert_ne!(outputs[0], first);
+    assert_ne!(claims(&outputs[0])["jti"], c["jti"]);
+
+    let who: Value =
+        serde_json::from_str(&home.ok(&["whoami", "--profile", "bot", "-o", "json"])).unwrap();
+    assert_eq!(who["client_id"], shop.machine.as_str());
+    assert_eq!(who["principal"], "client");
+    assert_eq!(who["scopes"], json!([SCOPE_READ]));
+
+    // curl: an API that takes only app clients' tokens with the scope.
+    let verifier = cognate_verify::CognitoJwtVerifier::builder()
+        .user_pool(cognate_verify::UserPool::from_issuer(shop.domain()).client_id(&shop.machine))
+        .token_use(cognate_verify::TokenUse::Access)
+        .require_principal(cognate_verify::Principal::Client)
+        .build()
+        .unwrap();
+    let api = rt().block_on(async {
+        let app = axum::Router::new().route(
+            "/orders",
+            axum::routing::get(|c: cognate_verify::AccessClaims| async move {
+                format!("orders for {}", c.client_id())
+            })
+            .layer(
+                cognate_verify::axum::CognitoAuthLayer::new(verifier).require_scopes([SCOPE_READ]),
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    });
+    let body = home.ok(&["curl", "--profile", "bot", &format!("{api}/orders")]);
+    assert_eq!(body, format!("orders for {}", shop.machine));
+
+    home.ok(&["logout", "--profile", "bot"]);
+    assert!(!file.exists());
+}
+
+#[test]
+fn m2m_secret_from_the_environment_and_a_wrong_one() {
+    let shop = shop("http://localhost:3000/callback");
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        &shop.machine,
+        "--user-pool-id",
+        &shop.pool,
+        "--endpoint",
+        &shop.endpoint,
+    ]);
+    // No secret anywhere: a usage error that says where to put it.
+    let out = home.run(&["token", "--profile", "bot"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("COGNATE_CLIENT_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
+    // From the environment, token endpoint from the pool's discovery document.
+    let out = home
+        .cognate(&["token", "--profile", "bot"])
+        .env("COGNATE_CLIENT_SECRET", &shop.secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        claims(&text(&out.stdout))["client_id"],
+        shop.machine.as_str()
+    );
+    home.ok(&["logout", "--profile", "bot"]);
+    let out = home
+        .cognate(&["token", "--profile", "bot"])
+        .env("COGNATE_CLIENT_SECRET", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("invalid_client"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn node(script: &str, config: &Value) -> Command {
+    let dir = repo().join("interop/node");
+    assert!(
+        dir.join("node_modules/oidc-provider").exists()
+            && dir.join("node_modules/playwright-core").exists(),
+        "interop/node/node_modules is missing: {PORT_FILE_HINT}"
+    );
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&dir).arg(script).arg(config.to_string());
+    cmd
+}
+
+#[test]
+fn m2m_against_oidc_provider_counts_requests() {
+    let port = free_port();
+    let mut provider = node(
+        "oidc_provider.mjs",
+        &json!({"port": port, "machine": "machine-1", "machineSecret": "machine-secret-1",
+                "web": "web-1", "callback": "http://127.0.0.1:1/callback"}),
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit())
+    .spawn()
+    .unwrap();
+    let mut line = String::new();
+    // Kept open until the end: the provider must not write into a closed pipe.
+    let mut provider_out = BufReader::new(provider.stdout.take().unwrap());
+    provider_out.read_line(&mut line).unwrap();
+    let issuer = serde_json::from_str::<Value>(&line).unwrap()["issuer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let count = || -> u64 {
+        rt().block_on(async {
+            reqwest::get(format!("{issuer}/test/token-requests"))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["count"]
+                .as_u64()
+                .unwrap()
+        })
+    };
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "m",
+        "--client-credentials",
+        "--client-id",
+        "machine-1",
+        "--token-url",
+        &format!("{issuer}/token"),
+        "--scope",
+        "api:read",
+    ]);
+    let token = |home: &Home| {
+        let out = home
+            .cognate(&["token", "--profile", "m"])
+            .env("COGNATE_CLIENT_SECRET", "machine-secret-1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let first = token(&home);
+    assert_eq!(count(), 1);
+    assert_eq!(token(&home), first);
+    assert_eq!(count(), 1, "a run within the token's life made a request");
+    home.expire_client_token("m");
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            home.cognate(&["token", "--profile", "m"])
+                .env("COGNATE_CLIENT_SECRET", "machine-secret-1")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    assert_eq!(
+        count(),
+        2,
+        "20 runs on an expired token made more than one request"
+    );
+    let _ = provider.kill();
+    let _ = provider.wait();
+    drop(provider_out);
+}
+
+#[test]
+fn browser_login_with_chromium_then_token_and_logout() {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium: {PORT_FILE_HINT}"
+    );
+    let port = free_port();
+    let callback = format!("http://localhost:{port}/callback");
+    let shop = shop(&callback);
+    let home = Home::new();
+    let mut login = home
+        .cognate(&[
+            "login",
+            "--no-browser",
+            "--profile",
+            "web",
+            "--user-pool-id",
+            &shop.pool,
+            "--client-id",
+            &shop.web,
+            "--endpoint",
+            &shop.endpoint,
+            "--domain",
+            &shop.domain(),
+            "--port",
+            &port.to_string(),
+            "--scope",
+            "openid email aws.cognito.signin.user.admin",
+            "--wait",
+            "60",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(login.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(url) = line.trim().strip_prefix("http") {
+            break format!("http{url}");
+        }
+    };
+    assert!(url.contains("/oauth2/authorize?"), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let out = node(
+        "sign_in_browser.mjs",
+        &json!({"url": url, "kind": "cognate", "username": "alice", "password": PASSWORD,
+                "callback": callback}),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let status = login.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("logged in as alice"), "{rest}");
+
+    let access = home.ok(&["token", "--profile", "web"]);
+    assert_eq!(claims(&access)["username"], "alice");
+    let refresh = home.ok(&["token", "--profile", "web", "--kind", "refresh"]);
+    let who: Value =
+        serde_json::from_str(&home.ok(&["whoami", "--profile", "web", "-o", "json"])).unwrap();
+    assert_eq!(who["username"], "alice");
+    assert!(who["scopes"].as_array().unwrap().contains(&json!("openid")));
+
+    // logout revokes at the domain's /oauth2/revoke: the refresh token is dead.
+    home.ok(&["logout", "--profile", "web"]);
+    assert_refresh_refused(&shop, &refresh);
+
+    // `--browser` opens $BROWSER with the URL: here the same Chromium script, so the login
+    // completes only if cognate handed it the right URL. The domain comes from the profile now.
+    let browser = format!(
+        "node {}",
+        repo().join("interop/node/sign_in_browser.mjs").display()
+    );
+    let browser_config = json!({"kind": "cognate", "username": "alice", "password": PASSWORD,
+                                "callback": callback});
+    let out = home
+        .cognate(&[
+            "login",
+            "--browser",
+            "--profile",
+            "web",
+            "--port",
+            &port.to_string(),
+            "--scope",
+            "openid email",
+            "--wait",
+            "60",
+        ])
+        .env("BROWSER", browser)
+        .env("SIGN_IN_BROWSER_CONFIG", browser_config.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        claims(&home.ok(&["token", "--profile", "web"]))["username"],
+        "alice"
+    );
+}
+
+/// The token endpoint refuses `refresh` (400 invalid_grant).
+fn assert_refresh_refused(shop: &Shop, refresh: &str) {
+    let status = rt().block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/oauth2/token", shop.domain()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("grant_type", "refresh_token")
+                    .append_pair("client_id", &shop.web)
+                    .append_pair("refresh_token", refresh.trim())
+                    .finish(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn the_oauth_settings_through_configure_get_set_and_list() {
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        "abc",
+        "--domain",
+        "https://shop.auth.us-east-1.amazoncognito.com",
+        "--scope",
+        "a/read a/write",
+    ]);
+    assert_eq!(
+        home.ok(&["configure", "get", "grant", "--profile", "bot"]),
+        "client_credentials\n"
+    );
+    assert_eq!(
+        home.ok(&["configure", "get", "scope", "--profile", "bot"]),
+        "a/read a/write\n"
+    );
+    home.ok(&[
+        "configure",
+        "set",
+        "resource",
+        "https://api.example.com",
+        "--profile",
+        "bot",
+    ]);
+    let list: Value =
+        serde_json::from_str(&home.ok(&["configure", "list", "--profile", "bot", "-o", "json"]))
+            .unwrap();
+    assert_eq!(
+        list["settings"]["resource"]["value"],
+        "https://api.example.com"
+    );
+    assert_eq!(
+        list["settings"]["domain"]["value"],
+        "https://shop.auth.us-east-1.amazoncognito.com"
+    );
+    // Only client_credentials is a grant; a domain must be a URL; M2M needs a client id.
+    let out = home.run(
+        &["configure", "set", "grant", "password", "--profile", "bot"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = home.run(
+        &["configure", "set", "domain", "shop", "--profile", "bot"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = home.run(&["configure", "--profile", "x", "--client-credentials"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
