@@ -89,11 +89,15 @@ pub enum RecordKind {
     AuthorizationCode,
     /// An identity provider of a pool (key: its name).
     IdentityProvider,
+    /// A user's passkey (key: the credential id, base64url).
+    WebAuthnCredential,
+    /// A pending passkey registration or sign-in challenge (taken once; `expires`).
+    WebAuthnChallenge,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 23] = [
+    pub const ALL: [RecordKind; 25] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -117,6 +121,8 @@ impl RecordKind {
         RecordKind::ResourceServer,
         RecordKind::AuthorizationCode,
         RecordKind::IdentityProvider,
+        RecordKind::WebAuthnCredential,
+        RecordKind::WebAuthnChallenge,
     ];
 
     /// The name a backend stores.
@@ -145,6 +151,8 @@ impl RecordKind {
             RecordKind::ResourceServer => "resource_server",
             RecordKind::AuthorizationCode => "authorization_code",
             RecordKind::IdentityProvider => "identity_provider",
+            RecordKind::WebAuthnCredential => "webauthn_credential",
+            RecordKind::WebAuthnChallenge => "webauthn_challenge",
         }
     }
 }
