@@ -3,7 +3,7 @@
 //! factors the pool allows *and* the user can use, `PREFERRED_CHALLENGE`, the first factors
 //! `PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, MFA after a password factor, and every
 //! error's exact `__type` and message; the Lambda triggers of a sign-in fire for every first
-//! factor as for the other flows.
+//! factor as for the other flows; Amplify v6 signs in with `USER_AUTH` and `EMAIL_OTP`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -963,5 +963,29 @@ attributes = {{ email = "ann@example.com", email_verified = "true" }}
             .iter()
             .all(|e| e["triggerSource"] == "TokenGeneration_Authentication")
     );
+    server.shutdown().await;
+}
+
+/// Amplify v6 (`interop/node/amplify_user_auth.mjs`) with `authFlowType: 'USER_AUTH'`: the
+/// email code preferred and chosen, the password factors. The server's clock is the real one
+/// here: Amplify checks the tokens' times against its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amplify_v6_signs_in_with_user_auth_and_email_otp() {
+    let server = Server::builder()
+        .in_memory()
+        .bind("127.0.0.1:0")
+        .seed_data(seed())
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = common::node("amplify_user_auth.mjs");
+    cmd.arg(
+        json!({"endpoint": server.endpoint_url(), "pool": CHOICE, "client": WEB,
+               "username": "ann", "password": PASSWORD})
+        .to_string(),
+    );
+    let out = common::run_ok(cmd).await;
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["checks"], 4, "{summary}");
     server.shutdown().await;
 }
