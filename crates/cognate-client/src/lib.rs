@@ -48,6 +48,7 @@ mod source;
 mod store;
 pub mod testing;
 mod tokens;
+mod user_auth;
 
 pub use account::{CodeDelivery, SignUpOutcome, UserInfo};
 pub use client::{
@@ -66,6 +67,7 @@ pub use login::{
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
 pub use store::{FileStore, LockedProfile, MemoryStore, TokenOwner, TokenStore};
 pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};
+pub use user_auth::{FirstFactor, SelectChallenge};
 
 /// The README's example, compiled as a doc test.
 #[doc = include_str!("../README.md")]
