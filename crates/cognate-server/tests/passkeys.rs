@@ -261,3 +261,75 @@ async fn registration_challenges_expire_and_are_used_once() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkeys_go_with_their_user() {
+    let (server, _) = start().await;
+    call(
+        &server,
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": POOL, "MfaConfiguration": "OFF",
+               "WebAuthnConfiguration": {"RelyingPartyId": "localhost"}}),
+    )
+    .await
+    .unwrap();
+    let register = |token: String| {
+        let url = server.endpoint_url();
+        async move {
+            let o = common::idp_call(
+                &url,
+                "StartWebAuthnRegistration",
+                json!({"AccessToken": token}),
+            )
+            .await
+            .unwrap()["CredentialCreationOptions"]
+                .clone();
+            common::idp_call(
+                &url,
+                "CompleteWebAuthnRegistration",
+                json!({"AccessToken": token, "Credential": common::none_attestation(&o, "http://localhost")}),
+            )
+            .await
+        }
+    };
+    let ann = access(&server, CLIENT, "ann").await;
+    register(ann.clone()).await.unwrap();
+    // The same credential id again: refused while its user exists.
+    assert_eq!(
+        register(ann.clone()).await.unwrap_err().0,
+        "WebAuthnCredentialNotSupportedException"
+    );
+    call(
+        &server,
+        "AdminDeleteUser",
+        json!({"UserPoolId": POOL, "Username": "ann"}),
+    )
+    .await
+    .unwrap();
+    call(
+        &server,
+        "AdminCreateUser",
+        json!({"UserPoolId": POOL, "Username": "ann", "MessageAction": "SUPPRESS"}),
+    )
+    .await
+    .unwrap();
+    call(
+        &server,
+        "AdminSetUserPassword",
+        json!({"UserPoolId": POOL, "Username": "ann", "Password": PASSWORD, "Permanent": true}),
+    )
+    .await
+    .unwrap();
+    // A new user of the same name has no passkey, and may register that authenticator.
+    let again = access(&server, CLIENT, "ann").await;
+    let listed = call(
+        &server,
+        "ListWebAuthnCredentials",
+        json!({"AccessToken": again}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed["Credentials"], json!([]));
+    register(again).await.unwrap();
+    server.shutdown().await;
+}

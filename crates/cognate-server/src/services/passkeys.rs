@@ -451,6 +451,29 @@ pub(crate) fn describe(s: &Stored) -> Value {
     v
 }
 
+/// The changes that delete `user`'s passkeys and pending registration, for the unit that
+/// deletes the user.
+pub(crate) fn deletion(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+) -> Result<Vec<crate::store::Change>, ApiError> {
+    let mut changes: Vec<crate::store::Change> = credentials_of(ctx, pool, user)?
+        .into_iter()
+        .map(|s| crate::store::Change::DeleteDoc {
+            kind: CREDENTIALS,
+            scope: pool.id.clone(),
+            key: s.id,
+        })
+        .collect();
+    changes.push(crate::store::Change::DeleteDoc {
+        kind: CHALLENGES,
+        scope: pool.id.clone(),
+        key: format!("register:{}", user.username),
+    });
+    Ok(changes)
+}
+
 /// DeleteWebAuthnCredential.
 pub(crate) fn delete(ctx: &Ctx, pool: &UserPool, user: &User, id: &str) -> Result<(), ApiError> {
     let mine = credentials_of(ctx, pool, user)?
