@@ -54,6 +54,7 @@ mod source;
 mod store;
 pub mod testing;
 mod tokens;
+mod user_auth;
 
 pub use account::{CodeDelivery, SignUpOutcome, UserInfo};
 pub use client::{
@@ -77,6 +78,7 @@ pub use provider::{Bearer, TokenProvider};
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
 pub use store::{FileStore, LockedProfile, MemoryStore, TokenOwner, TokenStore};
 pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};
+pub use user_auth::{FirstFactor, SelectChallenge};
 
 /// The README's example, compiled as a doc test.
 #[doc = include_str!("../README.md")]

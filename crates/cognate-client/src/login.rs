@@ -91,8 +91,13 @@ pub enum Challenge {
     SoftwareTokenMfa(CodeChallenge),
     /// `SMS_MFA`: the code Cognito sent by SMS.
     SmsMfa(CodeChallenge),
-    /// `EMAIL_OTP`: the code Cognito sent by email.
+    /// `EMAIL_OTP`: the code Cognito sent by email (a second factor, or the first factor of
+    /// a choice-based sign-in).
     EmailOtp(CodeChallenge),
+    /// `SMS_OTP`: the code Cognito sent by SMS as the first factor of a choice-based sign-in.
+    SmsOtp(CodeChallenge),
+    /// `SELECT_CHALLENGE`: pick the first factor of a choice-based sign-in (`USER_AUTH`).
+    SelectChallenge(crate::user_auth::SelectChallenge),
     /// `SELECT_MFA_TYPE`: pick one of several second factors.
     SelectMfaType(SelectMfaType),
     /// `MFA_SETUP`: the pool requires MFA and the user has none yet.
@@ -109,6 +114,8 @@ impl Challenge {
             Challenge::SoftwareTokenMfa(_) => "SOFTWARE_TOKEN_MFA",
             Challenge::SmsMfa(_) => "SMS_MFA",
             Challenge::EmailOtp(_) => "EMAIL_OTP",
+            Challenge::SmsOtp(_) => "SMS_OTP",
+            Challenge::SelectChallenge(_) => "SELECT_CHALLENGE",
             Challenge::SelectMfaType(_) => "SELECT_MFA_TYPE",
             Challenge::MfaSetup(_) => "MFA_SETUP",
             Challenge::Other(o) => &o.name,
@@ -157,14 +164,14 @@ fn json_list(v: Option<&String>) -> Vec<String> {
 
 /// The state a login carries from one step to the next.
 pub(crate) struct Pending {
-    client: Client,
+    pub(crate) client: Client,
     /// The name to answer `USERNAME` with (the internal name once known).
-    username: String,
-    session: Option<String>,
-    parameters: HashMap<String, String>,
-    device: Option<RememberedDevice>,
+    pub(crate) username: String,
+    pub(crate) session: Option<String>,
+    pub(crate) parameters: HashMap<String, String>,
+    pub(crate) device: Option<RememberedDevice>,
     /// The name the user logged in with (the device store's key).
-    login_name: String,
+    pub(crate) login_name: String,
 }
 
 impl fmt::Debug for Pending {
@@ -297,7 +304,7 @@ fn refused<C>(error: Error, challenge: C, retry: impl Fn(&Error) -> bool) -> Ans
     AnswerError { error, challenge }
 }
 
-/// A challenge answered with a code (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
+/// A challenge answered with a code (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`, `SMS_OTP`).
 #[derive(Debug)]
 pub struct CodeChallenge {
     /// Where the code was sent (a masked phone number or email), if Cognito said.
@@ -317,6 +324,7 @@ impl CodeChallenge {
         let key = match self.kind {
             ChallengeNameType::SmsMfa => "SMS_MFA_CODE",
             ChallengeNameType::EmailOtp => "EMAIL_OTP_CODE",
+            ChallengeNameType::SmsOtp => "SMS_OTP_CODE",
             _ => "SOFTWARE_TOKEN_MFA_CODE",
         };
         let r = HashMap::from([(key.to_owned(), code.trim().to_owned())]);
@@ -521,10 +529,12 @@ impl OtherChallenge {
 
 /// What InitiateAuth and RespondToAuthChallenge both return.
 pub(crate) struct AuthAnswer {
-    challenge: Option<ChallengeNameType>,
-    session: Option<String>,
-    parameters: HashMap<String, String>,
-    result: Option<AuthenticationResultType>,
+    pub(crate) challenge: Option<ChallengeNameType>,
+    pub(crate) session: Option<String>,
+    pub(crate) parameters: HashMap<String, String>,
+    pub(crate) result: Option<AuthenticationResultType>,
+    /// `AvailableChallenges` (of `SELECT_CHALLENGE`).
+    pub(crate) available: Vec<String>,
 }
 
 macro_rules! answer_from {
@@ -535,6 +545,11 @@ macro_rules! answer_from {
             session: out.session().map(str::to_owned),
             parameters: out.challenge_parameters().cloned().unwrap_or_default(),
             result: out.authentication_result().cloned(),
+            available: out
+                .available_challenges()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
         }
     }};
 }
@@ -589,7 +604,7 @@ impl Client {
         if let Some(k) = &device_key {
             params.insert("DEVICE_KEY".to_owned(), k.clone());
         }
-        let mut pending = Pending {
+        let pending = Pending {
             client: self.clone(),
             username: username.to_owned(),
             session: None,
@@ -620,66 +635,81 @@ impl Client {
                         }
                     })
                     .await?;
-                if answer.challenge != Some(ChallengeNameType::PasswordVerifier) {
-                    return self.advance(pending, answer).await;
-                }
-                let p = &answer.parameters;
-                let get = |k: &str| {
-                    p.get(k)
-                        .map(String::as_str)
-                        .ok_or_else(|| Error::protocol(format!("PASSWORD_VERIFIER without {k}")))
-                };
-                let user_id = p
-                    .get("USER_ID_FOR_SRP")
-                    .cloned()
-                    .unwrap_or_else(|| username.to_owned());
-                let secret_block = lenient_base64(get("SECRET_BLOCK")?);
-                let challenge = cognate_srp::PasswordVerifierChallenge {
-                    pool_name: cognate_srp::pool_name(self.user_pool_id())?,
-                    user_id_for_srp: &user_id,
-                    srp_b: get("SRP_B")?,
-                    salt: get("SALT")?,
-                    secret_block: &secret_block,
-                };
-                let now = cognate_srp::Timestamp::from_unix(self.inner.clock.now_secs());
-                let claim = srp.respond(&challenge, credentials.password(), &now)?;
-                let responses = HashMap::from([
-                    (
-                        "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
-                        get("SECRET_BLOCK")?.to_owned(),
-                    ),
-                    ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
-                    ("TIMESTAMP".to_owned(), claim.timestamp),
-                ]);
-                // Answer USERNAME with USER_ID_FOR_SRP, as amazon-cognito-identity-js does (in
-                // Cognito it is the same internal name as the challenge's USERNAME).
-                let challenge_username = p.get("USERNAME").cloned();
-                pending.username = user_id.clone();
-                pending.session = answer.session;
-                let next = match self
-                    .respond(
-                        &pending,
-                        ChallengeNameType::PasswordVerifier,
-                        responses.clone(),
-                    )
+                self.answer_password_verifier(pending, &srp, credentials.password(), answer)
                     .await
-                {
-                    // A server whose USER_ID_FOR_SRP is not a user name it can look up (moto
-                    // sends the sub): answer once more with the challenge's USERNAME, as
-                    // pycognito does.
-                    Err(e)
-                        if e.is_user_not_found()
-                            && challenge_username.as_ref().is_some_and(|u| *u != user_id) =>
-                    {
-                        pending.username = challenge_username.unwrap_or_default();
-                        self.respond(&pending, ChallengeNameType::PasswordVerifier, responses)
-                            .await?
-                    }
-                    other => other?,
-                };
-                self.advance(pending, next).await
             }
         }
+    }
+
+    /// Answers `PASSWORD_VERIFIER` (when `answer` is one) with the SRP proof of `password`
+    /// made with `srp` (whose `SRP_A` started the exchange), and moves the login on.
+    pub(crate) async fn answer_password_verifier(
+        &self,
+        mut pending: Pending,
+        srp: &cognate_srp::SrpClient,
+        password: &str,
+        answer: AuthAnswer,
+    ) -> Result<LoginStep> {
+        let username = pending.login_name.clone();
+        let username = username.as_str();
+        if answer.challenge != Some(ChallengeNameType::PasswordVerifier) {
+            return self.advance(pending, answer).await;
+        }
+        let p = &answer.parameters;
+        let get = |k: &str| {
+            p.get(k)
+                .map(String::as_str)
+                .ok_or_else(|| Error::protocol(format!("PASSWORD_VERIFIER without {k}")))
+        };
+        let user_id = p
+            .get("USER_ID_FOR_SRP")
+            .cloned()
+            .unwrap_or_else(|| username.to_owned());
+        let secret_block = lenient_base64(get("SECRET_BLOCK")?);
+        let challenge = cognate_srp::PasswordVerifierChallenge {
+            pool_name: cognate_srp::pool_name(self.user_pool_id())?,
+            user_id_for_srp: &user_id,
+            srp_b: get("SRP_B")?,
+            salt: get("SALT")?,
+            secret_block: &secret_block,
+        };
+        let now = cognate_srp::Timestamp::from_unix(self.inner.clock.now_secs());
+        let claim = srp.respond(&challenge, password, &now)?;
+        let responses = HashMap::from([
+            (
+                "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
+                get("SECRET_BLOCK")?.to_owned(),
+            ),
+            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
+            ("TIMESTAMP".to_owned(), claim.timestamp),
+        ]);
+        // Answer USERNAME with USER_ID_FOR_SRP, as amazon-cognito-identity-js does (in
+        // Cognito it is the same internal name as the challenge's USERNAME).
+        let challenge_username = p.get("USERNAME").cloned();
+        pending.username = user_id.clone();
+        pending.session = answer.session;
+        let next = match self
+            .respond(
+                &pending,
+                ChallengeNameType::PasswordVerifier,
+                responses.clone(),
+            )
+            .await
+        {
+            // A server whose USER_ID_FOR_SRP is not a user name it can look up (moto
+            // sends the sub): answer once more with the challenge's USERNAME, as
+            // pycognito does.
+            Err(e)
+                if e.is_user_not_found()
+                    && challenge_username.as_ref().is_some_and(|u| *u != user_id) =>
+            {
+                pending.username = challenge_username.unwrap_or_default();
+                self.respond(&pending, ChallengeNameType::PasswordVerifier, responses)
+                    .await?
+            }
+            other => other?,
+        };
+        self.advance(pending, next).await
     }
 
     async fn initiate_once(
@@ -817,6 +847,13 @@ impl Client {
                 }
                 ChallengeNameType::SmsMfa => Challenge::SmsMfa(code(name, pending)),
                 ChallengeNameType::EmailOtp => Challenge::EmailOtp(code(name, pending)),
+                ChallengeNameType::SmsOtp => Challenge::SmsOtp(code(name, pending)),
+                ChallengeNameType::SelectChallenge => {
+                    Challenge::SelectChallenge(crate::user_auth::SelectChallenge::new(
+                        std::mem::take(&mut answer.available),
+                        pending,
+                    ))
+                }
                 ChallengeNameType::SelectMfaType => Challenge::SelectMfaType(SelectMfaType {
                     options: json_list(params.get("MFAS_CAN_CHOOSE"))
                         .iter()

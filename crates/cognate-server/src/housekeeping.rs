@@ -11,11 +11,12 @@ use crate::error::StoreError;
 use crate::store::{Purged, RecordKind, Store};
 
 /// The record kinds that carry an `expires` member and are useless after it.
-const KINDS: [RecordKind; 4] = [
+const KINDS: [RecordKind; 5] = [
     RecordKind::Code,
     RecordKind::UsedSession,
     RecordKind::AuthEvent,
     RecordKind::AuthorizationCode,
+    RecordKind::WebAuthnChallenge,
 ];
 
 /// How long a revoked login is remembered: access and ID tokens live at most a day, and a

@@ -134,6 +134,10 @@ pub struct UserPool {
     pub mfa_configuration: String,
     /// `DeletionProtection`: `ACTIVE` or `INACTIVE`.
     pub deletion_protection: String,
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`: the first factors of a `USER_AUTH`
+    /// sign-in (`PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`); `["PASSWORD"]` when not set.
+    #[serde(default = "default_first_factors")]
+    pub first_auth_factors: Vec<String>,
     /// `AdminCreateUserConfig.AllowAdminCreateUserOnly`.
     pub allow_admin_create_user_only: bool,
     /// Members of the request this server does not interpret, echoed back by DescribeUserPool.
@@ -143,6 +147,25 @@ pub struct UserPool {
     pub access_key: StoredKey,
     /// Key signing ID tokens.
     pub id_key: StoredKey,
+}
+
+fn default_first_factors() -> Vec<String> {
+    vec!["PASSWORD".to_owned()]
+}
+
+impl UserPool {
+    /// `UserPoolTier` (the feature plan): as set, or `ESSENTIALS`, the default of new pools.
+    pub fn tier(&self) -> &str {
+        self.extra
+            .get("UserPoolTier")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("ESSENTIALS")
+    }
+
+    /// Whether `factor` is one of the pool's allowed first factors.
+    pub fn allows_first_factor(&self, factor: &str) -> bool {
+        self.first_auth_factors.iter().any(|f| f == factor)
+    }
 }
 
 /// A unit of a token validity.

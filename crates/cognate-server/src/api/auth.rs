@@ -17,7 +17,7 @@ use crate::services::login::param;
 use crate::services::login::password::{
     flow_not_enabled, new_password, password_login, password_verifier, start_srp,
 };
-use crate::services::login::{challenges, custom};
+use crate::services::login::{challenges, choice, custom, passkey};
 use crate::services::tokens::{RefreshCheck, check_access_token, refresh};
 use crate::services::triggers::{self, Scope, events::Source};
 use crate::tokens::refresh_hash;
@@ -139,9 +139,12 @@ fn initiate(
             }
             custom::start(ctx, &pool, &client, params)
         }
-        Flow::UserAuth => Err(ApiError::invalid(format!(
-            "{flow} is not supported by this server yet"
-        ))),
+        Flow::UserAuth => {
+            if !allows(&client, "ALLOW_USER_AUTH") {
+                return Err(flow_not_enabled("USER_AUTH"));
+            }
+            choice::start(ctx, &pool, &client, params)
+        }
         // The model's enum was checked already; what is left is a flow of the other API
         // (`USER_PASSWORD_AUTH` on AdminInitiateAuth, `ADMIN_*` on InitiateAuth), which Cognito
         // answers with this (as the AWS SDK examples' issue #5289 and moto record it).
@@ -212,12 +215,19 @@ fn respond(
         Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, session, answers),
         Challenge::CustomChallenge => custom::answer(ctx, &pool, &client, session, answers),
         Challenge::NewPasswordRequired => new_password(ctx, &pool, &client, session, answers),
-        Challenge::SoftwareTokenMfa | Challenge::SmsMfa | Challenge::EmailOtp => {
+        Challenge::SoftwareTokenMfa
+        | Challenge::SmsMfa
+        | Challenge::EmailOtp
+        | Challenge::SmsOtp => {
             challenges::answer_code(ctx, &pool, &client, name.as_str(), session, answers)
         }
         Challenge::SelectMfaType => {
             challenges::answer_select(ctx, &pool, &client, session, answers)
         }
+        Challenge::SelectChallenge | Challenge::Password | Challenge::PasswordSrp => {
+            choice::answer_select(ctx, &pool, &client, name.as_str(), session, answers)
+        }
+        Challenge::WebAuthn => passkey::answer(ctx, &pool, &client, session, answers),
         Challenge::MfaSetup => challenges::answer_setup(ctx, &pool, &client, session, answers),
         Challenge::DeviceSrpAuth => {
             challenges::answer_device_srp(ctx, &pool, &client, session, answers)

@@ -237,6 +237,7 @@ fn config_answer(pool: &UserPool, pf: &PoolFactors) -> Value {
         "SmsMfaConfiguration",
         "SoftwareTokenMfaConfiguration",
         "EmailMfaConfiguration",
+        "WebAuthnConfiguration",
     ] {
         if let Some(v) = pf.config.get(member) {
             out.insert(member.into(), v.clone());
@@ -259,6 +260,7 @@ pub(crate) fn set_user_pool_mfa_config(
         "SmsMfaConfiguration",
         "SoftwareTokenMfaConfiguration",
         "EmailMfaConfiguration",
+        "WebAuthnConfiguration",
     ] {
         // An object when present: the model's validation checked it.
         if let Some(Value::Object(m)) = body.get(member) {
@@ -275,6 +277,23 @@ pub(crate) fn set_user_pool_mfa_config(
     {
         return Err(ApiError::invalid(
             "At least one MFA method (SMS, software token or email) must be enabled when MfaConfiguration is ON or OPTIONAL.",
+        ));
+    }
+    // AWS refuses passkeys as a single factor in a pool that requires MFA (measured against
+    // the real service: "Cannot set WebAuthn factor configuration to SINGLE_FACTOR if MFA is
+    // required and WebAuthn is an allowed first auth factor").
+    let passkey_factor = pf
+        .config
+        .get("WebAuthnConfiguration")
+        .and_then(|w| w.get("FactorConfiguration"))
+        .and_then(Value::as_str)
+        .unwrap_or("SINGLE_FACTOR");
+    if pool.mfa_configuration == "ON"
+        && pool.allows_first_factor("WEB_AUTHN")
+        && passkey_factor != "MULTI_FACTOR_WITH_USER_VERIFICATION"
+    {
+        return Err(ApiError::invalid(
+            "Cannot set WebAuthn factor configuration to SINGLE_FACTOR if MFA is required and WebAuthn is an allowed first auth factor",
         ));
     }
     ctx.store.doc_put(

@@ -21,6 +21,7 @@ pub(crate) mod identity_admin;
 pub(crate) mod imports;
 pub(crate) mod mfa;
 pub(crate) mod oauth;
+pub(crate) mod passkeys;
 pub(crate) mod pool_config;
 pub(crate) mod pools;
 pub(crate) mod risk;
@@ -95,6 +96,12 @@ fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value,
         }
         Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, typed(&body)?, &body),
         Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, typed(&body)?),
+        Operation::StartWebAuthnRegistration => passkeys::start(ctx, typed(&body)?),
+        Operation::CompleteWebAuthnRegistration => passkeys::complete(ctx, typed(&body)?),
+        Operation::ListWebAuthnCredentials => passkeys::list(ctx, typed(&body)?),
+        Operation::DeleteWebAuthnCredential => passkeys::delete(ctx, typed(&body)?),
+        Operation::GetUserAuthFactors => passkeys::get_factors(ctx, typed(&body)?),
+        Operation::AdminGetUserAuthFactors => passkeys::admin_get_factors(ctx, typed(&body)?),
         Operation::ConfirmDevice => devices::confirm_device(ctx, typed(&body)?),
         Operation::UpdateDeviceStatus => devices::update_device_status(ctx, typed(&body)?),
         Operation::GetDevice => devices::get_device(ctx, typed(&body)?),

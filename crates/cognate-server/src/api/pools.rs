@@ -59,6 +59,48 @@ fn password_policy(
     })
 }
 
+/// `Policies.SignInPolicy.AllowedFirstAuthFactors` as given (`None` when the request has no
+/// sign-in policy), in the model's order, checked: `SOFTWARE_TOKEN` is not a first factor, a
+/// passkey is never the only one, and passwordless factors need a feature plan above `LITE`.
+fn first_factors(
+    policies: Option<&t::UserPoolPolicyType>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(given) = policies
+        .and_then(|p| p.sign_in_policy.as_ref())
+        .and_then(|p| p.allowed_first_auth_factors.as_ref())
+    else {
+        return Ok(None);
+    };
+    if given.contains(&t::AuthFactorType::SoftwareToken) {
+        return Err(ApiError::invalid(
+            "SOFTWARE_TOKEN is not supported as a first auth factor.",
+        ));
+    }
+    let factors: Vec<String> = t::AuthFactorType::ALL
+        .iter()
+        .filter(|f| given.contains(f))
+        .map(|f| f.as_str().to_owned())
+        .collect();
+    if factors == ["WEB_AUTHN"] {
+        return Err(ApiError::invalid(
+            "WEB_AUTHN must be accompanied by at least one other first auth factor.",
+        ));
+    }
+    Ok(Some(factors))
+}
+
+/// Passwordless first factors are not in the `LITE` plan (AWS: "The following features need
+/// to be disabled for the LITE pricing tier configured: Passwordless Sign-In").
+fn check_tier(pool: &UserPool) -> Result<(), ApiError> {
+    if pool.tier() == "LITE" && pool.first_auth_factors.iter().any(|f| f != "PASSWORD") {
+        return Err(ApiError::new(
+            cognate_model::idp::ErrorKind::FeatureUnavailableInTierException,
+            "The following features need to be disabled for the LITE pricing tier configured: Passwordless Sign-In",
+        ));
+    }
+    Ok(())
+}
+
 fn schema(
     items: Option<&[t::SchemaAttributeType]>,
 ) -> Result<(Vec<SchemaAttribute>, Vec<String>), ApiError> {
@@ -185,10 +227,12 @@ pub(crate) fn build(
         .filter(|(k, _)| !INTERPRETED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let first_auth_factors =
+        first_factors(req.policies.as_ref())?.unwrap_or_else(|| vec!["PASSWORD".to_owned()]);
     let access_key = SigningKey::generate().map_err(|e| ApiError::internal(e.to_string()))?;
     let id_key = SigningKey::generate().map_err(|e| ApiError::internal(e.to_string()))?;
     let now = ctx.now();
-    Ok(UserPool {
+    let pool = UserPool {
         id,
         name: name.to_owned(),
         region,
@@ -203,13 +247,16 @@ pub(crate) fn build(
         required_attributes,
         mfa_configuration: mfa.to_owned(),
         deletion_protection: deletion_protection.to_owned(),
+        first_auth_factors,
         allow_admin_create_user_only: admin_cfg
             .and_then(|c| c.allow_admin_create_user_only)
             .unwrap_or(false),
         extra,
         access_key,
         id_key,
-    })
+    };
+    check_tier(&pool)?;
+    Ok(pool)
 }
 
 fn schema_json(pool: &UserPool) -> Value {
@@ -269,7 +316,7 @@ pub(crate) fn render(ctx: &Ctx, pool: &UserPool) -> Result<Value, ApiError> {
                 "RequireSymbols": p.require_symbols,
                 "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
             },
-            "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]},
+            "SignInPolicy": {"AllowedFirstAuthFactors": pool.first_auth_factors},
         },
         "DeletionProtection": pool.deletion_protection,
         "LambdaConfig": {},
@@ -388,6 +435,12 @@ pub(crate) fn update(
         pool.name = name.to_owned();
     }
     pool.password_policy = password_policy(req.policies.as_ref(), PasswordPolicy::default())?;
+    // Unlike the other settings, a sign-in policy left out of UpdateUserPool stays as it was
+    // (AWS keeps choice-based sign-in on until a policy of `["PASSWORD"]` turns it off, as the
+    // CDK's choice-based authentication change recorded against the real service).
+    if let Some(factors) = first_factors(req.policies.as_ref())? {
+        pool.first_auth_factors = factors;
+    }
     // The enums below are the model's (requests and seed files are checked against it).
     pool.deletion_protection = req
         .deletion_protection
@@ -414,6 +467,7 @@ pub(crate) fn update(
             pool.extra.insert(k.clone(), v.clone());
         }
     }
+    check_tier(&pool)?;
     pool.modified = ctx.now();
     ctx.store.pool_put(&pool)?;
     Ok(json!({}))

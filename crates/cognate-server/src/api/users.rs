@@ -355,13 +355,8 @@ pub(crate) fn list(ctx: &Ctx, req: t::ListUsersRequest) -> Result<Value, ApiErro
 pub(crate) fn admin_delete(ctx: &Ctx, req: t::AdminDeleteUserRequest) -> Result<Value, ApiError> {
     let pool = ctx.pool(&req.user_pool_id)?;
     let user = get(ctx, &pool, &req.username)?;
-    // The user, their tokens, memberships, lockout counter and MFA settings: one unit.
-    let groups = crate::services::groups::names_of(ctx, &pool.id, &user)?;
-    ctx.store.apply(crate::store::cascade::delete_user(
-        &pool.id,
-        &user.username,
-        groups.iter().map(String::as_str),
-    ))?;
+    // The user, their tokens, memberships, lockout counter, MFA settings and passkeys: one unit.
+    crate::services::account::delete(ctx, &pool, &user)?;
     Ok(json!({}))
 }
 

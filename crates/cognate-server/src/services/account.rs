@@ -9,14 +9,17 @@ use super::mfa::UserFactors;
 use crate::error::ApiError;
 use crate::model::{User, UserPool};
 
-/// Deletes `user` with everything that goes with them, in one unit.
+/// Deletes `user` with everything that goes with them (their tokens, memberships, lockout
+/// counter, MFA settings and passkeys), in one unit.
 pub(crate) fn delete(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<(), ApiError> {
     let groups = super::groups::names_of(ctx, &pool.id, user)?;
-    ctx.store.apply(crate::store::cascade::delete_user(
+    let mut changes = crate::store::cascade::delete_user(
         &pool.id,
         &user.username,
         groups.iter().map(String::as_str),
-    ))?;
+    );
+    changes.extend(super::passkeys::deletion(ctx, pool, user)?);
+    ctx.store.apply(changes)?;
     Ok(())
 }
 

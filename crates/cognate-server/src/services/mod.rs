@@ -24,6 +24,7 @@ pub(crate) mod login;
 pub(crate) mod mfa;
 pub(crate) mod oauth;
 pub(crate) mod outbox;
+pub(crate) mod passkeys;
 pub(crate) mod saml_certificate;
 pub(crate) mod schema;
 pub(crate) mod sessions;

@@ -46,6 +46,8 @@ pub(crate) enum Purpose {
     SmsMfa,
     /// The `EMAIL_OTP` challenge's code.
     EmailOtp,
+    /// The `SMS_OTP` challenge's code (a `USER_AUTH` first factor).
+    SmsOtp,
     /// AdminCreateUser's invitation: the `code` is the temporary password.
     Invitation,
 }
@@ -59,6 +61,7 @@ impl Purpose {
             Purpose::VerifyAttribute => "VERIFY_ATTRIBUTE",
             Purpose::SmsMfa => "SMS_MFA",
             Purpose::EmailOtp => "EMAIL_OTP",
+            Purpose::SmsOtp => "SMS_OTP",
             Purpose::Invitation => "INVITATION",
         }
     }
@@ -72,7 +75,7 @@ impl Purpose {
             Purpose::SignUp => (Kind::Verification, Source::MessageSignUp),
             Purpose::ForgotPassword => (Kind::Verification, Source::MessageForgotPassword),
             Purpose::VerifyAttribute => (Kind::Verification, Source::MessageUpdateUserAttribute),
-            Purpose::SmsMfa | Purpose::EmailOtp => {
+            Purpose::SmsMfa | Purpose::EmailOtp | Purpose::SmsOtp => {
                 (Kind::Authentication, Source::MessageAuthentication)
             }
             Purpose::Invitation => (Kind::Invitation, Source::MessageAdminCreateUser),

@@ -89,6 +89,7 @@ fn pool(id: &str) -> Result<UserPool, Failure> {
         required_attributes: Vec::new(),
         mfa_configuration: "OFF".into(),
         deletion_protection: "INACTIVE".into(),
+        first_auth_factors: vec!["PASSWORD".into()],
         allow_admin_create_user_only: false,
         extra: serde_json::Map::new(),
         access_key: key(),

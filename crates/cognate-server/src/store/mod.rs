@@ -92,11 +92,15 @@ pub enum RecordKind {
     /// An external identity linked to an existing user (AdminLinkProviderForUser; key: the
     /// provider, attribute and value).
     ProviderLink,
+    /// A user's passkey (key: the credential id, base64url).
+    WebAuthnCredential,
+    /// A pending passkey registration or sign-in challenge (taken once; `expires`).
+    WebAuthnChallenge,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 24] = [
+    pub const ALL: [RecordKind; 26] = [
         RecordKind::Code,
         RecordKind::UsedSession,
         RecordKind::DeviceChallenge,
@@ -121,6 +125,8 @@ impl RecordKind {
         RecordKind::AuthorizationCode,
         RecordKind::IdentityProvider,
         RecordKind::ProviderLink,
+        RecordKind::WebAuthnCredential,
+        RecordKind::WebAuthnChallenge,
     ];
 
     /// The name a backend stores.
@@ -150,6 +156,8 @@ impl RecordKind {
             RecordKind::AuthorizationCode => "authorization_code",
             RecordKind::IdentityProvider => "identity_provider",
             RecordKind::ProviderLink => "provider_link",
+            RecordKind::WebAuthnCredential => "webauthn_credential",
+            RecordKind::WebAuthnChallenge => "webauthn_challenge",
         }
     }
 }

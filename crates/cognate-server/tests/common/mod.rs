@@ -173,3 +173,52 @@ pub async fn idp_call(
         ))
     }
 }
+
+/// A `RegistrationResponseJSON` answering `options` (relying party `localhost`) with an
+/// attestation of format `none` made in `origin`: the P-256 generator as the credential's public key (a valid
+/// point; no signature is made at registration without attestation).
+pub fn none_attestation(options: &serde_json::Value, origin: &str) -> serde_json::Value {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use sha2::Digest;
+    const GX: &str = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
+    const GY: &str = "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+    let hex = |h: &str| -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let client_data =
+        serde_json::json!({"type": "webauthn.create", "challenge": options["challenge"],
+                             "origin": origin, "crossOrigin": false})
+        .to_string();
+    let cred_id = [7u8; 16];
+    let mut auth = sha2::Sha256::digest(b"localhost").to_vec();
+    auth.push(0x45); // UP, UV, AT
+    auth.extend([0, 0, 0, 0]); // counter
+    auth.extend([0u8; 16]); // AAGUID
+    auth.extend([0, 16]);
+    auth.extend(cred_id);
+    // COSE_Key {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y}
+    auth.extend([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20]);
+    auth.extend(hex(GX));
+    auth.extend([0x22, 0x58, 0x20]);
+    auth.extend(hex(GY));
+    // {"fmt": "none", "attStmt": {}, "authData": bytes}
+    let mut object = vec![0xa3, 0x63];
+    object.extend(b"fmt");
+    object.push(0x64);
+    object.extend(b"none");
+    object.push(0x67);
+    object.extend(b"attStmt");
+    object.push(0xa0);
+    object.push(0x68);
+    object.extend(b"authData");
+    object.extend([0x58, u8::try_from(auth.len()).unwrap()]);
+    object.extend(auth);
+    serde_json::json!({"id": B64.encode(cred_id), "rawId": B64.encode(cred_id), "type": "public-key",
+           "response": {"clientDataJSON": B64.encode(client_data), "attestationObject": B64.encode(object),
+                        "transports": ["internal"]},
+           "clientExtensionResults": {}, "authenticatorAttachment": "platform"})
+}

@@ -157,7 +157,8 @@ pub(crate) fn mfa_challenge(
     }))
 }
 
-/// RespondToAuthChallenge for `SOFTWARE_TOKEN_MFA`, `SMS_MFA` and `EMAIL_OTP`.
+/// RespondToAuthChallenge for `SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP` and `SMS_OTP` (the
+/// last two also as first factors of `USER_AUTH`, after which no second factor is asked).
 pub(crate) fn answer_code(
     ctx: &Ctx,
     pool: &UserPool,
@@ -188,6 +189,7 @@ pub(crate) fn answer_code(
         }
         Step::SmsMfa { code } => ("SMS_MFA_CODE", code),
         Step::EmailOtp { code } => ("EMAIL_OTP_CODE", code),
+        Step::SmsOtp { code } => ("SMS_OTP_CODE", code),
         _ => return Err(invalid_session()),
     };
     let code = param(answers, field)?;

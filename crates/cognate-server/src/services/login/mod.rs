@@ -7,7 +7,9 @@
 //! is refused ("Invalid session for the user.").
 
 pub(crate) mod challenges;
+pub(crate) mod choice;
 pub(crate) mod custom;
+pub(crate) mod passkey;
 pub(crate) mod password;
 pub(crate) mod state;
 

@@ -25,9 +25,22 @@ pub(crate) enum Step {
     /// The code sent by SMS (`None` when the user has no phone number to send it to).
     #[serde(rename = "SMS_MFA")]
     SmsMfa { code: Option<String> },
-    /// The code sent by email (`None` when the user has no email address).
+    /// The code sent by email (`None` when the user has no email address): a second factor,
+    /// or the first factor of a `USER_AUTH` sign-in.
     #[serde(rename = "EMAIL_OTP")]
     EmailOtp { code: Option<String> },
+    /// The code sent by SMS as the first factor of a `USER_AUTH` sign-in.
+    #[serde(rename = "SMS_OTP")]
+    SmsOtp { code: Option<String> },
+    /// `USER_AUTH` without a preferred challenge: the user picks a first factor. `login` is
+    /// the name the sign-in started with; `validation` the InitiateAuth's `ClientMetadata`,
+    /// for the PreAuthentication trigger that fires once the factor is chosen.
+    #[serde(rename = "SELECT_CHALLENGE")]
+    SelectChallenge {
+        login: String,
+        #[serde(default)]
+        validation: Option<BTreeMap<String, String>>,
+    },
     /// The pool requires MFA and the user has none: AssociateSoftwareToken hands out
     /// `totp_secret`, VerifySoftwareToken sets `verified`.
     #[serde(rename = "MFA_SETUP")]
@@ -42,6 +55,10 @@ pub(crate) enum Step {
     /// exchange.
     #[serde(rename = "DEVICE_PASSWORD_VERIFIER")]
     DevicePasswordVerifier { srp_b: String, srp_a: String },
+    /// A passkey's assertion (`USER_AUTH`'s `WEB_AUTHN`): `pending` is the key of the
+    /// pending challenge (`services::passkeys`).
+    #[serde(rename = "WEB_AUTHN")]
+    WebAuthn { pending: String },
     /// A challenge of CreateAuthChallenge (`CUSTOM_AUTH`): the steps so far, the private
     /// parameters VerifyAuthChallengeResponse gets, the challenge's metadata.
     #[serde(rename = "CUSTOM_CHALLENGE")]
@@ -65,6 +82,9 @@ impl Step {
             Step::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
             Step::SmsMfa { .. } => "SMS_MFA",
             Step::EmailOtp { .. } => "EMAIL_OTP",
+            Step::SmsOtp { .. } => "SMS_OTP",
+            Step::SelectChallenge { .. } => "SELECT_CHALLENGE",
+            Step::WebAuthn { .. } => "WEB_AUTHN",
             Step::MfaSetup { .. } => "MFA_SETUP",
             Step::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Step::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
@@ -135,7 +155,7 @@ mod tests {
         assert_eq!(back.step.name(), "SMS_MFA");
         // A session naming a challenge this server does not know does not open.
         let mut other = serde_json::to_value(&state).unwrap();
-        other["challenge"] = "SMS_OTP".into();
+        other["challenge"] = "NOT_A_CHALLENGE".into();
         assert!(serde_json::from_value::<ChallengeSession>(other).is_err());
     }
 }

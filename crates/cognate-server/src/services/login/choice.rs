@@ -1,0 +1,345 @@
+//! Choice-based sign-in (`USER_AUTH`): the first factor is one of the pool's
+//! `SignInPolicy.AllowedFirstAuthFactors` that this user can use — a password (`PASSWORD`, or
+//! `PASSWORD_SRP` through the SRP login of [`super::password`]), a code sent by email
+//! (`EMAIL_OTP`) or SMS (`SMS_OTP`), or a passkey (`WEB_AUTHN`, [`super::passkey`]). The client
+//! names one in `PREFERRED_CHALLENGE`, or gets `SELECT_CHALLENGE` with `AvailableChallenges`
+//! and answers with its choice.
+//!
+//! After a password the login goes on as every password login does (status checks, the second
+//! factor the pool requires, the device step: [`super::password::after_credentials`]); after a
+//! code or a passkey no second factor is asked. Every path ends in the same finishing code as
+//! the other flows, so PreAuthentication, PostAuthentication and pre token generation fire alike.
+
+use std::collections::HashMap;
+
+use cognate_model::idp::ErrorKind as E;
+use serde_json::{Value, json};
+
+use super::password::{password_login, start_srp};
+use super::{
+    ChallengeSession, Finish, Step, answer_secret_hash, consume, invalid_session, issue, open,
+    param, state_for,
+};
+use crate::error::ApiError;
+use crate::model::{AppClient, User, UserPool, UserStatus};
+use crate::services::clients::check_secret_hash;
+use crate::services::codes::is_true;
+use crate::services::{Ctx, outbox, triggers, users};
+
+/// A first factor of `USER_AUTH`, by its challenge name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstFactor {
+    /// The password, sent as it is.
+    Password,
+    /// The password, proven by SRP.
+    PasswordSrp,
+    /// A code sent to the verified email address.
+    EmailOtp,
+    /// A code sent to the verified phone number.
+    SmsOtp,
+    /// A passkey.
+    WebAuthn,
+}
+
+impl FirstFactor {
+    const ALL: [FirstFactor; 5] = [
+        FirstFactor::Password,
+        FirstFactor::PasswordSrp,
+        FirstFactor::EmailOtp,
+        FirstFactor::SmsOtp,
+        FirstFactor::WebAuthn,
+    ];
+
+    /// The challenge name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "PASSWORD",
+            FirstFactor::PasswordSrp => "PASSWORD_SRP",
+            FirstFactor::EmailOtp => "EMAIL_OTP",
+            FirstFactor::SmsOtp => "SMS_OTP",
+            FirstFactor::WebAuthn => "WEB_AUTHN",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The `AllowedFirstAuthFactors` entry that allows it.
+    fn policy_name(self) -> &'static str {
+        match self {
+            FirstFactor::Password | FirstFactor::PasswordSrp => "PASSWORD",
+            other => other.as_str(),
+        }
+    }
+}
+
+/// The first factors `user` may sign in with: allowed by the pool and usable by the user (a
+/// password for the password factors, a verified email address or phone number for the codes,
+/// a registered passkey for `WEB_AUTHN`). Codes are not first factors in a pool that requires
+/// MFA (a code alone would skip the second factor the pool insists on).
+pub(crate) fn available(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &User,
+) -> Result<Vec<FirstFactor>, ApiError> {
+    let mut out = Vec::new();
+    for factor in FirstFactor::ALL {
+        if !pool.allows_first_factor(factor.policy_name()) {
+            continue;
+        }
+        let usable = match factor {
+            FirstFactor::Password | FirstFactor::PasswordSrp => user.verifier.is_some(),
+            FirstFactor::EmailOtp => {
+                pool.mfa_configuration != "ON"
+                    && user.attributes.contains_key("email")
+                    && is_true(user, "email_verified")
+            }
+            FirstFactor::SmsOtp => {
+                pool.mfa_configuration != "ON"
+                    && user.attributes.contains_key("phone_number")
+                    && is_true(user, "phone_number_verified")
+            }
+            FirstFactor::WebAuthn => crate::services::passkeys::has_credentials(ctx, pool, user)?,
+        };
+        if usable {
+            out.push(factor);
+        }
+    }
+    Ok(out)
+}
+
+/// The factors offered for a name that is no user (when the client prevents user-existence
+/// errors): the password factors the pool allows, which answer as a wrong password does.
+fn decoy_factors(pool: &UserPool) -> Vec<FirstFactor> {
+    if pool.allows_first_factor("PASSWORD") {
+        vec![FirstFactor::Password, FirstFactor::PasswordSrp]
+    } else {
+        Vec::new()
+    }
+}
+
+fn preferred(params: &HashMap<String, String>) -> Result<Option<FirstFactor>, ApiError> {
+    match params.get("PREFERRED_CHALLENGE").map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(name) => FirstFactor::parse(name).map(Some).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Invalid PREFERRED_CHALLENGE {name}: must be one of PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN"
+            ))
+        }),
+    }
+}
+
+/// InitiateAuth / AdminInitiateAuth with `USER_AUTH`.
+pub(crate) fn start(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let login = param(params, "USERNAME")?;
+    let want = preferred(params)?;
+    let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+    let Some(user) = users::find(ctx, pool, login)? else {
+        check_secret_hash(client, secret_hash, &[login])?;
+        if client.prevent_user_existence_errors != "ENABLED" {
+            return Err(ApiError::user_not_found());
+        }
+        let offered = decoy_factors(pool);
+        return match want {
+            Some(f) if offered.contains(&f) => begin(ctx, pool, client, None, login, f, params),
+            _ => select(ctx, pool, client, login, login, &offered),
+        };
+    };
+    check_secret_hash(client, secret_hash, &[login, &user.username])?;
+    let offered = available(ctx, pool, &user)?;
+    match want {
+        Some(f) if offered.contains(&f) => begin(ctx, pool, client, Some(&user), login, f, params),
+        // A preference the user cannot meet: the choice of what they can.
+        _ => select(ctx, pool, client, &user.username, login, &offered),
+    }
+}
+
+/// Answers `SELECT_CHALLENGE` with the factors `offered`.
+fn select(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    internal: &str,
+    login: &str,
+    offered: &[FirstFactor],
+) -> Result<Value, ApiError> {
+    if offered.is_empty() {
+        return Err(ApiError::not_authorized(
+            "The user has no sign-in method that this user pool allows.",
+        ));
+    }
+    let state = ChallengeSession {
+        id: String::new(),
+        pool: pool.id.clone(),
+        client: client.id.clone(),
+        user: internal.to_owned(),
+        issued: 0,
+        device_key: None,
+        step: Step::SelectChallenge {
+            login: login.to_owned(),
+            validation: triggers::scope().validation_data,
+        },
+        finish: Finish::Tokens,
+    };
+    let session = issue(ctx, state);
+    let names: Vec<&str> = offered.iter().map(|f| f.as_str()).collect();
+    Ok(json!({
+        "ChallengeName": "SELECT_CHALLENGE",
+        "Session": session,
+        "ChallengeParameters": {},
+        "AvailableChallenges": names,
+    }))
+}
+
+/// RespondToAuthChallenge to `SELECT_CHALLENGE` (`ANSWER` names the factor), or to the
+/// factor's own name (`PASSWORD`, `PASSWORD_SRP`, …) with the `SELECT_CHALLENGE` session.
+pub(crate) fn answer_select(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    name: &str,
+    session: Option<&str>,
+    answers: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let state = open(ctx, pool, client, session, &["SELECT_CHALLENGE"])?;
+    let Step::SelectChallenge { login, validation } = &state.step else {
+        return Err(invalid_session());
+    };
+    answer_secret_hash(client, answers, &state)?;
+    let answer = if name == "SELECT_CHALLENGE" {
+        param(answers, "ANSWER")?
+    } else {
+        name
+    };
+    let factor = FirstFactor::parse(answer).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "The challenge {answer} is not available for the user."
+        ))
+    })?;
+    let user = users::find(ctx, pool, login)?.filter(|u| u.username == state.user);
+    // USERNAME, when given, names the session's user (by any of its names), never another.
+    if let Some(given) = answers.get("USERNAME")
+        && given != login
+        && given != &state.user
+        && users::find(ctx, pool, given)?.is_none_or(|u| u.username != state.user)
+    {
+        return Err(invalid_session());
+    }
+    let offered = match &user {
+        Some(u) => available(ctx, pool, u)?,
+        None => decoy_factors(pool),
+    };
+    if !offered.contains(&factor) {
+        return Err(ApiError::invalid(format!(
+            "The challenge {answer} is not available for the user."
+        )));
+    }
+    consume(ctx, client, &state)?;
+    let mut params = answers.clone();
+    params.insert("USERNAME".into(), login.clone());
+    // PreAuthentication (fired when the factor starts) gets the sign-in's ClientMetadata.
+    let scope = triggers::Scope {
+        validation_data: validation.clone(),
+        ..triggers::scope()
+    };
+    triggers::scoped(scope, || {
+        begin(ctx, pool, client, user.as_ref(), login, factor, &params)
+    })
+}
+
+/// Starts `factor` for `user` (`None`: a name that is no user, password factors only).
+/// `params` carry what the factor needs (`PASSWORD`, `SRP_A`, `SECRET_HASH`, `DEVICE_KEY`).
+fn begin(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    user: Option<&User>,
+    login: &str,
+    factor: FirstFactor,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let mut params = params.clone();
+    params.insert("USERNAME".into(), login.to_owned());
+    match factor {
+        // The password logins as they are: the lockout, the migration trigger, the decoy of an
+        // unknown name, the status checks and the second factor after the password.
+        FirstFactor::Password => password_login(ctx, pool, client, &params),
+        FirstFactor::PasswordSrp => start_srp(ctx, pool, client, &params),
+        FirstFactor::EmailOtp | FirstFactor::SmsOtp => {
+            let user = user.ok_or_else(ApiError::user_not_found)?;
+            send_code(ctx, pool, client, user, factor, &params)
+        }
+        FirstFactor::WebAuthn => {
+            let user = user.ok_or_else(ApiError::user_not_found)?;
+            check_status(user)?;
+            triggers::pre_authentication(ctx, pool, user, &client.id)?;
+            super::passkey::challenge(ctx, pool, client, user, &params)
+        }
+    }
+}
+
+/// What a user must be to sign in without a password: enabled and confirmed (or holding a
+/// temporary password that the code or passkey stands in for).
+fn check_status(user: &User) -> Result<(), ApiError> {
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    match user.status {
+        UserStatus::Confirmed | UserStatus::ForceChangePassword => Ok(()),
+        UserStatus::Unconfirmed => Err(ApiError::new(
+            E::UserNotConfirmedException,
+            "User is not confirmed.",
+        )),
+        UserStatus::ResetRequired => Err(ApiError::new(
+            E::PasswordResetRequiredException,
+            "Password reset required for the user",
+        )),
+        UserStatus::ExternalProvider => Err(ApiError::bad_credentials()),
+    }
+}
+
+/// `EMAIL_OTP` / `SMS_OTP` as a first factor: the code goes to the outbox, the challenge names
+/// where.
+fn send_code(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    user: &User,
+    factor: FirstFactor,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    check_status(user)?;
+    triggers::pre_authentication(ctx, pool, user, &client.id)?;
+    let (purpose, medium) = match factor {
+        FirstFactor::SmsOtp => (outbox::Purpose::SmsOtp, outbox::Medium::Sms),
+        _ => (outbox::Purpose::EmailOtp, outbox::Medium::Email),
+    };
+    let to = user
+        .attributes
+        .get(medium.attribute())
+        .ok_or_else(invalid_session)?;
+    let code = outbox::new_code();
+    let details = outbox::deliver(ctx, &pool.id, &user.username, purpose, medium, to, &code)?;
+    let step = match factor {
+        FirstFactor::SmsOtp => Step::SmsOtp { code: Some(code) },
+        _ => Step::EmailOtp { code: Some(code) },
+    };
+    let name = step.name();
+    let device_key = params.get("DEVICE_KEY").map(String::as_str);
+    let state = state_for(pool, client, user, device_key, step);
+    let session = issue(ctx, state);
+    Ok(json!({
+        "ChallengeName": name,
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": details.medium.as_str(),
+            "CODE_DELIVERY_DESTINATION": details.destination,
+        },
+    }))
+}

@@ -1,0 +1,69 @@
+//! The `WEB_AUTHN` first factor of `USER_AUTH`: the challenge (`CREDENTIAL_REQUEST_OPTIONS`)
+//! and its answer (`CREDENTIAL`, an `AuthenticationResponseJSON`), checked by
+//! [`crate::services::passkeys`]. No second factor follows a passkey.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::{Step, answer_secret_hash, consume, issue, open, param, session_user, state_for};
+use crate::error::ApiError;
+use crate::model::{AppClient, User, UserPool};
+use crate::services::{Ctx, passkeys};
+
+/// Answers with the `WEB_AUTHN` challenge for `user`.
+pub(crate) fn challenge(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    user: &User,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let (options, key) = passkeys::start_assertion(ctx, pool, user)?;
+    let device_key = params.get("DEVICE_KEY").map(String::as_str);
+    let state = state_for(
+        pool,
+        client,
+        user,
+        device_key,
+        Step::WebAuthn { pending: key },
+    );
+    let session = issue(ctx, state);
+    Ok(json!({
+        "ChallengeName": "WEB_AUTHN",
+        "Session": session,
+        "ChallengeParameters": {
+            "CREDENTIAL_REQUEST_OPTIONS": options.to_string(),
+        },
+    }))
+}
+
+/// RespondToAuthChallenge for `WEB_AUTHN`.
+pub(crate) fn answer(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    session: Option<&str>,
+    answers: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let state = open(ctx, pool, client, session, &["WEB_AUTHN"])?;
+    answer_secret_hash(client, answers, &state)?;
+    let Step::WebAuthn { pending } = &state.step else {
+        return Err(super::invalid_session());
+    };
+    let credential = param(answers, "CREDENTIAL")?;
+    let user = session_user(ctx, &state)?;
+    // The session is used up by any answer, right or wrong: its challenge is taken once.
+    consume(ctx, client, &state)?;
+    passkeys::finish_assertion(ctx, pool, &user, pending, credential)?;
+    super::challenges::proceed(
+        ctx,
+        pool,
+        client,
+        &user,
+        state.device_key.as_deref(),
+        true,
+        None,
+        state.finish,
+    )
+}
