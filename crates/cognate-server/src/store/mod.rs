@@ -26,16 +26,29 @@ pub mod cascade;
 pub mod conformance;
 
 mod cache;
+mod postgres;
 mod sqlite;
 
 pub use cache::CachedStore;
+pub use postgres::{PostgresOptions, PostgresStore, SCHEMA_VERSION};
 pub use sqlite::SqliteStore;
-pub(crate) use sqlite::may_block;
 
 use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
+
+/// Runs `f`, which may wait (on the disk, on the network). On a worker of a multi-thread tokio runtime this is
+/// `block_in_place` (the worker's other tasks move to another thread meanwhile); anywhere else
+/// (a current-thread runtime, a blocking-pool thread, no runtime) `f` just runs.
+pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
 
 /// The kinds of small records kept with [`Store::put_doc`] and friends. The names are what the
 /// backends store; they never change (existing data directories keep working).
