@@ -15,7 +15,7 @@ pub struct ServeArgs {
     bind: String,
     /// Directory of the SQLite database (default: the platform data dir, e.g.
     /// ~/.local/share/cognate).
-    #[arg(long, env = "COGNATE_DATA", conflicts_with = "in_memory")]
+    #[arg(long, env = "COGNATE_DATA", conflicts_with_all = ["in_memory", "database"])]
     data: Option<PathBuf>,
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long, env = "COGNATE_IN_MEMORY", conflicts_with = "database")]
@@ -27,7 +27,6 @@ pub struct ServeArgs {
         long,
         env = "COGNATE_DATABASE_URL",
         value_name = "URL",
-        conflicts_with = "data",
         hide_env_values = true,
         global = true
     )]
