@@ -31,6 +31,7 @@
 
 mod migrate;
 mod ops;
+mod units;
 
 use std::future::Future;
 use std::str::FromStr;

@@ -11,28 +11,28 @@ use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 use crate::store::{Alias, Change, Purged, RecordKind, Store, UserField, UserFilter};
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+pub(super) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     Ok(serde_json::from_str(text)?)
 }
 
-fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(super) fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     Ok(serde_json::to_string(v)?)
 }
 
 /// The first column of a row, as text.
-fn text(row: &Row) -> Result<String, StoreError> {
+pub(super) fn text(row: &Row) -> Result<String, StoreError> {
     Ok(row.try_get::<_, String>(0)?)
 }
 
 /// The `expires` member of a record (epoch seconds), what purges compare.
-fn expires_of(data: &Value) -> Option<f64> {
+pub(super) fn expires_of(data: &Value) -> Option<f64> {
     data.get("expires").and_then(Value::as_f64)
 }
 
 /// One statement, prepared once per connection; its rows.
-async fn rows(
+pub(super) async fn rows(
     c: &impl GenericClient,
     sql: &str,
     params: Params<'_>,
@@ -42,13 +42,17 @@ async fn rows(
 }
 
 /// One statement; the number of rows it changed.
-async fn exec(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+pub(super) async fn exec(
+    c: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, StoreError> {
     let st = c.prepare_cached(sql).await?;
     Ok(c.execute(&st, params).await?)
 }
 
 /// The decoded records (first column) of a query.
-async fn records<T: serde::de::DeserializeOwned>(
+pub(super) async fn records<T: serde::de::DeserializeOwned>(
     c: &impl GenericClient,
     sql: &str,
     params: Params<'_>,
@@ -61,7 +65,7 @@ async fn records<T: serde::de::DeserializeOwned>(
 }
 
 /// The first decoded record of a query.
-async fn record<T: serde::de::DeserializeOwned>(
+pub(super) async fn record<T: serde::de::DeserializeOwned>(
     c: &impl GenericClient,
     sql: &str,
     params: Params<'_>,
@@ -72,10 +76,10 @@ async fn record<T: serde::de::DeserializeOwned>(
     }
 }
 
-const PUT_DOC: &str = "INSERT INTO docs (kind, scope, key, expires, data) VALUES ($1, $2, $3, $4, $5) \
+pub(super) const PUT_DOC: &str = "INSERT INTO docs (kind, scope, key, expires, data) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (kind, scope, key) DO UPDATE SET expires = excluded.expires, data = excluded.data";
 const GET_DOC: &str = "SELECT data FROM docs WHERE kind = $1 AND scope = $2 AND key = $3";
-const DELETE_DOC: &str = "DELETE FROM docs WHERE kind = $1 AND scope = $2 AND key = $3";
+pub(super) const DELETE_DOC: &str = "DELETE FROM docs WHERE kind = $1 AND scope = $2 AND key = $3";
 const REVOKE_LOGIN: &str = "INSERT INTO revoked_logins (origin_jti, pool_id, at) VALUES ($1, $2, $3) \
      ON CONFLICT (origin_jti) DO NOTHING";
 
@@ -137,7 +141,7 @@ impl Store for PostgresStore {
             let mut c = db.get().await?;
             let tx = c.transaction().await?;
             for (change, encoded) in prepared {
-                run_change(&tx, change, encoded.unwrap_or_default()).await?;
+                super::units::run_change(&tx, change, encoded.unwrap_or_default()).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -648,147 +652,4 @@ impl Store for PostgresStore {
 
 fn clamp(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
-}
-
-/// Runs one change of a unit of work inside its transaction.
-async fn run_change(
-    tx: &deadpool_postgres::Transaction<'_>,
-    change: Change,
-    data: String,
-) -> Result<(), StoreError> {
-    match change {
-        Change::DeletePool { id } => {
-            exec(tx, "DELETE FROM pools WHERE id = $1", &[&id]).await?;
-        }
-        Change::DeleteClientsOf { pool_id } => {
-            exec(tx, "DELETE FROM clients WHERE pool_id = $1", &[&pool_id]).await?;
-        }
-        Change::DeleteUsersOf { pool_id } => {
-            exec(tx, "DELETE FROM users WHERE pool_id = $1", &[&pool_id]).await?;
-        }
-        Change::DeleteUser { pool_id, username } => {
-            exec(
-                tx,
-                "DELETE FROM users WHERE pool_id = $1 AND username = $2",
-                &[&pool_id, &username],
-            )
-            .await?;
-        }
-        Change::DeleteRefreshOf {
-            pool_id,
-            username: Some(username),
-        } => {
-            exec(
-                tx,
-                "DELETE FROM refresh_tokens WHERE pool_id = $1 AND username = $2",
-                &[&pool_id, &username],
-            )
-            .await?;
-        }
-        Change::DeleteRefreshOf {
-            pool_id,
-            username: None,
-        } => {
-            exec(
-                tx,
-                "DELETE FROM refresh_tokens WHERE pool_id = $1",
-                &[&pool_id],
-            )
-            .await?;
-            exec(
-                tx,
-                "DELETE FROM revoked_logins WHERE pool_id = $1",
-                &[&pool_id],
-            )
-            .await?;
-        }
-        Change::InsertRefresh(r) => {
-            exec(
-                tx,
-                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, expires, data) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&r.hash, &r.pool_id, &r.username, &r.origin_jti, &r.expires, &data],
-            )
-            .await?;
-        }
-        Change::RotateRefresh {
-            hash,
-            at,
-            grace_secs,
-        } => {
-            // FOR UPDATE: a concurrent rotation of the same token (any node) waits for this
-            // transaction, then reads the token as rotated.
-            let old: Option<RefreshRecord> = record(
-                tx,
-                "SELECT data FROM refresh_tokens WHERE hash = $1 FOR UPDATE",
-                &[&hash],
-            )
-            .await?;
-            let Some(mut old) = old else {
-                return Err(StoreError::Conflict(
-                    "the refresh token does not exist".into(),
-                ));
-            };
-            if old.revoked {
-                return Err(StoreError::Conflict("the refresh token was revoked".into()));
-            }
-            match old.rotated {
-                Some(when) if at - when >= grace_secs => {
-                    return Err(StoreError::Conflict(
-                        "the refresh token was rotated already".into(),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    old.rotated = Some(at);
-                    exec(
-                        tx,
-                        "UPDATE refresh_tokens SET data = $2 WHERE hash = $1",
-                        &[&hash, &encode(&old)?],
-                    )
-                    .await?;
-                }
-            }
-        }
-        Change::PutDoc {
-            kind,
-            scope,
-            key,
-            data: value,
-        } => {
-            let expires = expires_of(&value);
-            exec(
-                tx,
-                PUT_DOC,
-                &[&kind.as_str(), &scope, &key, &expires, &data],
-            )
-            .await?;
-        }
-        Change::Claim {
-            kind,
-            scope,
-            key,
-            data: value,
-        } => {
-            let expires = expires_of(&value);
-            // A concurrent claim of the same key (any node) waits for this transaction, then
-            // inserts nothing.
-            let inserted = exec(
-                tx,
-                "INSERT INTO docs (kind, scope, key, expires, data) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (kind, scope, key) DO NOTHING",
-                &[&kind.as_str(), &scope, &key, &expires, &data],
-            )
-            .await?;
-            if inserted == 0 {
-                return Err(StoreError::Conflict("claimed already".into()));
-            }
-        }
-        Change::DeleteDoc { kind, scope, key } => {
-            exec(tx, DELETE_DOC, &[&kind.as_str(), &scope, &key]).await?;
-        }
-        Change::DeleteDocsIn { scope } => {
-            exec(tx, "DELETE FROM docs WHERE scope = $1", &[&scope]).await?;
-        }
-    }
-    Ok(())
 }
