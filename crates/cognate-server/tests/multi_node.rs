@@ -327,3 +327,43 @@ async fn a_user_signed_up_on_two_nodes_at_once_exists_once() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// 64 wrong passwords at once, half on each node (the clock stands still): exactly the five
+/// failures the lockout allows are checked across both nodes; every other attempt is
+/// "Password attempts exceeded".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_wrong_passwords_over_two_nodes_gets_five_guesses() {
+    let (a, b) = two_nodes(Arc::new(ManualClock::starting_now())).await;
+    let urls = [a.endpoint_url(), b.endpoint_url()];
+    let calls: Vec<_> = (0..64)
+        .map(|i| {
+            let url = urls[i % 2].clone();
+            tokio::spawn(async move {
+                idp_call(
+                    &url,
+                    "InitiateAuth",
+                    json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": CLIENT,
+                           "AuthParameters": {"USERNAME": "alice", "PASSWORD": format!("Wrong guess {i}!")}}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut checked, mut refused) = (0, 0);
+    for call in calls {
+        match call.await.unwrap() {
+            Err((kind, message)) => {
+                assert_eq!(kind, "NotAuthorizedException");
+                match message.as_str() {
+                    "Incorrect username or password." => checked += 1,
+                    "Password attempts exceeded" => refused += 1,
+                    other => panic!("{other}"),
+                }
+            }
+            Ok(v) => panic!("a wrong password logged in: {v}"),
+        }
+    }
+    assert_eq!((checked, refused), (5, 59));
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -443,6 +443,32 @@ pub trait Store: Send + Sync + 'static {
         kinds: &[RecordKind],
         limit: usize,
     ) -> Result<Purged, StoreError>;
+
+    /// Takes the lock named `name`, shared by every server process on this store, waiting
+    /// while another holder has it; held until the returned guard is dropped. `None` (the
+    /// default) when one process at a time writes the store, as with SQLite's data directory:
+    /// the server's own process-local exclusion is then enough. The server holds such a lock
+    /// only around one user's password check (the lockout's one-attempt-at-a-time).
+    fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
+        let _ = name;
+        Ok(None)
+    }
+}
+
+/// A lock shared by every server process on a store ([`Store::lock`]); released when dropped.
+pub struct StoreLock(#[allow(dead_code)] Box<dyn Send>);
+
+impl StoreLock {
+    /// A lock held by `guard` (released when `guard` is dropped).
+    pub fn new(guard: impl Send + 'static) -> Self {
+        StoreLock(Box::new(guard))
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreLock")
+    }
 }
 
 /// What one [`Store::purge_expired`] pass deleted.

@@ -79,6 +79,9 @@ impl Default for PostgresOptions {
 /// ```
 pub struct PostgresStore {
     pool: Pool,
+    /// Connections that hold [`Store::lock`]s (apart, so that lock holders never wait for a
+    /// query connection held by another lock holder).
+    locks: Pool,
     handle: tokio::runtime::Handle,
     /// Owned so that dropping the store stops its connections (`None` once dropped).
     runtime: Option<tokio::runtime::Runtime>,
@@ -140,6 +143,20 @@ impl PostgresStore {
                 path: "the PostgreSQL runtime".into(),
                 source: e,
             })?;
+        // A lock waited for longer than this fails (and its connection's wait with it).
+        let mut lock_config = config.clone();
+        lock_config.options("-c lock_timeout=20s");
+        let pool = Self::pool(config, options, options.max_connections.max(1))?;
+        let locks = Self::pool(lock_config, options, options.max_connections.max(1) * 2)?;
+        Ok(PostgresStore {
+            pool,
+            locks,
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+        })
+    }
+
+    fn pool(config: Config, options: &PostgresOptions, size: usize) -> Result<Pool, StoreError> {
         let manager = Manager::from_config(
             config,
             tls()?,
@@ -147,19 +164,14 @@ impl PostgresStore {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(manager)
-            .max_size(options.max_connections.max(1))
+        Pool::builder(manager)
+            .max_size(size)
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .create_timeout(Some(options.connect_timeout))
             .wait_timeout(Some(CALL_TIMEOUT))
             .recycle_timeout(Some(options.connect_timeout))
             .build()
-            .map_err(|e| backend(format!("cannot make the connection pool: {e}"), false))?;
-        Ok(PostgresStore {
-            pool,
-            handle: runtime.handle().clone(),
-            runtime: Some(runtime),
-        })
+            .map_err(|e| backend(format!("cannot make the connection pool: {e}"), false))
     }
 
     /// Runs `fut` on the store's runtime and waits for it (see the module documentation).
@@ -179,9 +191,63 @@ impl PostgresStore {
     }
 }
 
+/// A held advisory lock: its connection, given back (after the unlock) when dropped.
+struct AdvisoryLock {
+    name: String,
+    conn: Option<deadpool_postgres::Object>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let name = std::mem::take(&mut self.name);
+            self.handle.spawn(async move {
+                let unlocked = conn
+                    .execute(
+                        "SELECT pg_advisory_unlock(hashtextextended($1, 1))",
+                        &[&name],
+                    )
+                    .await;
+                if unlocked.is_err() {
+                    // Never give back a connection that may still hold the lock: closing it
+                    // releases the lock.
+                    drop(deadpool_postgres::Object::take(conn));
+                }
+            });
+        }
+    }
+}
+
+impl PostgresStore {
+    /// [`Store::lock`]: a session advisory lock on a connection of the lock pool.
+    pub(super) fn advisory_lock(&self, name: &str) -> Result<Option<super::StoreLock>, StoreError> {
+        let (locks, key) = (self.locks.clone(), name.to_owned());
+        let conn = self.run(async move {
+            let conn = locks.get().await?;
+            match conn
+                .execute("SELECT pg_advisory_lock(hashtextextended($1, 1))", &[&key])
+                .await
+            {
+                Ok(_) => Ok(conn),
+                Err(e) => {
+                    drop(deadpool_postgres::Object::take(conn));
+                    Err(e.into())
+                }
+            }
+        })?;
+        Ok(Some(super::StoreLock::new(AdvisoryLock {
+            name: name.to_owned(),
+            conn: Some(conn),
+            handle: self.handle.clone(),
+        })))
+    }
+}
+
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         self.pool.close();
+        self.locks.close();
         if let Some(rt) = self.runtime.take() {
             // Never blocks (a store may be dropped on a worker of another runtime).
             rt.shutdown_background();

@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 use super::PostgresStore;
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
-use crate::store::{Alias, Change, Purged, RecordKind, Store, UserField, UserFilter};
+use crate::store::{Alias, Change, Purged, RecordKind, Store, StoreLock, UserField, UserFilter};
 
 pub(super) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
@@ -647,6 +647,10 @@ impl Store for PostgresStore {
                 records,
             })
         })
+    }
+
+    fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
+        self.advisory_lock(name)
     }
 }
 
