@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use cognate_server::{AdminCredentials, IssuerStyle, Limits, Server};
 
 /// Options of `cognate serve`.
@@ -15,11 +15,27 @@ pub struct ServeArgs {
     bind: String,
     /// Directory of the SQLite database (default: the platform data dir, e.g.
     /// ~/.local/share/cognate).
-    #[arg(long, env = "COGNATE_DATA", conflicts_with = "in_memory")]
+    #[arg(long, env = "COGNATE_DATA", conflicts_with_all = ["in_memory", "database"])]
     data: Option<PathBuf>,
     /// Keep everything in memory; nothing is written to disk.
-    #[arg(long, env = "COGNATE_IN_MEMORY")]
+    #[arg(long, env = "COGNATE_IN_MEMORY", conflicts_with = "database")]
     in_memory: bool,
+    /// Keep state in PostgreSQL (13 or newer) instead of SQLite:
+    /// postgres://USER:PASSWORD@HOST:PORT/DB. Any number of servers may share one database
+    /// (give them one --public-url). Prefer the variable: a flag shows in `ps`.
+    #[arg(
+        long,
+        env = "COGNATE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        global = true
+    )]
+    database: Option<String>,
+    /// The base URL clients reach the server at (e.g. a load balancer's,
+    /// https://cognito.example.test), when it is not the listening address: token issuers,
+    /// the JWKS and discovery URLs and the domain endpoints name it, the same on every node.
+    #[arg(long, env = "COGNATE_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
     /// Seed file (TOML, or JSON if it ends in .json) with pools, clients and users to create
     /// at start; see the cognate-server README for the format.
     #[arg(long, env = "COGNATE_SEED")]
@@ -78,6 +94,16 @@ pub struct ServeArgs {
     /// Seconds a trigger may take before the operation fails with UnexpectedLambdaException.
     #[arg(long, env = "COGNATE_TRIGGER_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = seconds)]
     trigger_timeout: Duration,
+    #[command(subcommand)]
+    action: Option<ServeAction>,
+}
+
+/// What `cognate serve` does instead of serving.
+#[derive(Subcommand, Debug)]
+enum ServeAction {
+    /// Apply the pending schema migrations of the --database (COGNATE_DATABASE_URL) and exit;
+    /// `cognate serve` also applies them at start.
+    Migrate,
 }
 
 fn seconds(text: &str) -> Result<Duration, String> {
@@ -96,6 +122,15 @@ enum Issuer {
 
 /// Runs the server until SIGINT or SIGTERM (logging is set up by `main`: `-v`, `COGNATE_LOG`).
 pub fn serve(args: ServeArgs) -> Result<()> {
+    if let Some(ServeAction::Migrate) = args.action {
+        let url = args
+            .database
+            .context("`cognate serve migrate` needs --database URL (or COGNATE_DATABASE_URL)")?;
+        let version = cognate_server::store::PostgresStore::migrate(&url)
+            .context("cannot migrate the database")?;
+        eprintln!("the database's schema is at version {version}");
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -119,7 +154,13 @@ async fn run(args: ServeArgs) -> Result<()> {
             Issuer::Local => IssuerStyle::Local,
             Issuer::Aws => IssuerStyle::Aws,
         });
-    let where_ = if args.in_memory {
+    if let Some(url) = &args.public_url {
+        builder = builder.public_url(url);
+    }
+    let where_ = if let Some(url) = &args.database {
+        builder = builder.database(url);
+        "PostgreSQL".to_owned()
+    } else if args.in_memory {
         builder = builder.in_memory();
         "in memory".to_owned()
     } else {
@@ -178,6 +219,14 @@ async fn run(args: ServeArgs) -> Result<()> {
                  --bind 127.0.0.1:0"
             ))
             .cause(source.to_string())
+            .into());
+        }
+        Err(cognate_server::Error::Store(e)) if args.database.is_some() => {
+            // One line naming the database (never its password) and what went wrong.
+            return Err(crate::error::CliError::new(
+                crate::exit::Exit::Failure,
+                format!("cannot start the local Cognito: {e}"),
+            )
             .into());
         }
         Err(e) => {

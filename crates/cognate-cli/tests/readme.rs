@@ -65,6 +65,18 @@ const NOT_RUN: &[(&str, &str)] = &[
         "cognate logout --profile web",
         "the browser sign-in above (tests/oauth.rs)",
     ),
+    (
+        "cognate serve migrate",
+        "needs a PostgreSQL server (tests/serve_postgres.rs runs it against a throwaway one)",
+    ),
+    (
+        "cognate serve --bind 0.0.0.0:930…",
+        "nodes on PostgreSQL, listening beyond loopback (tests/serve_postgres.rs runs two)",
+    ),
+    (
+        "docker run …",
+        "starts a PostgreSQL container (the tests start a throwaway PostgreSQL from Debian's package)",
+    ),
 ];
 
 /// Commands whose README output shows a failure, with the exit status shown.

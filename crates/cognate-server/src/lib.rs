@@ -57,6 +57,7 @@ use crate::services::Ctx;
 enum StoreChoice {
     Memory,
     Dir(PathBuf),
+    Postgres(String),
     Custom(Arc<dyn Store>),
 }
 
@@ -67,6 +68,7 @@ pub struct ServerBuilder {
     seed_file: Option<PathBuf>,
     bind: String,
     issuer: IssuerStyle,
+    public_url: Option<String>,
     clock: Arc<dyn Clock>,
     region: String,
     cache: bool,
@@ -94,6 +96,7 @@ impl Server {
             seed_file: None,
             bind: "127.0.0.1:9229".into(),
             issuer: IssuerStyle::Local,
+            public_url: None,
             clock: Arc::new(SystemClock),
             region: "us-east-1".into(),
             cache: true,
@@ -119,6 +122,15 @@ impl ServerBuilder {
     /// Keep state in `dir/cognate.sqlite3` (created if needed).
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.store = StoreChoice::Dir(dir.into());
+        self
+    }
+
+    /// Keep state in the PostgreSQL database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`),
+    /// which any number of servers may share ([`store::PostgresStore`]; its schema is brought
+    /// up to date at start). The cache of pools and clients is off with this store: another
+    /// server may change them.
+    pub fn database(mut self, url: impl Into<String>) -> Self {
+        self.store = StoreChoice::Postgres(url.into());
         self
     }
 
@@ -149,6 +161,16 @@ impl ServerBuilder {
     /// How tokens name their issuer.
     pub fn issuer_style(mut self, style: IssuerStyle) -> Self {
         self.issuer = style;
+        self
+    }
+
+    /// The base URL clients reach this server at (`https://cognito.example.test`, no trailing
+    /// slash), when it is not the address it listens on: behind a load balancer, in front of
+    /// several servers sharing one database. Token issuers (local style), the JWKS and
+    /// discovery URLs and the domain endpoints all name it, so that every server mints and
+    /// accepts the same tokens.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
         self
     }
 
@@ -265,12 +287,18 @@ impl ServerBuilder {
             StoreChoice::Dir(dir) => Some(datadir::lock(dir)?),
             _ => None,
         };
+        let mut shared = false;
         let store: Arc<dyn Store> = match self.store {
             StoreChoice::Custom(s) => s,
             StoreChoice::Memory => Arc::new(blocking(SqliteStore::in_memory).await?),
             StoreChoice::Dir(dir) => Arc::new(blocking(move || SqliteStore::open_dir(&dir)).await?),
+            StoreChoice::Postgres(url) => {
+                shared = true;
+                Arc::new(blocking(move || store::PostgresStore::open(&url)).await?)
+            }
         };
-        let store: Arc<dyn Store> = if self.cache {
+        // A shared database may be written by other servers: no process-local copies.
+        let store: Arc<dyn Store> = if self.cache && !shared {
             Arc::new(store::CachedStore::new(store))
         } else {
             store
@@ -321,7 +349,10 @@ impl ServerBuilder {
             decoy_key,
             keys: RwLock::new(HashMap::new()),
             issuer: self.issuer,
-            local_base: format!("http://{addr}"),
+            local_base: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
             region: self.region,
             attempts: services::lockout::AttemptGate::default(),
             triggers,

@@ -20,8 +20,7 @@ const SECRET: &str = "s3cr3t/with+base64=chars";
 const IDP: &str = "AWSCognitoIdentityProviderService";
 
 async fn start(clock: Arc<ManualClock>) -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock)
         .admin_credentials(KEY, SECRET)
@@ -233,8 +232,7 @@ async fn the_outbox_needs_a_signature_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_loopback_credentials_are_required() {
-    let err = Server::builder()
-        .in_memory()
+    let err = common::in_memory(Server::builder())
         .bind("0.0.0.0:0")
         .start()
         .await
@@ -246,8 +244,7 @@ async fn beyond_loopback_credentials_are_required() {
     );
 
     // With credentials it starts, and checks them (reached here through loopback).
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("0.0.0.0:0")
         .admin_credentials(KEY, SECRET)
         .start()
@@ -266,8 +263,7 @@ async fn beyond_loopback_credentials_are_required() {
     server.shutdown().await;
 
     // Anonymous only when asked for in so many words.
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("0.0.0.0:0")
         .insecure_allow_anonymous(true)
         .start()
@@ -278,8 +274,7 @@ async fn beyond_loopback_credentials_are_required() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loopback_without_credentials_stays_open() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await
@@ -296,8 +291,7 @@ async fn loopback_without_credentials_stays_open() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_signs_with_the_right_credentials_and_fails_with_wrong_ones() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .admin_credentials(KEY, SECRET)
         .start()

@@ -63,8 +63,7 @@ attributes = {{ email = "carol@example.com", email_verified = "true" }}
 }
 
 async fn start() -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(Arc::new(ManualClock::starting_now()))
         .seed_data(seed())

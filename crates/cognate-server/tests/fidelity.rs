@@ -17,8 +17,7 @@ use serde_json::{Value, json};
 const PASSWORD: &str = "Correct horse 1!";
 
 async fn start() -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await

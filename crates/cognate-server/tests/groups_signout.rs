@@ -58,8 +58,7 @@ PreventUserExistenceErrors = "ENABLED"
 }
 
 async fn start(clock: Arc<ManualClock>) -> (RunningServer, Client) {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock)
         .seed_data(seed())

@@ -14,8 +14,7 @@ const POOL: &str = "us-east-1_Hostile123";
 const CLIENT: &str = "hostileclientaaaaaaaaaaaaa";
 
 async fn start() -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(
             Seed::from_toml(&format!(

@@ -68,8 +68,7 @@ struct Local {
 
 async fn start(style: IssuerStyle) -> Local {
     let clock = Arc::new(ManualClock::starting_now());
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .issuer_style(style)
         .clock(clock.clone())

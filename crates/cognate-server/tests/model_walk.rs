@@ -65,8 +65,7 @@ fn members(op: &Op) -> &'static [cognate_model::schema::MemberDef] {
 /// success or one of the operation's modeled errors.
 #[tokio::test]
 async fn empty_request_to_every_operation() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await
@@ -162,8 +161,7 @@ fn violation(service: &ServiceDef, shape: u16) -> Option<(Value, String)> {
 /// wrong JSON type is a `SerializationException`.
 #[tokio::test]
 async fn every_constraint_of_every_top_level_member() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await

@@ -157,8 +157,7 @@ fn s(v: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_answers_as_modeled() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use cognate_server::Server;
 use serde_json::{Value, json};
 
@@ -34,8 +36,7 @@ async fn call(url: &str, prefix: &str, op: &str, body: &Value) -> (u16, String) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_resources_and_bad_tokens_answer_the_modeled_errors() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await

@@ -46,8 +46,7 @@ password = "{PASSWORD}"
 }
 
 async fn start(dir: &std::path::Path) -> RunningServer {
-    Server::builder()
-        .data_dir(dir)
+    common::durable(Server::builder(), dir)
         .bind("127.0.0.1:0")
         .seed_data(seed())
         .start()
@@ -176,8 +175,7 @@ async fn a_burst_of_wrong_passwords_gets_five_guesses() {
     // On disk: each counted failure waits for its fsync, the window a burst used to get
     // through.
     let dir = common::temp_dir("burst");
-    let s = Server::builder()
-        .data_dir(&dir)
+    let s = common::durable(Server::builder(), &dir)
         .bind("127.0.0.1:0")
         .clock(Arc::new(ManualClock::starting_now()))
         .seed_data(seed())

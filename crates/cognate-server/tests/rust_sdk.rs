@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -55,8 +57,7 @@ temporary = true
 }
 
 async fn start(clock: Arc<ManualClock>) -> (RunningServer, Client) {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock)
         .seed_data(seed())

@@ -112,8 +112,7 @@ id = "{REQUIRED_CLIENT}"
 
 async fn start() -> (RunningServer, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::starting_now());
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock.clone())
         .seed_data(seed())

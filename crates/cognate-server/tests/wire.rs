@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognate_server::{IssuerStyle, RunningServer, Seed, Server};
@@ -26,8 +28,7 @@ attributes = { email = "alice@example.com", email_verified = "true", "custom:com
 "#;
 
 async fn start(style: IssuerStyle) -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .issuer_style(style)
         .seed_data(Seed::from_toml(SEED).unwrap())
@@ -370,8 +371,7 @@ async fn state_survives_a_restart_on_the_same_data_dir() {
                       "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Correct horse 1!"}})
     .to_string();
     let boot = || {
-        Server::builder()
-            .data_dir(&dir)
+        common::durable(Server::builder(), &dir)
             .bind("127.0.0.1:0")
             .seed_data(Seed::from_toml(SEED).unwrap())
             .start()

@@ -82,10 +82,14 @@ impl Ctx {
         Ok(client)
     }
 
-    /// The parsed signing keys of a pool (cached).
+    /// The parsed signing keys of a pool (cached by their kids: a key is immutable, and a pool
+    /// whose keys were rotated — by this server or another sharing the database — names new
+    /// kids, so a cached key is never used in place of the stored one).
     pub fn pool_keys(&self, pool: &UserPool) -> Result<Arc<PoolKeys>, ApiError> {
         if let Ok(map) = self.keys.read()
             && let Some(k) = map.get(&pool.id)
+            && k.access.kid == pool.access_key.kid
+            && k.id.kid == pool.id_key.kid
         {
             return Ok(k.clone());
         }

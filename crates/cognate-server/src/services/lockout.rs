@@ -7,7 +7,8 @@
 //!
 //! The counter is a `doc` record of kind [`ATTEMPTS`] per user (scope: the pool), changed with
 //! the store's atomic read-change-write so concurrent attempts are all counted. The attempts of
-//! one user take turns ([`AttemptGate`]): the lockout check, the password check and the count
+//! one user take turns ([`AttemptGate`] in this process, and a [`Store::lock`](crate::store::Store::lock)
+//! among the servers sharing a PostgreSQL database): the lockout check, the password check and the count
 //! happen as one step, so a concurrent burst of guesses gets exactly the answers it would get
 //! one by one — at most five guesses checked before the lockout, never more. Time is the
 //! server's injected clock. Unknown names are counted too when the client prevents user
@@ -129,6 +130,8 @@ impl Drop for Turn<'_> {
 pub(crate) struct Checked<'a> {
     counted: bool,
     _turn: Turn<'a>,
+    /// The same turn among every server sharing the store (PostgreSQL; `None` on SQLite).
+    _shared: Option<crate::store::StoreLock>,
 }
 
 /// Refuses a password attempt of a locked-out user (before the password is looked at). The
@@ -139,17 +142,22 @@ pub(crate) fn check<'a>(
     username: &str,
 ) -> Result<Checked<'a>, ApiError> {
     let turn = ctx.attempts.turn(pool_id, username);
+    let shared = ctx
+        .store
+        .lock(&format!("password-attempts\u{1f}{pool_id}\u{1f}{username}"))?;
     let now = ctx.now();
     let Some(stored) = ctx.store.doc_get(ATTEMPTS, pool_id, username)? else {
         return Ok(Checked {
             counted: false,
             _turn: turn,
+            _shared: shared,
         });
     };
     if Attempts::current(Some(stored), now).locked_until <= now {
         return Ok(Checked {
             counted: true,
             _turn: turn,
+            _shared: shared,
         });
     }
     // Still locked: the attempt counts as activity (it delays the quiet reset), not a failure.
@@ -171,6 +179,7 @@ pub(crate) fn check<'a>(
         Ok(Checked {
             counted: true,
             _turn: turn,
+            _shared: shared,
         })
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::{Alias, Change, RecordKind, Store, UserFilter};
+use super::{Alias, Change, RecordKind, Store, StoreLock, UserFilter};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
@@ -233,6 +233,9 @@ impl Store for CachedStore {
         self.inner.doc_purge_expired(kind, now)
     }
 
+    fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
+        self.inner.lock(name)
+    }
     fn purge_expired(
         &self,
         now: i64,

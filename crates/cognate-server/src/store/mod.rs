@@ -26,16 +26,29 @@ pub mod cascade;
 pub mod conformance;
 
 mod cache;
+mod postgres;
 mod sqlite;
 
 pub use cache::CachedStore;
+pub use postgres::{PostgresOptions, PostgresStore, SCHEMA_VERSION};
 pub use sqlite::SqliteStore;
-pub(crate) use sqlite::may_block;
 
 use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
+
+/// Runs `f`, which may wait (on the disk, on the network). On a worker of a multi-thread tokio runtime this is
+/// `block_in_place` (the worker's other tasks move to another thread meanwhile); anywhere else
+/// (a current-thread runtime, a blocking-pool thread, no runtime) `f` just runs.
+pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
 
 /// The kinds of small records kept with [`Store::put_doc`] and friends. The names are what the
 /// backends store; they never change (existing data directories keep working).
@@ -443,6 +456,32 @@ pub trait Store: Send + Sync + 'static {
         kinds: &[RecordKind],
         limit: usize,
     ) -> Result<Purged, StoreError>;
+
+    /// Takes the lock named `name`, shared by every server process on this store, waiting
+    /// while another holder has it; held until the returned guard is dropped. `None` (the
+    /// default) when one process at a time writes the store, as with SQLite's data directory:
+    /// the server's own process-local exclusion is then enough. The server holds such a lock
+    /// only around one user's password check (the lockout's one-attempt-at-a-time).
+    fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
+        let _ = name;
+        Ok(None)
+    }
+}
+
+/// A lock shared by every server process on a store ([`Store::lock`]); released when dropped.
+pub struct StoreLock(#[allow(dead_code)] Box<dyn Send>);
+
+impl StoreLock {
+    /// A lock held by `guard` (released when `guard` is dropped).
+    pub fn new(guard: impl Send + 'static) -> Self {
+        StoreLock(Box::new(guard))
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreLock")
+    }
 }
 
 /// What one [`Store::purge_expired`] pass deleted.

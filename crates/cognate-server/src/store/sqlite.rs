@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Alias, Change, Purged, RecordKind, Store, UserField, UserFilter};
+use super::{Alias, Change, Purged, RecordKind, Store, UserField, UserFilter, may_block};
 use crate::error::StoreError;
 use crate::model::{AppClient, RefreshRecord, User, UserPool};
 
@@ -246,18 +246,6 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
-    }
-}
-
-/// Runs `f`, which may wait on the disk. On a worker of a multi-thread tokio runtime this is
-/// `block_in_place` (the worker's other tasks move to another thread meanwhile); anywhere else
-/// (a current-thread runtime, a blocking-pool thread, no runtime) `f` just runs.
-pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
     }
 }
 

@@ -6,6 +6,41 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod postgres;
+
+/// `builder` keeping state in memory — or, when this test process runs the server suites on
+/// PostgreSQL (`COGNATE_TEST_BACKEND=postgres`), in a fresh database of a throwaway cluster.
+pub fn in_memory(builder: cognate_server::ServerBuilder) -> cognate_server::ServerBuilder {
+    if postgres::on_postgres() {
+        builder.database(postgres::shared_database())
+    } else {
+        builder.in_memory()
+    }
+}
+
+/// `builder` keeping state durably in `dir` — or, on PostgreSQL, in the database that stands
+/// for `dir` in this process (the same one each time, so that a restarted server finds its
+/// state).
+pub fn durable(
+    builder: cognate_server::ServerBuilder,
+    dir: &Path,
+) -> cognate_server::ServerBuilder {
+    if !postgres::on_postgres() {
+        return builder.data_dir(dir);
+    }
+    static DATABASES: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut known = DATABASES.lock().unwrap();
+    let url = match known.iter().find(|(d, _)| d == dir) {
+        Some((_, url)) => url.clone(),
+        None => {
+            let url = postgres::shared_database();
+            known.push((dir.to_owned(), url.clone()));
+            url
+        }
+    };
+    builder.database(url)
+}
+
 pub const INSTALL_HINT: &str = "run `bash scripts/install-interop` (or `bash scripts/test`) first";
 
 pub fn repo() -> PathBuf {

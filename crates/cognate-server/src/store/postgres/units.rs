@@ -1,0 +1,151 @@
+//! The changes of a unit of work ([`Store::apply`](crate::store::Store::apply)) as SQL, run
+//! inside the unit's transaction: the preconditions (a use-once claim, a refresh token not
+//! rotated already) are decided here, by the database.
+
+use super::ops::{DELETE_DOC, PUT_DOC, encode, exec, expires_of, record};
+use crate::error::StoreError;
+use crate::model::RefreshRecord;
+use crate::store::Change;
+
+/// Runs one change of a unit of work inside its transaction.
+pub(super) async fn run_change(
+    tx: &deadpool_postgres::Transaction<'_>,
+    change: Change,
+    data: String,
+) -> Result<(), StoreError> {
+    match change {
+        Change::DeletePool { id } => {
+            exec(tx, "DELETE FROM pools WHERE id = $1", &[&id]).await?;
+        }
+        Change::DeleteClientsOf { pool_id } => {
+            exec(tx, "DELETE FROM clients WHERE pool_id = $1", &[&pool_id]).await?;
+        }
+        Change::DeleteUsersOf { pool_id } => {
+            exec(tx, "DELETE FROM users WHERE pool_id = $1", &[&pool_id]).await?;
+        }
+        Change::DeleteUser { pool_id, username } => {
+            exec(
+                tx,
+                "DELETE FROM users WHERE pool_id = $1 AND username = $2",
+                &[&pool_id, &username],
+            )
+            .await?;
+        }
+        Change::DeleteRefreshOf {
+            pool_id,
+            username: Some(username),
+        } => {
+            exec(
+                tx,
+                "DELETE FROM refresh_tokens WHERE pool_id = $1 AND username = $2",
+                &[&pool_id, &username],
+            )
+            .await?;
+        }
+        Change::DeleteRefreshOf {
+            pool_id,
+            username: None,
+        } => {
+            exec(
+                tx,
+                "DELETE FROM refresh_tokens WHERE pool_id = $1",
+                &[&pool_id],
+            )
+            .await?;
+            exec(
+                tx,
+                "DELETE FROM revoked_logins WHERE pool_id = $1",
+                &[&pool_id],
+            )
+            .await?;
+        }
+        Change::InsertRefresh(r) => {
+            exec(
+                tx,
+                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, expires, data) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&r.hash, &r.pool_id, &r.username, &r.origin_jti, &r.expires, &data],
+            )
+            .await?;
+        }
+        Change::RotateRefresh {
+            hash,
+            at,
+            grace_secs,
+        } => {
+            // FOR UPDATE: a concurrent rotation of the same token (any node) waits for this
+            // transaction, then reads the token as rotated.
+            let old: Option<RefreshRecord> = record(
+                tx,
+                "SELECT data FROM refresh_tokens WHERE hash = $1 FOR UPDATE",
+                &[&hash],
+            )
+            .await?;
+            let Some(mut old) = old else {
+                return Err(StoreError::Conflict(
+                    "the refresh token does not exist".into(),
+                ));
+            };
+            if old.revoked {
+                return Err(StoreError::Conflict("the refresh token was revoked".into()));
+            }
+            match old.rotated {
+                Some(when) if at - when >= grace_secs => {
+                    return Err(StoreError::Conflict(
+                        "the refresh token was rotated already".into(),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    old.rotated = Some(at);
+                    exec(
+                        tx,
+                        "UPDATE refresh_tokens SET data = $2 WHERE hash = $1",
+                        &[&hash, &encode(&old)?],
+                    )
+                    .await?;
+                }
+            }
+        }
+        Change::PutDoc {
+            kind,
+            scope,
+            key,
+            data: value,
+        } => {
+            let expires = expires_of(&value);
+            exec(
+                tx,
+                PUT_DOC,
+                &[&kind.as_str(), &scope, &key, &expires, &data],
+            )
+            .await?;
+        }
+        Change::Claim {
+            kind,
+            scope,
+            key,
+            data: value,
+        } => {
+            let expires = expires_of(&value);
+            // A concurrent claim of the same key (any node) waits for this transaction, then
+            // inserts nothing.
+            let inserted = exec(
+                tx,
+                "INSERT INTO docs (kind, scope, key, expires, data) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (kind, scope, key) DO NOTHING",
+                &[&kind.as_str(), &scope, &key, &expires, &data],
+            )
+            .await?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict("claimed already".into()));
+            }
+        }
+        Change::DeleteDoc { kind, scope, key } => {
+            exec(tx, DELETE_DOC, &[&kind.as_str(), &scope, &key]).await?;
+        }
+        Change::DeleteDocsIn { scope } => {
+            exec(tx, "DELETE FROM docs WHERE scope = $1", &[&scope]).await?;
+        }
+    }
+    Ok(())
+}
