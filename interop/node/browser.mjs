@@ -13,7 +13,9 @@
 // 2. The session cookie: a second authorization request skips the page; /logout ends it.
 // 3. A user with TOTP: the code page, then the app.
 // 4. A user with a temporary password: the new-password page, then the app.
-// 5. An unregistered redirect URI: an error page, the browser never leaves the domain.
+// 5. Sign-up: the form, the emailed code, the sign-in page, the app.
+// 6. A forgotten password: a code, the new password, the sign-in page, the app.
+// 7. An unregistered redirect URI: an error page, the browser never leaves the domain.
 // A screenshot of each page goes to `screenshots`. Prints one line per check on stderr and a
 // JSON summary on stdout; exits 1 on a failure.
 
@@ -175,7 +177,55 @@ try {
 	await exchange(await landAt(config.callback, () => page.click('button[type="submit"]')), fourth);
 	ok('Chromium: a user with a temporary password sets a new one on the page');
 
-	// 5. An unregistered redirect URI.
+	// 5. Sign-up on the hosted pages: the form, the emailed code (read from cognate's outbox,
+	// where its mail goes), then the sign-in page, then the app.
+	await landAt(config.logoutUri, () => page.goto(logout));
+	const outboxCode = async username => {
+		const r = await fetch(`${config.endpoint}/_cognate/outbox?pool=${config.pool}&username=${username}`);
+		const { messages } = await r.json();
+		return messages[messages.length - 1].code;
+	};
+	const fifth = authorizeRequest();
+	await page.goto(fifth.url);
+	await page.getByRole('link', { name: 'Sign up' }).click();
+	await page.waitForSelector('#email');
+	await page.fill('#username', 'erin');
+	await page.fill('#email', 'erin@example.com');
+	await page.fill('#password', 'Correct horse 5!');
+	await shot(page, 'sign-up');
+	await page.click('button[type="submit"]');
+	await page.waitForSelector('#code');
+	await shot(page, 'confirm-sign-up');
+	await page.fill('#code', await outboxCode('erin'));
+	await page.click('form:has(#code) button[type="submit"]');
+	await page.waitForSelector('.notice');
+	assert.match(await page.locator('.notice').textContent(), /confirmed/);
+	await page.fill('#password', 'Correct horse 5!');
+	const erin = await exchange(await landAt(config.callback, () => page.click('button[type="submit"]')), fifth);
+	assert.equal(erin['cognito:username'], 'erin');
+	ok('Chromium: a new user signs up, confirms the emailed code and signs in');
+
+	// 6. A forgotten password.
+	await landAt(config.logoutUri, () => page.goto(logout));
+	const sixth = authorizeRequest();
+	await page.goto(sixth.url);
+	await page.getByRole('link', { name: 'Forgot your password?' }).click();
+	await page.waitForSelector('#username');
+	await page.fill('#username', 'erin');
+	await shot(page, 'forgot-password');
+	await page.click('button[type="submit"]');
+	await page.waitForSelector('#code');
+	await page.fill('#code', await outboxCode('erin'));
+	await page.fill('#password', 'Another horse 6!');
+	await shot(page, 'choose-new-password');
+	await page.click('button[type="submit"]');
+	await page.waitForSelector('.notice');
+	await page.fill('#password', 'Another horse 6!');
+	const again = await exchange(await landAt(config.callback, () => page.click('button[type="submit"]')), sixth);
+	assert.equal(again['cognito:username'], 'erin');
+	ok('Chromium: a forgotten password is reset with the emailed code, then used to sign in');
+
+	// 7. An unregistered redirect URI.
 	const evil = authorizeRequest({ redirect_uri: 'https://evil.example/cb' });
 	const resp = await page.goto(evil.url);
 	assert.equal(resp.status(), 400);

@@ -4,8 +4,8 @@
 //!   access tokens with a `scope` requirement;
 //! - `interop/node/browser.mjs`: Debian's Chromium, driven by playwright-core, signs in through
 //!   the hosted pages in the host form (`http://{prefix}.auth.localhost:{port}`): a wrong
-//!   password first, the session cookie, `/logout`, a TOTP user, a temporary password, an
-//!   unregistered redirect URI. Screenshots of the pages go to a temporary directory, or to
+//!   password first, the session cookie, `/logout`, a TOTP user, a temporary password,
+//!   sign-up with the emailed code, a forgotten password, an unregistered redirect URI. Screenshots of the pages go to a temporary directory, or to
 //!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`;
 //! - `interop/node/federation.mjs`: oidc-provider (npm) is the pool's OIDC identity provider;
 //!   Chromium signs in through it from the sign-in page and comes back with cognate tokens of
@@ -33,8 +33,12 @@ async fn call(server: &RunningServer, op: &str, body: Value) -> Value {
 /// A pool with the domain `prefix`, a resource server, a public web client and a machine
 /// client; returns (pool, web, machine, machine secret).
 async fn setup(server: &RunningServer, prefix: &str) -> (String, String, String, String) {
-    let pool = call(server, "CreateUserPool", json!({"PoolName": "oauth-node"})).await["UserPool"]
-        ["Id"]
+    let pool = call(
+        server,
+        "CreateUserPool",
+        json!({"PoolName": "oauth-node", "AutoVerifiedAttributes": ["email"]}),
+    )
+    .await["UserPool"]["Id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -206,8 +210,12 @@ async fn chromium_signs_in_through_the_hosted_pages() {
     cmd.arg(config.to_string());
     let out = common::run_ok(cmd).await;
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary["checks"].as_u64(), Some(7), "{summary}");
+    assert_eq!(summary["checks"].as_u64(), Some(9), "{summary}");
     for page in [
+        "sign-up",
+        "confirm-sign-up",
+        "forgot-password",
+        "choose-new-password",
         "sign-in",
         "sign-in-wrong-password",
         "totp",

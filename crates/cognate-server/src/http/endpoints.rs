@@ -397,7 +397,7 @@ pub(crate) async fn authorize(
 
 /// What the sign-in page offers for `req`: the password form (clients of `COGNITO`) posting
 /// to `action`, and a link per external identity provider.
-fn sign_in_form(
+pub(super) fn sign_in_form(
     site: &Site,
     req: &AuthorizeRequest,
     action: &str,
@@ -415,9 +415,13 @@ fn sign_in_form(
             )
         })
         .collect();
+    let page = |path: &str| format!("{}?{query}", site.path(path));
     pages::SignInForm {
         action: req.cognito.then(|| action.to_owned()),
         providers,
+        forgot_password: req.cognito.then(|| page("/forgotPassword")),
+        sign_up: (req.cognito && !site.pool.allow_admin_create_user_only).then(|| page("/signup")),
+        notice: None,
     }
 }
 
@@ -442,6 +446,38 @@ pub(crate) async fn login_page(State(ctx): State<Arc<Ctx>>, site: Site, uri: Uri
     })
     .await;
     outcome.unwrap_or_else(server_error)
+}
+
+/// Where a sign-in that passed its password goes: back to the app when every check passed,
+/// else the next challenge's page (posting to `action`, the `/login` form).
+pub(super) fn outcome_page(
+    ctx: &Ctx,
+    site: &Site,
+    req: &AuthorizeRequest,
+    action: &str,
+    username: &str,
+    outcome: Outcome,
+) -> Response {
+    match outcome {
+        Outcome::SignedIn(user) => finish_sign_in(ctx, site, req, &user),
+        Outcome::Next {
+            challenge,
+            session,
+            destination,
+            options,
+        } => pages::html(
+            StatusCode::OK,
+            pages::challenge(
+                action,
+                challenge,
+                &session,
+                username,
+                destination.as_deref(),
+                &options,
+                None,
+            ),
+        ),
+    }
 }
 
 /// `POST /login`: the sign-in form, or a challenge's form.
@@ -487,24 +523,7 @@ pub(crate) async fn login_form(
             ),
         };
         match result {
-            Ok(Outcome::SignedIn(user)) => finish_sign_in(&ctx, &site, &req, &user),
-            Ok(Outcome::Next {
-                challenge,
-                session,
-                destination,
-                options,
-            }) => pages::html(
-                StatusCode::OK,
-                pages::challenge(
-                    &action,
-                    challenge,
-                    &session,
-                    &username,
-                    destination.as_deref(),
-                    &options,
-                    None,
-                ),
-            ),
+            Ok(outcome) => outcome_page(&ctx, &site, &req, &action, &username, outcome),
             Err(e) if e.status() >= 500 => {
                 tracing::error!(error = %e.message, "login: internal error");
                 error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")

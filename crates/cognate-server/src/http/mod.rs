@@ -1,5 +1,5 @@
 //! Everything the server answers that is not AWS JSON 1.1: a pool domain's OAuth 2.0 and
-//! OpenID Connect endpoints and its hosted sign-in pages.
+//! OpenID Connect endpoints and its hosted pages (sign-in, sign-up, forgotten password).
 //!
 //! A pool's domain is served twice by the same process:
 //! - **host form**: `http://{prefix}.auth.localhost:{port}/oauth2/token` (browsers and most
@@ -12,6 +12,7 @@
 //! the request (`form`), call `services::oauth`, and shape the answer (JSON, a redirect, or a
 //! page from `pages`); they block on the store and the RSA keys as `wire` does.
 
+mod account;
 mod endpoints;
 mod federation;
 mod form;
@@ -51,6 +52,14 @@ where
                 get(endpoints::login_page).post(endpoints::login_form),
             )
             .route(&format!("{prefix}/logout"), get(endpoints::logout))
+            .route(
+                &format!("{prefix}/signup"),
+                get(account::sign_up_page).post(account::sign_up_form),
+            )
+            .route(
+                &format!("{prefix}/forgotPassword"),
+                get(account::forgot_password_page).post(account::forgot_password_form),
+            )
             .route(
                 &format!("{prefix}/oauth2/idpresponse"),
                 get(federation::idp_response),

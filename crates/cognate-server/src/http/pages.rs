@@ -19,6 +19,10 @@ button{width:100%;margin-top:1.5rem;padding:.75rem;font:inherit;font-weight:600;
 button:hover{background:#1e40af}\
 .error{margin:0 0 1rem;padding:.75rem;border-radius:.375rem;background:#fef2f2;color:#991b1b;border:1px solid #fecaca}\
 .note{color:#4b5563;font-size:.9375rem}\
+.notice{margin:0 0 1rem;padding:.75rem;border-radius:.375rem;background:#f0fdf4;color:#166534;border:1px solid #bbf7d0}\
+button.secondary{color:#1d4ed8;background:#fff;border:1px solid #1d4ed8;margin-top:.75rem}\
+button.secondary:hover{background:#eff6ff}\
+a{color:#1d4ed8}\
 a.provider{display:block;padding:.75rem;text-align:center;font-weight:600;color:#1d4ed8;border:1px solid #1d4ed8;border-radius:.375rem;text-decoration:none}\
 a.provider:focus{outline:3px solid #2563eb;outline-offset:1px}\
 ";
@@ -81,6 +85,12 @@ pub(crate) struct SignInForm {
     pub action: Option<String>,
     /// A link per external identity provider: its name and where it goes.
     pub providers: Vec<(String, String)>,
+    /// The forgotten-password page, when the pool's own users sign in here.
+    pub forgot_password: Option<String>,
+    /// The sign-up page, when users may sign themselves up.
+    pub sign_up: Option<String>,
+    /// A message above the form (an account just confirmed, a password just changed).
+    pub notice: Option<String>,
 }
 
 /// The sign-in page.
@@ -104,19 +114,172 @@ pub(crate) fn sign_in(form: &SignInForm, username: Option<&str>, error: Option<&
     if !providers.is_empty() {
         providers.push_str("<p class=\"note\">Or with your user name and password:</p>");
     }
+    let mut links = String::new();
+    if let Some(href) = &form.forgot_password {
+        links.push_str(&format!(
+            "<p class=\"note\"><a href=\"{}\">Forgot your password?</a></p>",
+            escape(href)
+        ));
+    }
+    if let Some(href) = &form.sign_up {
+        links.push_str(&format!(
+            "<p class=\"note\">Need an account? <a href=\"{}\">Sign up</a></p>",
+            escape(href)
+        ));
+    }
     document(
         "Sign in",
         &format!(
-            "<h1>Sign in</h1>{alert}{providers}\
+            "<h1>Sign in</h1>{notice}{alert}{providers}\
 <form method=\"post\" action=\"{action}\">\
 <label for=\"username\">User name</label>\
 <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" required value=\"{user}\"{autofocus_user}>\
 <label for=\"password\">Password</label>\
 <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{autofocus_password}>\
-<button type=\"submit\">Sign in</button></form>",
+<button type=\"submit\">Sign in</button></form>{links}",
+            notice = notice(form.notice.as_deref()),
             alert = alert(error),
             action = escape(action),
             user = escape(username.unwrap_or("")),
+        ),
+    )
+}
+
+fn notice(text: Option<&str>) -> String {
+    text.map(|t| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(t)))
+        .unwrap_or_default()
+}
+
+/// A text input with its label.
+fn input(id: &str, label: &str, kind: &str, value: &str, autocomplete: &str) -> String {
+    format!(
+        "<label for=\"{id}\">{label}</label>\
+<input id=\"{id}\" name=\"{id}\" type=\"{kind}\" autocomplete=\"{autocomplete}\" autocapitalize=\"none\" required value=\"{value}\">",
+        id = escape(id),
+        label = escape(label),
+        value = escape(value),
+    )
+}
+
+/// A field of the sign-up form: the form field's name, its label, its input type and its
+/// `autocomplete` token.
+pub(crate) struct Field {
+    /// The form field (`username`, `password`, or an attribute's name).
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// The input's `type`.
+    pub kind: &'static str,
+    /// The input's `autocomplete`.
+    pub autocomplete: &'static str,
+}
+
+/// The sign-up page: `fields` in order, each refilled from `values` but the password.
+pub(crate) fn sign_up(
+    action: &str,
+    fields: &[Field],
+    values: &dyn Fn(&str) -> Option<String>,
+    error: Option<&str>,
+) -> String {
+    let mut inputs = String::new();
+    for f in fields {
+        let value = if f.kind == "password" {
+            String::new()
+        } else {
+            values(&f.name).unwrap_or_default()
+        };
+        inputs.push_str(&input(&f.name, &f.label, f.kind, &value, f.autocomplete));
+    }
+    document(
+        "Sign up",
+        &format!(
+            "<h1>Sign up</h1>{alert}<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"step\" value=\"sign-up\">{inputs}\
+<button type=\"submit\">Sign up</button></form>",
+            alert = alert(error),
+            action = escape(action),
+        ),
+    )
+}
+
+/// The confirmation of a sign-up: the code sent to `destination`, and a button that sends
+/// another.
+pub(crate) fn confirm_sign_up(
+    action: &str,
+    username: &str,
+    destination: Option<&str>,
+    note: Option<&str>,
+    error: Option<&str>,
+) -> String {
+    document(
+        "Confirm your account",
+        &format!(
+            "<h1>Confirm your account</h1>{notice}{alert}<p class=\"note\">We sent a code to {to}.</p>\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"step\" value=\"confirm\">\
+<input type=\"hidden\" name=\"username\" value=\"{user}\">\
+<label for=\"code\">Code</label>\
+<input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus>\
+<button type=\"submit\">Confirm</button></form>\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"step\" value=\"resend\">\
+<input type=\"hidden\" name=\"username\" value=\"{user}\">\
+<button type=\"submit\" class=\"secondary\">Send a new code</button></form>",
+            notice = notice(note),
+            alert = alert(error),
+            to = escape(destination.unwrap_or("you")),
+            action = escape(action),
+            user = escape(username),
+        ),
+    )
+}
+
+/// The forgotten-password page: the user name to send a code for.
+pub(crate) fn forgot_password(action: &str, username: Option<&str>, error: Option<&str>) -> String {
+    document(
+        "Forgot your password?",
+        &format!(
+            "<h1>Forgot your password?</h1>{alert}\
+<p class=\"note\">We will send you a code to choose a new one.</p>\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"step\" value=\"request\">{user}\
+<button type=\"submit\">Send a code</button></form>",
+            alert = alert(error),
+            action = escape(action),
+            user = input(
+                "username",
+                "User name",
+                "text",
+                username.unwrap_or(""),
+                "username"
+            ),
+        ),
+    )
+}
+
+/// The choice of a new password with the code sent to `destination`.
+pub(crate) fn confirm_forgot_password(
+    action: &str,
+    username: &str,
+    destination: Option<&str>,
+    error: Option<&str>,
+) -> String {
+    document(
+        "Choose a new password",
+        &format!(
+            "<h1>Choose a new password</h1>{alert}<p class=\"note\">We sent a code to {to}.</p>\
+<form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"step\" value=\"confirm\">\
+<input type=\"hidden\" name=\"username\" value=\"{user}\">\
+<label for=\"code\">Code</label>\
+<input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus>\
+<label for=\"password\">New password</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required>\
+<button type=\"submit\">Change the password</button></form>",
+            alert = alert(error),
+            to = escape(destination.unwrap_or("you")),
+            action = escape(action),
+            user = escape(username),
         ),
     )
 }
@@ -248,6 +411,9 @@ mod tests {
                 "Corp<1>".into(),
                 "/oauth2/authorize?a=1&identity_provider=Corp".into(),
             )],
+            forgot_password: Some("/forgotPassword?a=1&b=2".into()),
+            sign_up: None,
+            notice: Some("<i>".into()),
         };
         let page = sign_in(&form, Some("\"><script>"), Some("<b>"));
         assert!(page.contains("Sign in with Corp&lt;1&gt;"));
@@ -255,6 +421,9 @@ mod tests {
         assert!(page.contains("value=\"&quot;&gt;&lt;script&gt;\""));
         assert!(page.contains("&lt;b&gt;"));
         assert!(!page.contains("<script>"));
+        assert!(page.contains("href=\"/forgotPassword?a=1&amp;b=2\""));
+        assert!(page.contains("&lt;i&gt;") && !page.contains("<i>"));
+        assert!(!page.contains("Sign up"));
         for id in ["username", "password"] {
             assert!(page.contains(&format!("<label for=\"{id}\">")));
             assert!(page.contains(&format!("id=\"{id}\"")));

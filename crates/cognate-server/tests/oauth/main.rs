@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod account_pages;
 mod control_plane;
 #[path = "../triggers/lambda_service.rs"]
 mod lambda_service;
