@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::Write;
 
 use crate::exit::Exit;
-use crate::output::Style;
+use crate::style::Style;
 
 /// A failure of a command, in the user's terms.
 #[derive(Debug)]

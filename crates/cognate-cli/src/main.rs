@@ -25,6 +25,7 @@ mod output;
 mod profile;
 mod serve;
 mod session;
+mod style;
 mod token;
 mod verify;
 
@@ -34,7 +35,8 @@ use clap::{ArgAction, ColorChoice, CommandFactory, FromArgMatches, Parser, Subco
 
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
-use crate::output::{Output, Style, Ui};
+use crate::output::{Output, Ui};
+use crate::style::Style;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -144,7 +146,7 @@ fn deprecated_flags() {
 fn main() -> ExitCode {
     error::install_panic_hook();
     deprecated_flags();
-    let color = output::color_allowed();
+    let color = style::color_allowed();
     let command = Cli::command().color(if color {
         ColorChoice::Auto
     } else {

@@ -1,13 +1,14 @@
 //! How results are written: the `--output` formats (data on stdout), the status lines on stderr
 //! (silenced by `-q`), and colour (only on a terminal, never with `NO_COLOR`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::OnceLock;
 
 use clap::ValueEnum;
 use serde_json::Value;
 
 use crate::error::{CliError, Result};
+use crate::style::Style;
 
 /// The format of the data a command writes to stdout.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -30,59 +31,6 @@ impl Output {
             Output::Env => "env",
         }
     }
-}
-
-/// ANSI colour, or none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Style {
-    color: bool,
-}
-
-impl Style {
-    /// No colour.
-    #[cfg(test)]
-    pub fn plain() -> Self {
-        Style { color: false }
-    }
-
-    /// Colour when `NO_COLOR` is unset or empty, `TERM` is not `dumb`, and stderr is a terminal.
-    pub fn for_stderr() -> Self {
-        Style {
-            color: color_allowed() && std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn code(self, code: &'static str) -> &'static str {
-        if self.color { code } else { "" }
-    }
-
-    /// Starts red.
-    pub fn red(self) -> &'static str {
-        self.code("\x1b[1;31m")
-    }
-
-    /// Starts cyan.
-    pub fn cyan(self) -> &'static str {
-        self.code("\x1b[36m")
-    }
-
-    /// Ends a colour.
-    pub fn reset(self) -> &'static str {
-        self.code("\x1b[0m")
-    }
-
-    /// True when colour is on.
-    pub fn is_color(self) -> bool {
-        self.color
-    }
-}
-
-/// False when `NO_COLOR` is set to anything but the empty string (<https://no-color.org>) or
-/// `TERM=dumb`.
-pub fn color_allowed() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-    !no_color && !dumb
 }
 
 /// What every command gets: the output format, `-q`, and the stderr style.

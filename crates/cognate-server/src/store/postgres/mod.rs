@@ -31,6 +31,7 @@
 
 mod migrate;
 mod ops;
+mod sql;
 mod units;
 
 use std::future::Future;

@@ -2,7 +2,7 @@
 //! inside the unit's transaction: the preconditions (a use-once claim, a refresh token not
 //! rotated already) are decided here, by the database.
 
-use super::ops::{DELETE_DOC, PUT_DOC, encode, exec, expires_of, record};
+use super::sql::{DELETE_DOC, PUT_DOC, encode, exec, expires_of, record};
 use crate::error::StoreError;
 use crate::model::RefreshRecord;
 use crate::store::Change;
