@@ -16,9 +16,10 @@
 # SigV4 signature with those credentials, whatever the other variable says.
 
 FROM rust:1.95-slim-bookworm AS build
-# Passkeys (webauthn-rs-core) link OpenSSL: its headers and pkg-config to build.
+# Passkeys (webauthn-rs-core) use OpenSSL, built from source and linked statically (the
+# `openssl` crate's `vendored` feature): perl and make, no system OpenSSL.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && apt-get install -y --no-install-recommends perl make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -26,9 +27,6 @@ RUN cargo build --release --locked -p cognate-cli \
  && install -m 0755 target/release/cognate /usr/local/bin/cognate
 
 FROM debian:bookworm-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 \
- && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /data --create-home cognate \
  && chmod 0700 /data
 COPY --from=build /usr/local/bin/cognate /usr/local/bin/cognate
