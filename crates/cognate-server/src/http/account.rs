@@ -77,6 +77,29 @@ fn checked(ctx: &Ctx, site: &Site, query: &str) -> Result<AuthorizeRequest, Box<
     Ok(req)
 }
 
+/// Serves a page of its own: the authorization request of its query, checked; its form's
+/// action (`path` with the same query); the page's work on the blocking pool (a panic is a
+/// 500 page).
+async fn page(
+    ctx: Arc<Ctx>,
+    site: Site,
+    uri: Uri,
+    path: &'static str,
+    work: impl FnOnce(&Ctx, &Site, AuthorizeRequest, &str, String) -> Response + Send + 'static,
+) -> Response {
+    let query = uri.query().unwrap_or("").to_owned();
+    let outcome = blocking(move || match checked(&ctx, &site, &query) {
+        Ok(req) => {
+            let action = format!("{}?{query}", site.path(path));
+            work(&ctx, &site, req, &query, action)
+        }
+        Err(page) => *page,
+    })
+    .await;
+    outcome
+        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
+}
+
 /// The sign-in page of the request, with `notice` above it and `username` filled in.
 fn sign_in_page(
     site: &Site,
@@ -154,26 +177,19 @@ fn sign_up_fields(pool: &UserPool) -> Vec<Field> {
 
 /// `GET /signup`: the sign-up form.
 pub(crate) async fn sign_up_page(State(ctx): State<Arc<Ctx>>, site: Site, uri: Uri) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || {
-        if let Err(page) = checked(&ctx, &site, &query) {
-            return *page;
-        }
+    page(ctx, site, uri, "/signup", |_, site, _, _, action| {
         if site.pool.allow_admin_create_user_only {
             return error_page(
                 StatusCode::BAD_REQUEST,
                 "SignUp is not permitted for this user pool.",
             );
         }
-        let action = format!("{}?{query}", site.path("/signup"));
         pages::html(
             StatusCode::OK,
             pages::sign_up(&action, &sign_up_fields(&site.pool), &|_| None, None),
         )
     })
-    .await;
-    outcome
-        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
+    .await
 }
 
 /// `POST /signup`: the sign-up form (`step=sign-up`), its code (`confirm`), a new code
@@ -184,90 +200,99 @@ pub(crate) async fn sign_up_form(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || {
-        let req = match checked(&ctx, &site, &query) {
-            Ok(r) => r,
-            Err(page) => return *page,
-        };
-        let action = format!("{}?{query}", site.path("/signup"));
-        let form = Fields::parse(&body);
-        let username = form.get("username").unwrap_or_default();
-        let confirm_page = |note: Option<&str>, error: Option<&str>, to: Option<&str>| {
-            pages::html(
-                StatusCode::OK,
-                pages::confirm_sign_up(&action, &username, to, note, error),
-            )
-        };
-        match form.get("step").as_deref() {
-            Some("confirm") => {
-                let mut body = request(&req.client, &username);
-                body.insert(
-                    "ConfirmationCode".into(),
-                    json!(form.get("code").unwrap_or_default()),
-                );
-                match call(&ctx, Operation::ConfirmSignUp, Value::Object(body)) {
-                    Ok(_) => sign_in_page(
-                        &site,
-                        &req,
-                        &query,
-                        &username,
-                        "Your account is confirmed. Sign in with your password.",
-                    ),
-                    Err(e) if e.status() >= 500 => internal(&e),
-                    Err(e) => confirm_page(None, Some(&e.message), None),
-                }
-            }
-            Some("resend") => {
-                let body = request(&req.client, &username);
-                match call(&ctx, Operation::ResendConfirmationCode, Value::Object(body)) {
-                    Ok(v) => {
-                        let to = destination(&v);
-                        confirm_page(Some("We sent a new code."), None, to.as_deref())
+    page(
+        ctx,
+        site,
+        uri,
+        "/signup",
+        move |ctx, site, req, query, action| {
+            let form = Fields::parse(&body);
+            let username = form.get("username").unwrap_or_default();
+            let confirm_page = |note: Option<&str>, error: Option<&str>, to: Option<&str>| {
+                pages::html(
+                    StatusCode::OK,
+                    pages::confirm_sign_up(&action, &username, to, note, error),
+                )
+            };
+            match form.get("step").as_deref() {
+                Some("confirm") => {
+                    let mut body = request(&req.client, &username);
+                    body.insert(
+                        "ConfirmationCode".into(),
+                        json!(form.get("code").unwrap_or_default()),
+                    );
+                    match call(ctx, Operation::ConfirmSignUp, Value::Object(body)) {
+                        Ok(_) => sign_in_page(
+                            site,
+                            &req,
+                            query,
+                            &username,
+                            "Your account is confirmed. Sign in with your password.",
+                        ),
+                        Err(e) if e.status() >= 500 => internal(&e),
+                        Err(e) => confirm_page(None, Some(&e.message), None),
                     }
-                    Err(e) if e.status() >= 500 => internal(&e),
-                    Err(e) => confirm_page(None, Some(&e.message), None),
                 }
-            }
-            _ => {
-                let fields = sign_up_fields(&site.pool);
-                let password = form.get("password").unwrap_or_default();
-                let mut body = request(&req.client, &username);
-                body.insert("Password".into(), json!(password));
-                let attributes: Vec<Value> = fields
-                    .iter()
-                    .filter(|f| f.name != "username" && f.name != "password")
-                    .filter_map(|f| {
-                        form.get(&f.name)
-                            .map(|v| json!({"Name": f.name, "Value": v}))
-                    })
-                    .collect();
-                body.insert("UserAttributes".into(), Value::Array(attributes));
-                match call(&ctx, Operation::SignUp, Value::Object(body)) {
-                    // Confirmed at once (a PreSignUp trigger): signed in with the password
-                    // just chosen, as after the sign-in form.
-                    Ok(v) if v["UserConfirmed"] == true => {
-                        let login = format!("{}?{query}", site.path("/login"));
-                        match hosted::sign_in(&ctx, &site.pool, &req.client, &username, &password) {
-                            Ok(outcome) => {
-                                outcome_page(&ctx, &site, &req, &login, &username, outcome)
-                            }
-                            Err(e) => sign_in_page(&site, &req, &query, &username, &e.message),
+                Some("resend") => {
+                    let body = request(&req.client, &username);
+                    match call(ctx, Operation::ResendConfirmationCode, Value::Object(body)) {
+                        Ok(v) => {
+                            let to = destination(&v);
+                            confirm_page(Some("We sent a new code."), None, to.as_deref())
                         }
+                        Err(e) if e.status() >= 500 => internal(&e),
+                        Err(e) => confirm_page(None, Some(&e.message), None),
                     }
-                    Ok(v) => confirm_page(None, None, destination(&v).as_deref()),
-                    Err(e) if e.status() >= 500 => internal(&e),
-                    Err(e) => pages::html(
-                        StatusCode::OK,
-                        pages::sign_up(&action, &fields, &|name| form.get(name), Some(&e.message)),
-                    ),
+                }
+                _ => {
+                    let fields = sign_up_fields(&site.pool);
+                    let password = form.get("password").unwrap_or_default();
+                    let mut body = request(&req.client, &username);
+                    body.insert("Password".into(), json!(password));
+                    let attributes: Vec<Value> = fields
+                        .iter()
+                        .filter(|f| f.name != "username" && f.name != "password")
+                        .filter_map(|f| {
+                            form.get(&f.name)
+                                .map(|v| json!({"Name": f.name, "Value": v}))
+                        })
+                        .collect();
+                    body.insert("UserAttributes".into(), Value::Array(attributes));
+                    match call(ctx, Operation::SignUp, Value::Object(body)) {
+                        // Confirmed at once (a PreSignUp trigger): signed in with the password
+                        // just chosen, as after the sign-in form.
+                        Ok(v) if v["UserConfirmed"] == true => {
+                            let login = format!("{}?{query}", site.path("/login"));
+                            match hosted::sign_in(
+                                ctx,
+                                &site.pool,
+                                &req.client,
+                                &username,
+                                &password,
+                            ) {
+                                Ok(outcome) => {
+                                    outcome_page(ctx, site, &req, &login, &username, outcome)
+                                }
+                                Err(e) => sign_in_page(site, &req, query, &username, &e.message),
+                            }
+                        }
+                        Ok(v) => confirm_page(None, None, destination(&v).as_deref()),
+                        Err(e) if e.status() >= 500 => internal(&e),
+                        Err(e) => pages::html(
+                            StatusCode::OK,
+                            pages::sign_up(
+                                &action,
+                                &fields,
+                                &|name| form.get(name),
+                                Some(&e.message),
+                            ),
+                        ),
+                    }
                 }
             }
-        }
-    })
-    .await;
-    outcome
-        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
+        },
+    )
+    .await
 }
 
 /// `GET /forgotPassword`: the user name to send a code for.
@@ -276,21 +301,13 @@ pub(crate) async fn forgot_password_page(
     site: Site,
     uri: Uri,
 ) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || {
-        let req = match checked(&ctx, &site, &query) {
-            Ok(r) => r,
-            Err(page) => return *page,
-        };
-        let action = format!("{}?{query}", site.path("/forgotPassword"));
+    page(ctx, site, uri, "/forgotPassword", |_, _, req, _, action| {
         pages::html(
             StatusCode::OK,
             pages::forgot_password(&action, req.login_hint.as_deref(), None),
         )
     })
-    .await;
-    outcome
-        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
+    .await
 }
 
 /// `POST /forgotPassword`: a code for the user name (`step=request`), then the code and the
@@ -301,61 +318,59 @@ pub(crate) async fn forgot_password_form(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || {
-        let req = match checked(&ctx, &site, &query) {
-            Ok(r) => r,
-            Err(page) => return *page,
-        };
-        let action = format!("{}?{query}", site.path("/forgotPassword"));
-        let form = Fields::parse(&body);
-        let username = form.get("username").unwrap_or_default();
-        if form.get("step").as_deref() == Some("confirm") {
-            let mut body = request(&req.client, &username);
-            body.insert(
-                "ConfirmationCode".into(),
-                json!(form.get("code").unwrap_or_default()),
-            );
-            body.insert(
-                "Password".into(),
-                json!(form.get("password").unwrap_or_default()),
-            );
-            return match call(&ctx, Operation::ConfirmForgotPassword, Value::Object(body)) {
-                Ok(_) => sign_in_page(
-                    &site,
-                    &req,
-                    &query,
-                    &username,
-                    "Your password is changed. Sign in with the new one.",
+    page(
+        ctx,
+        site,
+        uri,
+        "/forgotPassword",
+        move |ctx, site, req, query, action| {
+            let form = Fields::parse(&body);
+            let username = form.get("username").unwrap_or_default();
+            if form.get("step").as_deref() == Some("confirm") {
+                let mut body = request(&req.client, &username);
+                body.insert(
+                    "ConfirmationCode".into(),
+                    json!(form.get("code").unwrap_or_default()),
+                );
+                body.insert(
+                    "Password".into(),
+                    json!(form.get("password").unwrap_or_default()),
+                );
+                return match call(ctx, Operation::ConfirmForgotPassword, Value::Object(body)) {
+                    Ok(_) => sign_in_page(
+                        site,
+                        &req,
+                        query,
+                        &username,
+                        "Your password is changed. Sign in with the new one.",
+                    ),
+                    Err(e) if e.status() >= 500 => internal(&e),
+                    Err(e) => pages::html(
+                        StatusCode::OK,
+                        pages::confirm_forgot_password(&action, &username, None, Some(&e.message)),
+                    ),
+                };
+            }
+            let body = request(&req.client, &username);
+            match call(ctx, Operation::ForgotPassword, Value::Object(body)) {
+                Ok(v) => pages::html(
+                    StatusCode::OK,
+                    pages::confirm_forgot_password(
+                        &action,
+                        &username,
+                        destination(&v).as_deref(),
+                        None,
+                    ),
                 ),
                 Err(e) if e.status() >= 500 => internal(&e),
                 Err(e) => pages::html(
                     StatusCode::OK,
-                    pages::confirm_forgot_password(&action, &username, None, Some(&e.message)),
+                    pages::forgot_password(&action, Some(&username), Some(&e.message)),
                 ),
-            };
-        }
-        let body = request(&req.client, &username);
-        match call(&ctx, Operation::ForgotPassword, Value::Object(body)) {
-            Ok(v) => pages::html(
-                StatusCode::OK,
-                pages::confirm_forgot_password(
-                    &action,
-                    &username,
-                    destination(&v).as_deref(),
-                    None,
-                ),
-            ),
-            Err(e) if e.status() >= 500 => internal(&e),
-            Err(e) => pages::html(
-                StatusCode::OK,
-                pages::forgot_password(&action, Some(&username), Some(&e.message)),
-            ),
-        }
-    })
-    .await;
-    outcome
-        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
+            }
+        },
+    )
+    .await
 }
 
 /// Where a code went (`CodeDeliveryDetails.Destination`, masked as Cognito masks it).
