@@ -970,6 +970,20 @@ async fn change_password_checks_the_old_one_and_keeps_sessions() {
         change("Wrong password 1!", NEW_PASSWORD).await,
         err("NotAuthorizedException", "Incorrect username or password.")
     );
+    // PreviousPassword is optional in the model (for users who have no password); carol has
+    // one, so it is required.
+    assert_eq!(
+        call(
+            &server,
+            "ChangePassword",
+            json!({"AccessToken": token, "ProposedPassword": NEW_PASSWORD}),
+        )
+        .await,
+        err(
+            "InvalidParameterException",
+            "1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null"
+        )
+    );
     assert_eq!(
         change(PASSWORD, "NoSymbols1").await,
         err(

@@ -7,9 +7,10 @@
 use crate::store::Alias;
 use cognate_model::idp::ErrorKind as E;
 
-use serde_json::{Value, json};
+use cognate_model::idp::types as t;
+use serde_json::Value;
 
-use super::Req;
+use super::{attribute_pairs, reply};
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::services::Ctx;
@@ -21,15 +22,15 @@ use crate::services::codes::{
 use crate::services::outbox::{self, CodeDeliveryDetails, Medium, Purpose};
 use crate::services::triggers::{
     self,
-    events::{Attributes, PreSignUpRequest, Source},
+    events::{PreSignUpRequest, Source},
 };
 use crate::services::users::{
     check_attributes, find, logs_in_by_email, make_verifier, normalize_name,
 };
 
-/// The client of a user-level request (ClientId), with its pool.
-fn client_and_pool(ctx: &Ctx, req: &Req) -> Result<(AppClient, UserPool), ApiError> {
-    let client = ctx.client(req.str("ClientId")?)?;
+/// The client of a user-level request (its `ClientId`), with its pool.
+fn client_and_pool(ctx: &Ctx, client_id: &str) -> Result<(AppClient, UserPool), ApiError> {
+    let client = ctx.client(client_id)?;
     let pool = ctx.pool(&client.pool_id)?;
     Ok((client, pool))
 }
@@ -42,7 +43,7 @@ fn no_recovery_destination() -> ApiError {
 
 /// What an unknown user's code request answers when the client hides user existence: a
 /// delivery that looks real.
-fn decoy_delivery(username: &str) -> Value {
+fn decoy_delivery(username: &str) -> t::CodeDeliveryDetailsType {
     let medium = if username.starts_with('+') {
         Medium::Sms
     } else {
@@ -53,29 +54,43 @@ fn decoy_delivery(username: &str) -> Value {
     } else {
         outbox::mask(medium, &format!("{username}@example.com"))
     };
-    json!({
-        "Destination": shown,
-        "DeliveryMedium": medium.as_str(),
-        "AttributeName": medium.attribute(),
+    delivery(&CodeDeliveryDetails {
+        destination: shown,
+        medium,
     })
+}
+
+/// A code's delivery as the model shapes it.
+fn delivery(details: &CodeDeliveryDetails) -> t::CodeDeliveryDetailsType {
+    t::CodeDeliveryDetailsType {
+        attribute_name: Some(details.medium.attribute().to_owned()),
+        delivery_medium: Some(match details.medium {
+            Medium::Email => t::DeliveryMediumType::Email,
+            Medium::Sms => t::DeliveryMediumType::Sms,
+        }),
+        destination: Some(details.destination.clone()),
+    }
 }
 
 fn hides_users(client: &AppClient) -> bool {
     client.prevent_user_existence_errors == "ENABLED"
 }
 
-pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (client, pool) = client_and_pool(ctx, req)?;
-    let username = req.str("Username")?;
-    check_secret_hash(&client, req.opt_str("SecretHash")?, &[username])?;
-    let password = req.str("Password")?;
+pub(crate) fn sign_up(ctx: &Ctx, req: t::SignUpRequest) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, &req.client_id)?;
+    let username = req.username.as_str();
+    check_secret_hash(&client, req.secret_hash.as_deref(), &[username])?;
+    // Optional in the model since passwordless sign-up (2024); cognate's pools sign up with one.
+    let password = req
+        .password
+        .as_deref()
+        .ok_or_else(|| ApiError::missing("Password"))?;
     if pool.allow_admin_create_user_only {
         return Err(ApiError::not_authorized(
             "SignUp is not permitted for this user pool",
         ));
     }
-    let attrs = req.attributes("UserAttributes")?;
-    let validation_data = req.attributes("ValidationData")?;
+    let attrs = attribute_pairs(req.user_attributes.as_deref().unwrap_or_default());
     check_attributes(&pool, &attrs)?;
     if attrs
         .iter()
@@ -164,9 +179,10 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         PreSignUpRequest {
             user_attributes: attributes.clone(),
             validation_data: req
-                .get("ValidationData")
-                .map(|_| validation_data.into_iter().collect()),
-            client_metadata: client_metadata(req)?,
+                .validation_data
+                .as_deref()
+                .map(|v| attribute_pairs(v).into_iter().collect()),
+            client_metadata: req.client_metadata.clone(),
         },
     )?;
     if answer.auto_verify_email && attributes.contains_key("email") {
@@ -198,11 +214,15 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             "User already exists",
         ));
     }
-    let mut out = json!({ "UserConfirmed": answer.auto_confirm_user, "UserSub": sub });
-    if answer.auto_confirm_user {
-        return Ok(out);
-    }
-    if let Some(medium) = confirmation_medium(&pool, &user) {
+    let mut out = t::SignUpResponse {
+        code_delivery_details: None,
+        session: None,
+        user_confirmed: answer.auto_confirm_user,
+        user_sub: sub,
+    };
+    if !answer.auto_confirm_user
+        && let Some(medium) = confirmation_medium(&pool, &user)
+    {
         let details = issue_code(
             ctx,
             &user,
@@ -210,32 +230,37 @@ pub(crate) fn sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             medium,
             CONFIRMATION_CODE_LIFETIME,
         )?;
-        out["CodeDeliveryDetails"] = details.to_json();
+        out.code_delivery_details = Some(delivery(&details));
     }
-    Ok(out)
+    reply(&out)
 }
 
 /// The user of a client-side request naming a user, with its secret hash checked.
 fn named_user(
     ctx: &Ctx,
-    req: &Req,
+    username: &str,
+    secret_hash: Option<&str>,
     client: &AppClient,
     pool: &UserPool,
-) -> Result<(String, Option<User>), ApiError> {
-    let username = req.str("Username")?.to_owned();
-    let secret_hash = req.opt_str("SecretHash")?;
-    let user = find(ctx, pool, &username)?;
+) -> Result<Option<User>, ApiError> {
+    let user = find(ctx, pool, username)?;
     match &user {
-        Some(u) => check_secret_hash(client, secret_hash, &[&username, &u.username])?,
-        None => check_secret_hash(client, secret_hash, &[&username])?,
+        Some(u) => check_secret_hash(client, secret_hash, &[username, &u.username])?,
+        None => check_secret_hash(client, secret_hash, &[username])?,
     }
-    Ok((username, user))
+    Ok(user)
 }
 
-pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (client, pool) = client_and_pool(ctx, req)?;
-    let code = req.str("ConfirmationCode")?;
-    let (_, user) = named_user(ctx, req, &client, &pool)?;
+pub(crate) fn confirm_sign_up(ctx: &Ctx, req: t::ConfirmSignUpRequest) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, &req.client_id)?;
+    let code = req.confirmation_code.as_str();
+    let user = named_user(
+        ctx,
+        &req.username,
+        req.secret_hash.as_deref(),
+        &client,
+        &pool,
+    )?;
     let Some(mut user) = user else {
         return Err(if hides_users(&client) {
             code_mismatch()
@@ -254,7 +279,7 @@ pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     let verified = format!("{}_verified", medium.attribute());
     if medium == Medium::Email && pool.alias_attributes.iter().any(|a| a == "email") {
         let email = user.email().unwrap_or("").to_lowercase();
-        let force = req.opt_bool("ForceAliasCreation")?.unwrap_or(false);
+        let force = req.force_alias_creation.unwrap_or(false);
         for mut other in ctx.store.user_by_alias(&pool.id, Alias::Email, &email)? {
             if other.username != user.username && is_true(&other, "email_verified") {
                 if !force {
@@ -282,26 +307,30 @@ pub(crate) fn confirm_sign_up(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         Source::PostConfirmationConfirmSignUp,
         &user,
         Some(&client.id),
-        client_metadata(req)?,
+        req.client_metadata,
     )?;
-    Ok(json!({}))
+    reply(&t::ConfirmSignUpResponse { session: None })
 }
 
-/// The request's `ClientMetadata`, for its triggers.
-fn client_metadata(req: &Req) -> Result<Option<Attributes>, ApiError> {
-    Ok(req
-        .get("ClientMetadata")
-        .map(|_| req.str_map("ClientMetadata"))
-        .transpose()?
-        .map(|m| m.into_iter().collect()))
+/// A code request's answer: where the code went.
+fn code_sent(details: t::CodeDeliveryDetailsType) -> Result<Value, ApiError> {
+    // ResendConfirmationCode, ForgotPassword and GetUserAttributeVerificationCode answer the
+    // same shape.
+    reply(&t::ForgotPasswordResponse {
+        code_delivery_details: Some(details),
+    })
 }
 
-pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (client, pool) = client_and_pool(ctx, req)?;
-    let (username, user) = named_user(ctx, req, &client, &pool)?;
+pub(crate) fn resend_confirmation_code(
+    ctx: &Ctx,
+    req: t::ResendConfirmationCodeRequest,
+) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, &req.client_id)?;
+    let username = req.username.as_str();
+    let user = named_user(ctx, username, req.secret_hash.as_deref(), &client, &pool)?;
     let Some(user) = user else {
         if hides_users(&client) {
-            return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
+            return code_sent(decoy_delivery(username));
         }
         return Err(ApiError::new(
             E::UserNotFoundException,
@@ -323,7 +352,7 @@ pub(crate) fn resend_confirmation_code(ctx: &Ctx, req: &Req) -> Result<Value, Ap
             CONFIRMATION_CODE_LIFETIME,
         )
     })?;
-    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+    code_sent(delivery(&details))
 }
 
 /// Runs `f` with `source` as the CustomMessage `triggerSource` of the messages it sends.
@@ -359,22 +388,23 @@ fn send_reset_code(
     )
 }
 
-pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (client, pool) = client_and_pool(ctx, req)?;
-    let (username, mut user) = named_user(ctx, req, &client, &pool)?;
+pub(crate) fn forgot_password(ctx: &Ctx, req: t::ForgotPasswordRequest) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, &req.client_id)?;
+    let username = req.username.as_str();
+    let mut user = named_user(ctx, username, req.secret_hash.as_deref(), &client, &pool)?;
     if user.is_none() {
         // UserMigration_ForgotPassword: the trigger may know the user.
         user = triggers::migration::on_forgot_password(
             ctx,
             &pool,
             &client,
-            &username,
-            client_metadata(req)?,
+            username,
+            req.client_metadata.clone(),
         )?;
     }
     let Some(user) = user else {
         if hides_users(&client) {
-            return Ok(json!({ "CodeDeliveryDetails": decoy_delivery(&username) }));
+            return code_sent(decoy_delivery(username));
         }
         return Err(ApiError::new(
             E::UserNotFoundException,
@@ -382,14 +412,23 @@ pub(crate) fn forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         ));
     };
     let details = send_reset_code(ctx, &pool, &user)?;
-    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+    code_sent(delivery(&details))
 }
 
-pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let (client, pool) = client_and_pool(ctx, req)?;
-    let code = req.str("ConfirmationCode")?;
-    let password = req.str("Password")?;
-    let (_, user) = named_user(ctx, req, &client, &pool)?;
+pub(crate) fn confirm_forgot_password(
+    ctx: &Ctx,
+    req: t::ConfirmForgotPasswordRequest,
+) -> Result<Value, ApiError> {
+    let (client, pool) = client_and_pool(ctx, &req.client_id)?;
+    let code = req.confirmation_code.as_str();
+    let password = req.password.as_str();
+    let user = named_user(
+        ctx,
+        &req.username,
+        req.secret_hash.as_deref(),
+        &client,
+        &pool,
+    )?;
     let Some(mut user) = user else {
         return Err(if hides_users(&client) {
             code_mismatch()
@@ -425,15 +464,22 @@ pub(crate) fn confirm_forgot_password(ctx: &Ctx, req: &Req) -> Result<Value, Api
         Source::PostConfirmationConfirmForgotPassword,
         &user,
         Some(&client.id),
-        client_metadata(req)?,
+        req.client_metadata,
     )?;
-    Ok(json!({}))
+    reply(&t::ConfirmForgotPasswordResponse {})
 }
 
-pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let previous = req.str("PreviousPassword")?;
-    let proposed = req.str("ProposedPassword")?;
-    let (pool, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
+pub(crate) fn change_password(ctx: &Ctx, req: t::ChangePasswordRequest) -> Result<Value, ApiError> {
+    let proposed = req.proposed_password.as_str();
+    let (pool, _, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    // PreviousPassword is optional in the model since passwordless sign-in (2024): a user
+    // without a password sets one without it; a user with one must give it.
+    let Some(previous) = req.previous_password.as_deref() else {
+        if user.verifier.is_some() {
+            return Err(ApiError::missing("PreviousPassword"));
+        }
+        return set_password(ctx, &pool, &mut user, proposed);
+    };
     let pool_name =
         cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
     let right = match &user.verifier {
@@ -452,17 +498,31 @@ pub(crate) fn change_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     if !right {
         return Err(ApiError::bad_credentials());
     }
-    user.verifier = Some(make_verifier(&pool, &user.username, proposed)?);
+    set_password(ctx, &pool, &mut user, proposed)
+}
+
+/// ChangePassword's last step: `proposed` (checked against the pool's policy) becomes `user`'s
+/// password.
+fn set_password(
+    ctx: &Ctx,
+    pool: &UserPool,
+    user: &mut User,
+    proposed: &str,
+) -> Result<Value, ApiError> {
+    user.verifier = Some(make_verifier(pool, &user.username, proposed)?);
     let now = ctx.now();
     user.password_set = now;
     user.modified = now;
-    ctx.store.user_put(&user)?;
-    Ok(json!({}))
+    ctx.store.user_put(user)?;
+    reply(&t::ChangePasswordResponse {})
 }
 
-pub(crate) fn admin_reset_user_password(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool = ctx.pool(req.str("UserPoolId")?)?;
-    let mut user = crate::services::users::get(ctx, &pool, req.str("Username")?)?;
+pub(crate) fn admin_reset_user_password(
+    ctx: &Ctx,
+    req: t::AdminResetUserPasswordRequest,
+) -> Result<Value, ApiError> {
+    let pool = ctx.pool(&req.user_pool_id)?;
+    let mut user = crate::services::users::get(ctx, &pool, &req.username)?;
     if user.enabled && user.status == UserStatus::Unconfirmed {
         return Err(ApiError::not_authorized(
             "User password cannot be reset in the current state.",
@@ -472,7 +532,7 @@ pub(crate) fn admin_reset_user_password(ctx: &Ctx, req: &Req) -> Result<Value, A
     user.status = UserStatus::ResetRequired;
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
-    Ok(json!({}))
+    reply(&t::AdminResetUserPasswordResponse {})
 }
 
 fn verifiable(attribute: &str) -> Option<Medium> {
@@ -483,13 +543,12 @@ fn verifiable(attribute: &str) -> Option<Medium> {
     }
 }
 
-pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    if req.get("UserAttributes").is_none() {
-        return Err(ApiError::missing("UserAttributes"));
-    }
-    let attrs = req.attributes("UserAttributes")?;
-    let (pool, client, mut user) =
-        crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
+pub(crate) fn update_user_attributes(
+    ctx: &Ctx,
+    req: t::UpdateUserAttributesRequest,
+) -> Result<Value, ApiError> {
+    let attrs = attribute_pairs(&req.user_attributes);
+    let (pool, client, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
     check_attributes(&pool, &attrs)?;
     crate::services::users::check_client_may_write(&client, &attrs)?;
     let mut to_verify = Vec::new();
@@ -527,13 +586,16 @@ pub(crate) fn update_user_attributes(ctx: &Ctx, req: &Req) -> Result<Value, ApiE
             medium,
             CONFIRMATION_CODE_LIFETIME,
         )?;
-        list.push(details.to_json());
+        list.push(delivery(&details));
     }
-    Ok(json!({ "CodeDeliveryDetailsList": list }))
+    reply(&t::UpdateUserAttributesResponse {
+        code_delivery_details_list: Some(list),
+    })
 }
 
-fn attribute_name<'a>(req: &'a Req, user: &User) -> Result<(&'a str, Medium), ApiError> {
-    let name = req.str("AttributeName")?;
+/// The attribute a verification names (`email` or `phone_number`, which `user` has), and the
+/// medium of its code.
+fn attribute_name<'a>(name: &'a str, user: &User) -> Result<(&'a str, Medium), ApiError> {
     let medium = verifiable(name).ok_or_else(|| {
         ApiError::invalid(format!("Invalid attribute name: {name} cannot be verified"))
     })?;
@@ -547,10 +609,10 @@ fn attribute_name<'a>(req: &'a Req, user: &User) -> Result<(&'a str, Medium), Ap
 
 pub(crate) fn get_user_attribute_verification_code(
     ctx: &Ctx,
-    req: &Req,
+    req: t::GetUserAttributeVerificationCodeRequest,
 ) -> Result<Value, ApiError> {
-    let (_, _, user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    let (_, medium) = attribute_name(req, &user)?;
+    let (_, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    let (_, medium) = attribute_name(&req.attribute_name, &user)?;
     let details = message_from(Source::MessageVerifyUserAttribute, || {
         issue_code(
             ctx,
@@ -560,17 +622,19 @@ pub(crate) fn get_user_attribute_verification_code(
             CONFIRMATION_CODE_LIFETIME,
         )
     })?;
-    Ok(json!({ "CodeDeliveryDetails": details.to_json() }))
+    code_sent(delivery(&details))
 }
 
-pub(crate) fn verify_user_attribute(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let code = req.str("Code")?;
-    let (_, _, mut user) = crate::services::tokens::token_user(ctx, req.str("AccessToken")?)?;
-    let (name, _) = attribute_name(req, &user)?;
-    use_code(ctx, &user, Purpose::VerifyAttribute, name, code)?;
+pub(crate) fn verify_user_attribute(
+    ctx: &Ctx,
+    req: t::VerifyUserAttributeRequest,
+) -> Result<Value, ApiError> {
+    let (_, _, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
+    let (name, _) = attribute_name(&req.attribute_name, &user)?;
+    use_code(ctx, &user, Purpose::VerifyAttribute, name, &req.code)?;
     user.attributes
         .insert(format!("{name}_verified"), "true".into());
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
-    Ok(json!({}))
+    reply(&t::VerifyUserAttributeResponse {})
 }

@@ -8,9 +8,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cognate_model::identity::Operation;
+use cognate_model::identity::types as t;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
-use super::Req;
+use super::{reply, reply_whole_seconds, typed};
 use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::identity::{
@@ -22,18 +24,17 @@ use crate::services::identity::{
 
 /// Runs identity-pool operation `op` on its validated request.
 pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value, ApiError> {
-    let req = Req(body);
     match op {
-        Operation::CreateIdentityPool => create(ctx, &req),
-        Operation::DescribeIdentityPool => describe(ctx, &req),
-        Operation::ListIdentityPools => list(ctx, &req),
-        Operation::UpdateIdentityPool => update(ctx, &req),
-        Operation::DeleteIdentityPool => delete(ctx, &req),
-        Operation::GetId => get_id(ctx, &req),
-        Operation::GetOpenIdToken => get_open_id_token(ctx, &req),
-        Operation::GetCredentialsForIdentity => get_credentials_for_identity(ctx, &req),
-        Operation::SetIdentityPoolRoles => set_roles(ctx, &req),
-        Operation::GetIdentityPoolRoles => get_roles(ctx, &req),
+        Operation::CreateIdentityPool => create(ctx, typed(&body)?),
+        Operation::DescribeIdentityPool => describe(ctx, typed(&body)?),
+        Operation::ListIdentityPools => list(ctx, typed(&body)?),
+        Operation::UpdateIdentityPool => update(ctx, typed(&body)?),
+        Operation::DeleteIdentityPool => delete(ctx, typed(&body)?),
+        Operation::GetId => get_id(ctx, typed(&body)?),
+        Operation::GetOpenIdToken => get_open_id_token(ctx, typed(&body)?),
+        Operation::GetCredentialsForIdentity => get_credentials_for_identity(ctx, typed(&body)?),
+        Operation::SetIdentityPoolRoles => set_roles(ctx, typed(&body)?),
+        Operation::GetIdentityPoolRoles => get_roles(ctx, typed(&body)?),
         _ => Err(super::not_implemented(
             op.name(),
             op.errors().iter().map(|e| e.name()),
@@ -44,94 +45,61 @@ pub(crate) fn call(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result
 // ---------------------------------------------------------------------------------------------
 // Identity pools
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "1 validation error detected: Value '{name}' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+"
-        )))
-    }
-}
-
-/// `CognitoIdentityProviders`, validated, as stored and answered.
-fn providers(req: &Req) -> Result<Vec<Value>, ApiError> {
-    let field = "CognitoIdentityProviders";
-    let items = match req.get(field) {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(ApiError::invalid(format!(
-                "{field} must be a list of providers"
-            )));
-        }
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(m) = item else {
-            return Err(ApiError::invalid(format!(
-                "{field} must be a list of providers"
-            )));
-        };
-        let p = Req(m.clone());
-        let name = p.opt_str("ProviderName")?.unwrap_or("");
-        if provider_pool_id(name).is_none() {
+/// `CognitoIdentityProviders`, checked to name user pools, as stored and answered (with
+/// `ServerSideTokenCheck`, false unless given); `None` when there are none.
+fn providers(
+    given: Option<Vec<t::CognitoIdentityProvider>>,
+) -> Result<Option<Vec<t::CognitoIdentityProvider>>, ApiError> {
+    let given = given.unwrap_or_default();
+    let mut out = Vec::with_capacity(given.len());
+    for (i, provider) in given.into_iter().enumerate() {
+        let name = provider.provider_name.unwrap_or_default();
+        if provider_pool_id(&name).is_none() {
             return Err(ApiError::invalid(format!(
                 "1 validation error detected: Value '{name}' at 'cognitoIdentityProviders.{}.member.providerName' is not a user pool provider (cognito-idp.REGION.amazonaws.com/POOL_ID, HOST:PORT/POOL_ID or the pool's issuer URL)",
                 i + 1
             )));
         }
-        let mut entry = json!({
-            "ProviderName": name,
-            "ServerSideTokenCheck": p.opt_bool("ServerSideTokenCheck")?.unwrap_or(false),
+        out.push(t::CognitoIdentityProvider {
+            client_id: provider.client_id,
+            provider_name: Some(name),
+            server_side_token_check: Some(provider.server_side_token_check.unwrap_or(false)),
         });
-        if let Some(client) = p.opt_str("ClientId")? {
-            entry["ClientId"] = json!(client);
-        }
-        out.push(entry);
     }
-    Ok(out)
+    Ok((!out.is_empty()).then_some(out))
 }
 
-/// The members of the IdentityPool shape taken from a Create/Update request.
-fn pool_fields(req: &Req, id: &str) -> Result<Map<String, Value>, ApiError> {
-    let name = req.str("IdentityPoolName")?;
-    check_name(name)?;
-    let allow = req
-        .opt_bool("AllowUnauthenticatedIdentities")?
-        .ok_or_else(|| ApiError::missing("AllowUnauthenticatedIdentities"))?;
-    let mut m = Map::new();
-    m.insert("IdentityPoolId".into(), json!(id));
-    m.insert("IdentityPoolName".into(), json!(name));
-    m.insert("AllowUnauthenticatedIdentities".into(), json!(allow));
-    if let Some(classic) = req.opt_bool("AllowClassicFlow")? {
-        m.insert("AllowClassicFlow".into(), json!(classic));
-    }
-    let supported = req.str_map("SupportedLoginProviders")?;
-    if !supported.is_empty() {
-        m.insert("SupportedLoginProviders".into(), json!(supported));
-    }
-    if let Some(dev) = req.opt_str("DeveloperProviderName")? {
-        m.insert("DeveloperProviderName".into(), json!(dev));
-    }
-    for list in ["OpenIdConnectProviderARNs", "SamlProviderARNs"] {
-        if let Some(v) = req.opt_str_list(list)? {
-            m.insert(list.into(), json!(v));
+/// The IdentityPool that a Create or Update request describes (the name's pattern and length
+/// were checked against the model by `wire`).
+fn identity_pool(req: t::CreateIdentityPoolInput, id: &str) -> Result<t::IdentityPool, ApiError> {
+    Ok(t::IdentityPool {
+        allow_classic_flow: req.allow_classic_flow,
+        allow_unauthenticated_identities: req.allow_unauthenticated_identities,
+        cognito_identity_providers: providers(req.cognito_identity_providers)?,
+        developer_provider_name: req.developer_provider_name,
+        identity_pool_id: id.to_owned(),
+        identity_pool_name: req.identity_pool_name,
+        identity_pool_tags: Some(req.identity_pool_tags.unwrap_or_default()),
+        open_id_connect_provider_ar_ns: req.open_id_connect_provider_ar_ns,
+        saml_provider_ar_ns: req.saml_provider_ar_ns,
+        supported_login_providers: req.supported_login_providers.filter(|m| !m.is_empty()),
+    })
+}
+
+/// `pool` as stored: its IdentityPool members, and what only the store keeps (roles, role
+/// mappings, creation date) taken from `kept`.
+fn stored(
+    pool: &t::IdentityPool,
+    kept: &Map<String, Value>,
+) -> Result<Map<String, Value>, ApiError> {
+    let Value::Object(mut m) = reply(pool)? else {
+        return Err(ApiError::internal("an IdentityPool is a JSON object"));
+    };
+    for extra in ["Roles", "RoleMappings", "CreationDate"] {
+        if let Some(v) = kept.get(extra) {
+            m.insert(extra.into(), v.clone());
         }
     }
-    let providers = providers(req)?;
-    if !providers.is_empty() {
-        m.insert("CognitoIdentityProviders".into(), Value::Array(providers));
-    }
-    m.insert(
-        "IdentityPoolTags".into(),
-        json!(req.str_map("IdentityPoolTags")?),
-    );
     Ok(m)
 }
 
@@ -142,56 +110,65 @@ fn render(pool: &Map<String, Value>) -> Value {
     Value::Object(out)
 }
 
-fn create(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
+fn create(ctx: &Ctx, req: t::CreateIdentityPoolInput) -> Result<Value, ApiError> {
     let id = format!("{}:{}", ctx.region, crate::ids::uuid());
-    let mut pool = pool_fields(req, &id)?;
-    pool.insert("CreationDate".into(), json!(ctx.now()));
+    let pool = identity_pool(req, &id)?;
+    let mut kept = Map::new();
+    kept.insert("CreationDate".into(), json!(ctx.now()));
+    let pool = stored(&pool, &kept)?;
     ctx.store
         .doc_put(POOL, SCOPE, &id, &Value::Object(pool.clone()))?;
     Ok(render(&pool))
 }
 
-fn describe(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    Ok(render(&load_pool(ctx, req.str("IdentityPoolId")?)?))
+fn describe(ctx: &Ctx, req: t::DescribeIdentityPoolInput) -> Result<Value, ApiError> {
+    Ok(render(&load_pool(ctx, &req.identity_pool_id)?))
 }
 
-fn list(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let max = req
-        .opt_i64("MaxResults")?
-        .ok_or_else(|| ApiError::missing("MaxResults"))?
-        .max(1); // 1..=60, as the model's QueryLimit checked
-    let offset = super::parse_offset(req.opt_str("NextToken")?)?;
-    let pools = ctx.store.doc_list(POOL, SCOPE)?;
-    let page: Vec<Value> = pools
-        .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(max as usize)
-        .map(|(id, p)| json!({"IdentityPoolId": id, "IdentityPoolName": p["IdentityPoolName"]}))
-        .collect();
-    let mut out = json!({ "IdentityPools": page });
-    let next = offset.saturating_add(max as u64);
-    if (next as usize) < pools.len() {
-        out["NextToken"] = json!(super::offset_token(next));
-    }
-    Ok(out)
+fn list(ctx: &Ctx, req: t::ListIdentityPoolsInput) -> Result<Value, ApiError> {
+    let (page, next) = super::page(
+        ctx.store.doc_list(POOL, SCOPE)?,
+        Some(req.max_results), // 1..=60, as the model's QueryLimit checked
+        req.next_token.as_deref(),
+    )?;
+    reply(&t::ListIdentityPoolsResponse {
+        identity_pools: Some(
+            page.into_iter()
+                .map(|(id, p)| t::IdentityPoolShortDescription {
+                    identity_pool_id: Some(id),
+                    identity_pool_name: p["IdentityPoolName"].as_str().map(str::to_owned),
+                })
+                .collect(),
+        ),
+        next_token: next,
+    })
 }
 
-fn update(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let id = req.str("IdentityPoolId")?;
-    let old = load_pool(ctx, id)?;
-    let mut pool = pool_fields(req, id)?;
-    for kept in ["Roles", "RoleMappings", "CreationDate"] {
-        if let Some(v) = old.get(kept) {
-            pool.insert(kept.into(), v.clone());
-        }
-    }
+fn update(ctx: &Ctx, req: t::IdentityPool) -> Result<Value, ApiError> {
+    let id = req.identity_pool_id.clone();
+    let old = load_pool(ctx, &id)?;
+    let pool = identity_pool(
+        t::CreateIdentityPoolInput {
+            allow_classic_flow: req.allow_classic_flow,
+            allow_unauthenticated_identities: req.allow_unauthenticated_identities,
+            cognito_identity_providers: req.cognito_identity_providers,
+            developer_provider_name: req.developer_provider_name,
+            identity_pool_name: req.identity_pool_name,
+            identity_pool_tags: req.identity_pool_tags,
+            open_id_connect_provider_ar_ns: req.open_id_connect_provider_ar_ns,
+            saml_provider_ar_ns: req.saml_provider_ar_ns,
+            supported_login_providers: req.supported_login_providers,
+        },
+        &id,
+    )?;
+    let pool = stored(&pool, &old)?;
     ctx.store
-        .doc_put(POOL, SCOPE, id, &Value::Object(pool.clone()))?;
+        .doc_put(POOL, SCOPE, &id, &Value::Object(pool.clone()))?;
     Ok(render(&pool))
 }
 
-fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let id = req.str("IdentityPoolId")?;
+fn delete(ctx: &Ctx, req: t::DeleteIdentityPoolInput) -> Result<Value, ApiError> {
+    let id = req.identity_pool_id.as_str();
     load_pool(ctx, id)?;
     for (key, identity) in ctx.store.doc_list(LOGIN, id)? {
         if let Some(identity) = identity.as_str() {
@@ -205,13 +182,9 @@ fn delete(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-fn set_roles(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let id = req.str("IdentityPoolId")?;
-    let roles = match req.get("Roles") {
-        None => return Err(ApiError::missing("Roles")),
-        Some(_) => req.str_map("Roles")?,
-    };
-    for (kind, arn) in &roles {
+fn set_roles(ctx: &Ctx, req: t::SetIdentityPoolRolesInput) -> Result<Value, ApiError> {
+    let id = req.identity_pool_id.as_str();
+    for (kind, arn) in &req.roles {
         if kind != "authenticated" && kind != "unauthenticated" {
             return Err(ApiError::invalid(format!(
                 "Invalid role type {kind}: must be authenticated or unauthenticated"
@@ -223,18 +196,13 @@ fn set_roles(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
             )));
         }
     }
-    let mappings = match req.get("RoleMappings") {
-        None => None,
-        Some(Value::Object(m)) => Some(m.clone()),
-        Some(_) => return Err(ApiError::invalid("RoleMappings must be an object")),
-    };
     let mut pool = load_pool(ctx, id)?;
-    pool.insert("Roles".into(), json!(roles));
-    match mappings {
-        Some(m) if !m.is_empty() => {
-            pool.insert("RoleMappings".into(), Value::Object(m));
+    pool.insert("Roles".into(), json!(req.roles));
+    match req.role_mappings.filter(|m| !m.is_empty()) {
+        Some(m) => {
+            pool.insert("RoleMappings".into(), reply(&m)?);
         }
-        _ => {
+        None => {
             pool.remove("RoleMappings");
         }
     }
@@ -242,27 +210,37 @@ fn set_roles(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-fn get_roles(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let id = req.str("IdentityPoolId")?;
-    let pool = load_pool(ctx, id)?;
-    let mut out = json!({
-        "IdentityPoolId": id,
-        "Roles": pool.get("Roles").cloned().unwrap_or_else(|| json!({})),
-    });
-    if let Some(m) = pool.get("RoleMappings") {
-        out["RoleMappings"] = m.clone();
-    }
-    Ok(out)
+fn get_roles(ctx: &Ctx, req: t::GetIdentityPoolRolesInput) -> Result<Value, ApiError> {
+    let pool = load_pool(ctx, &req.identity_pool_id)?;
+    let roles: BTreeMap<String, String> = match pool.get("Roles") {
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| ApiError::internal(format!("stored roles: {e}")))?,
+        None => BTreeMap::new(),
+    };
+    let role_mappings: Option<BTreeMap<String, t::RoleMapping>> = pool
+        .get("RoleMappings")
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("stored role mappings: {e}")))?;
+    reply(&t::GetIdentityPoolRolesResponse {
+        identity_pool_id: Some(req.identity_pool_id),
+        role_mappings,
+        roles: Some(roles),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Logins
 
-fn check_logins(ctx: &Ctx, pool: &Map<String, Value>, req: &Req) -> Result<Vec<Login>, ApiError> {
-    let mut logins: Vec<(String, String)> = req.str_map("Logins")?.into_iter().collect();
-    logins.sort();
+fn check_logins(
+    ctx: &Ctx,
+    pool: &Map<String, Value>,
+    logins: Option<&BTreeMap<String, String>>,
+) -> Result<Vec<Login>, ApiError> {
+    // A BTreeMap: in the order of their keys.
     logins
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|(k, t)| check_login(ctx, pool, k, t))
         .collect()
 }
@@ -270,10 +248,10 @@ fn check_logins(ctx: &Ctx, pool: &Map<String, Value>, req: &Req) -> Result<Vec<L
 // ---------------------------------------------------------------------------------------------
 // Identities
 
-fn get_id(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let pool_id = req.str("IdentityPoolId")?;
+fn get_id(ctx: &Ctx, req: t::GetIdInput) -> Result<Value, ApiError> {
+    let pool_id = req.identity_pool_id.as_str();
     let pool = load_pool(ctx, pool_id)?;
-    let logins = check_logins(ctx, &pool, req)?;
+    let logins = check_logins(ctx, &pool, req.logins.as_ref())?;
     if logins.is_empty() {
         if !allows_unauthenticated(&pool) {
             return Err(no_unauthenticated());
@@ -281,7 +259,9 @@ fn get_id(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         let id = new_identity(ctx, pool_id, &[])?;
         ctx.store
             .doc_put(LOGIN, pool_id, &format!("unauth:{id}"), &json!(id))?;
-        return Ok(json!({ "IdentityId": id }));
+        return reply(&t::GetIdResponse {
+            identity_id: Some(id),
+        });
     }
     // The identity of the first linked login, else a new one; then every login links to it.
     let links: Vec<String> = logins.iter().map(Login::link).collect();
@@ -317,7 +297,9 @@ fn get_id(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         }
     };
     link_all(ctx, pool_id, &id, &links)?;
-    Ok(json!({ "IdentityId": id }))
+    reply(&t::GetIdResponse {
+        identity_id: Some(id),
+    })
 }
 
 /// An identity a request may act for.
@@ -330,8 +312,11 @@ struct Authorized {
 
 /// The identity, its pool and the request's checked logins, the logins checked against the
 /// identity's.
-fn authorize(ctx: &Ctx, req: &Req) -> Result<Authorized, ApiError> {
-    let id = req.str("IdentityId")?;
+fn authorize(
+    ctx: &Ctx,
+    id: &str,
+    logins: Option<&BTreeMap<String, String>>,
+) -> Result<Authorized, ApiError> {
     let identity = ctx
         .store
         .doc_get(IDENTITY, SCOPE, id)?
@@ -349,7 +334,7 @@ fn authorize(ctx: &Ctx, req: &Req) -> Result<Authorized, ApiError> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let logins = check_logins(ctx, &pool, req)?;
+    let logins = check_logins(ctx, &pool, logins)?;
     if logins.is_empty() {
         if !linked.is_empty() {
             return Err(logins_mismatch());
@@ -367,8 +352,11 @@ fn authorize(ctx: &Ctx, req: &Req) -> Result<Authorized, ApiError> {
     })
 }
 
-fn get_credentials_for_identity(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let Authorized { id, pool, logins } = authorize(ctx, req)?;
+fn get_credentials_for_identity(
+    ctx: &Ctx,
+    req: t::GetCredentialsForIdentityInput,
+) -> Result<Value, ApiError> {
+    let Authorized { id, pool, logins } = authorize(ctx, &req.identity_id, req.logins.as_ref())?;
     let role_kind = if logins.is_empty() {
         "unauthenticated"
     } else {
@@ -380,19 +368,20 @@ fn get_credentials_for_identity(ctx: &Ctx, req: &Req) -> Result<Value, ApiError>
         .filter(|r| !r.is_empty())
         .ok_or_else(no_role)?;
     let expiration = ctx.now() + CREDENTIALS_SECS;
-    Ok(json!({
-        "IdentityId": id,
-        "Credentials": {
-            "AccessKeyId": format!("ASIA{}", random_from(UPPER_ALNUM, 16)),
-            "SecretKey": random_from(SECRET_ALPHABET, 40),
-            "SessionToken": STANDARD.encode(crate::ids::random_bytes::<256>()),
-            "Expiration": expiration,
-        },
-    }))
+    // Expiration in whole seconds, as cognate has always sent it.
+    reply_whole_seconds(&t::GetCredentialsForIdentityResponse {
+        credentials: Some(t::Credentials {
+            access_key_id: Some(format!("ASIA{}", random_from(UPPER_ALNUM, 16))),
+            expiration: Some(super::timestamp(expiration)),
+            secret_key: Some(random_from(SECRET_ALPHABET, 40)),
+            session_token: Some(STANDARD.encode(crate::ids::random_bytes::<256>())),
+        }),
+        identity_id: Some(id),
+    })
 }
 
-fn get_open_id_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
-    let Authorized { id, pool, logins } = authorize(ctx, req)?;
+fn get_open_id_token(ctx: &Ctx, req: t::GetOpenIdTokenInput) -> Result<Value, ApiError> {
+    let Authorized { id, pool, logins } = authorize(ctx, &req.identity_id, req.logins.as_ref())?;
     let mut amr = Vec::new();
     if logins.is_empty() {
         amr.push(json!("unauthenticated"));
@@ -417,5 +406,8 @@ fn get_open_id_token(ctx: &Ctx, req: &Req) -> Result<Value, ApiError> {
         "iat": now,
     });
     let token = openid_key(ctx)?.sign(&claims)?;
-    Ok(json!({ "IdentityId": id, "Token": token }))
+    reply(&t::GetOpenIdTokenResponse {
+        identity_id: Some(id),
+        token: Some(token),
+    })
 }

@@ -1,12 +1,11 @@
 //! The operations' handlers, one module per area: each takes a validated request, calls the
 //! services (`crate::services`) and shapes the answer. What they share is here: dispatch
-//! ([`call`]), the typed request and response ([`typed`], [`reply`]), untyped request member
-//! access ([`Req`], for the handlers not converted yet), pagination tokens and the `User`
-//! shape. Handlers never import each other.
+//! ([`call`]), the typed request and response ([`typed`], [`reply`]), pagination tokens and the
+//! `User` shape. Handlers never import each other.
 //!
-//! Most handlers take the operation's generated request type (`cognate_model::idp::types`),
-//! deserialized from the body after `wire` validated it against the same model, so a member
-//! they read is there, of its type, in its range and enum.
+//! Every handler takes its operation's generated request type (`cognate_model::idp::types`,
+//! `cognate_model::identity::types`), deserialized from the body after `wire` validated it
+//! against the same model, so a member they read is there, of its type, in its range and enum.
 
 pub(crate) mod account;
 pub(crate) mod auth;
@@ -33,7 +32,6 @@ pub(crate) mod users;
 
 use cognate_model::idp::ErrorKind as E;
 use cognate_model::idp::Operation;
-use std::collections::HashMap;
 
 use cognate_model::idp::types as t;
 use serde::Serialize;
@@ -113,18 +111,18 @@ fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value,
         Operation::AdminUpdateDeviceStatus => {
             devices::admin_update_device_status(ctx, typed(&body)?)
         }
-        Operation::SignUp => account::sign_up(ctx, &Req(body)),
-        Operation::ConfirmSignUp => account::confirm_sign_up(ctx, &Req(body)),
-        Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, &Req(body)),
-        Operation::ForgotPassword => account::forgot_password(ctx, &Req(body)),
-        Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, &Req(body)),
-        Operation::ChangePassword => account::change_password(ctx, &Req(body)),
-        Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, &Req(body)),
-        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, &Req(body)),
+        Operation::SignUp => account::sign_up(ctx, typed(&body)?),
+        Operation::ConfirmSignUp => account::confirm_sign_up(ctx, typed(&body)?),
+        Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, typed(&body)?),
+        Operation::ForgotPassword => account::forgot_password(ctx, typed(&body)?),
+        Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, typed(&body)?),
+        Operation::ChangePassword => account::change_password(ctx, typed(&body)?),
+        Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, typed(&body)?),
+        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, typed(&body)?),
         Operation::GetUserAttributeVerificationCode => {
-            account::get_user_attribute_verification_code(ctx, &Req(body))
+            account::get_user_attribute_verification_code(ctx, typed(&body)?)
         }
-        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, &Req(body)),
+        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, typed(&body)?),
         Operation::GlobalSignOut => signout::global_sign_out(ctx, typed(&body)?),
         Operation::AdminUserGlobalSignOut => {
             signout::admin_user_global_sign_out(ctx, typed(&body)?)
@@ -251,102 +249,6 @@ pub(crate) fn reply_whole_seconds<T: Serialize>(resp: &T) -> Result<Value, ApiEr
 /// Stored seconds as the model's `Timestamp`.
 pub(crate) fn timestamp(secs: i64) -> cognate_model::Timestamp {
     secs as f64
-}
-
-/// A request body with checked access to its members, for the handlers that do not take
-/// their operation's generated request type yet (`account`, `identity`).
-pub(crate) struct Req(pub Map<String, Value>);
-
-fn wrong_type(field: &str, what: &str) -> ApiError {
-    ApiError::invalid(format!("{field} must be {what}"))
-}
-
-impl Req {
-    pub fn get(&self, field: &str) -> Option<&Value> {
-        self.0.get(field).filter(|v| !v.is_null())
-    }
-
-    pub fn str(&self, field: &str) -> Result<&str, ApiError> {
-        self.opt_str(field)?.ok_or_else(|| ApiError::missing(field))
-    }
-
-    pub fn opt_str(&self, field: &str) -> Result<Option<&str>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(wrong_type(field, "a string")),
-        }
-    }
-
-    pub fn opt_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(wrong_type(field, "a boolean")),
-        }
-    }
-
-    pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| wrong_type(field, "an integer")),
-        }
-    }
-
-    pub fn opt_str_list(&self, field: &str) -> Result<Option<Vec<String>>, ApiError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| wrong_type(field, "a list of strings"))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(_) => Err(wrong_type(field, "a list of strings")),
-        }
-    }
-
-    /// A map of strings (`AuthParameters`, `ChallengeResponses`).
-    pub fn str_map(&self, field: &str) -> Result<HashMap<String, String>, ApiError> {
-        match self.get(field) {
-            None => Ok(HashMap::new()),
-            Some(Value::Object(m)) => m
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    v.as_str()
-                        .map(|s| (k.clone(), s.to_owned()))
-                        .ok_or_else(|| wrong_type(field, "a map of strings"))
-                })
-                .collect(),
-            Some(_) => Err(wrong_type(field, "a map of strings")),
-        }
-    }
-
-    /// A list of `{Name, Value}` attributes.
-    pub fn attributes(&self, field: &str) -> Result<Vec<(String, String)>, ApiError> {
-        match self.get(field) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    let name = item.get("Name").and_then(Value::as_str);
-                    let value = item.get("Value").and_then(Value::as_str).unwrap_or("");
-                    match name {
-                        Some(n) => Ok((n.to_owned(), value.to_owned())),
-                        None => Err(ApiError::missing(&format!("{field}.member.Name"))),
-                    }
-                })
-                .collect(),
-            Some(_) => Err(wrong_type(field, "a list of attributes")),
-        }
-    }
 }
 
 /// `NextToken`/`PaginationToken`: base64 of an offset.

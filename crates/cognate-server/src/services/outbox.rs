@@ -11,7 +11,7 @@
 //! let code = outbox::new_code();                      // 6 digits, OS RNG
 //! let details = outbox::deliver(ctx, &pool.id, &user.username, Purpose::SmsMfa,
 //!                               Medium::Sms, "+15555551234", &code)?;
-//! // `details.to_json()` is the `CodeDeliveryDetails` member of the answer:
+//! // `details` becomes the answer's `CodeDeliveryDetails`:
 //! // {"Destination": "+*******1234", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 //! ```
 //!
@@ -117,17 +117,6 @@ pub(crate) struct CodeDeliveryDetails {
     pub destination: String,
     /// How it was sent.
     pub medium: Medium,
-}
-
-impl CodeDeliveryDetails {
-    /// `{"Destination", "DeliveryMedium", "AttributeName"}`.
-    pub(crate) fn to_json(&self) -> Value {
-        json!({
-            "Destination": self.destination,
-            "DeliveryMedium": self.medium.as_str(),
-            "AttributeName": self.medium.attribute(),
-        })
-    }
 }
 
 /// A new 6-digit code from the operating system's RNG (uniform, leading zeros kept).
