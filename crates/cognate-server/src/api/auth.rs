@@ -17,8 +17,8 @@ use crate::services::login::param;
 use crate::services::login::password::{
     flow_not_enabled, new_password, password_login, password_verifier, start_srp,
 };
-use crate::services::login::{challenges, choice, custom, passkey};
-use crate::services::tokens::{RefreshCheck, check_access_token, refresh};
+use crate::services::login::{Answer, challenges, choice, custom, passkey};
+use crate::services::tokens::{RefreshCheck, Tokens, check_access_token, refresh};
 use crate::services::triggers::{self, Scope, events::Source};
 use crate::tokens::refresh_hash;
 
@@ -27,12 +27,58 @@ fn string_map(map: Option<BTreeMap<String, String>>) -> HashMap<String, String> 
     map.unwrap_or_default().into_iter().collect()
 }
 
-/// InitiateAuth. (Answers come from the login services as JSON: they stay untyped.)
+/// InitiateAuth.
 pub(crate) fn initiate_auth(ctx: &Ctx, req: t::InitiateAuthRequest) -> Result<Value, ApiError> {
     let params = string_map(req.auth_parameters);
-    triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
+    let answer = triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
         initiate(ctx, None, &req.client_id, req.auth_flow, &params)
-    })
+    })?;
+    login_answer(answer)
+}
+
+/// A login's answer as InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
+/// AdminRespondToAuthChallenge send it (their four responses have the same members).
+fn login_answer(answer: Answer) -> Result<Value, ApiError> {
+    let response = match answer {
+        Answer::Tokens(tokens) => t::InitiateAuthResponse {
+            authentication_result: Some(authentication_result(&tokens)),
+            available_challenges: None,
+            challenge_name: None,
+            challenge_parameters: Some(BTreeMap::new()),
+            session: None,
+        },
+        Answer::Challenge(c) => t::InitiateAuthResponse {
+            authentication_result: None,
+            available_challenges: c.available,
+            challenge_name: Some(c.name),
+            challenge_parameters: Some(c.parameters),
+            session: c.session,
+        },
+        // Only the hosted pages' logins end so (their sessions are never handed out).
+        Answer::Authenticated(_) => {
+            return Err(ApiError::internal(
+                "a hosted sign-in's session was answered through the API",
+            ));
+        }
+    };
+    reply(&response)
+}
+
+/// `tokens` as an `AuthenticationResult`.
+fn authentication_result(tokens: &Tokens) -> t::AuthenticationResultType {
+    t::AuthenticationResultType {
+        access_token: Some(tokens.access_token.clone()),
+        expires_in: Some(i32::try_from(tokens.expires_in).unwrap_or(i32::MAX)),
+        id_token: tokens.id_token.clone(),
+        new_device_metadata: tokens.new_device.as_ref().map(|(key, group)| {
+            t::NewDeviceMetadataType {
+                device_group_key: Some(group.clone()),
+                device_key: Some(key.clone()),
+            }
+        }),
+        refresh_token: tokens.refresh_token.clone(),
+        token_type: Some("Bearer".into()),
+    }
 }
 
 /// What a sign-in tells its triggers: its `ClientMetadata`, and that a refresh's tokens are
@@ -69,7 +115,7 @@ pub(crate) fn admin_initiate_auth(
     req: t::AdminInitiateAuthRequest,
 ) -> Result<Value, ApiError> {
     let params = string_map(req.auth_parameters);
-    triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
+    let answer = triggers::scoped(flow_scope(req.client_metadata, req.auth_flow), || {
         initiate(
             ctx,
             Some(&req.user_pool_id),
@@ -77,7 +123,8 @@ pub(crate) fn admin_initiate_auth(
             req.auth_flow,
             &params,
         )
-    })
+    })?;
+    login_answer(answer)
 }
 
 /// Either initiation: `pool_id` is the admin form's `UserPoolId`.
@@ -87,7 +134,7 @@ fn initiate(
     client_id: &str,
     flow: Flow,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let admin = pool_id.is_some();
     let client = ctx.client(client_id)?;
     if let Some(p) = pool_id
@@ -131,7 +178,7 @@ fn initiate(
                 RefreshCheck::SecretHash(params.get("SECRET_HASH").map(String::as_str)),
                 false,
             )?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+            Ok(Answer::tokens(tokens))
         }
         Flow::CustomAuth => {
             if !allows(&client, "ALLOW_CUSTOM_AUTH") {
@@ -158,7 +205,7 @@ pub(crate) fn respond_to_auth_challenge(
     req: t::RespondToAuthChallengeRequest,
 ) -> Result<Value, ApiError> {
     let answers = string_map(req.challenge_responses);
-    triggers::scoped(
+    let answer = triggers::scoped(
         answer_scope(req.client_metadata, req.challenge_name),
         || {
             respond(
@@ -170,7 +217,8 @@ pub(crate) fn respond_to_auth_challenge(
                 &answers,
             )
         },
-    )
+    )?;
+    login_answer(answer)
 }
 
 /// AdminRespondToAuthChallenge.
@@ -179,7 +227,7 @@ pub(crate) fn admin_respond_to_auth_challenge(
     req: t::AdminRespondToAuthChallengeRequest,
 ) -> Result<Value, ApiError> {
     let answers = string_map(req.challenge_responses);
-    triggers::scoped(
+    let answer = triggers::scoped(
         answer_scope(req.client_metadata, req.challenge_name),
         || {
             respond(
@@ -191,7 +239,8 @@ pub(crate) fn admin_respond_to_auth_challenge(
                 &answers,
             )
         },
-    )
+    )?;
+    login_answer(answer)
 }
 
 /// Either answer to a challenge: `pool_id` is the admin form's `UserPoolId`.
@@ -202,7 +251,7 @@ fn respond(
     name: Challenge,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let client = ctx.client(client_id)?;
     if let Some(p) = pool_id
         && p != client.pool_id
@@ -264,7 +313,9 @@ pub(crate) fn get_tokens_from_refresh_token(
     let (tokens, _) = triggers::scoped(scope, || {
         refresh(ctx, &pool, &client, token, RefreshCheck::Checked, rotate)
     })?;
-    Ok(json!({ "AuthenticationResult": tokens }))
+    reply(&t::GetTokensFromRefreshTokenResponse {
+        authentication_result: Some(authentication_result(&tokens)),
+    })
 }
 
 pub(crate) fn get_user(ctx: &Ctx, req: t::GetUserRequest) -> Result<Value, ApiError> {

@@ -14,6 +14,22 @@ use crate::services::clients::check_secret_hash;
 use crate::store::{Change, cascade};
 use crate::tokens::{refresh_hash, split};
 
+/// The tokens of a login or a refresh: the API's `AuthenticationResult`, the token
+/// endpoint's answer. (No `Debug`: they are credentials.)
+pub(crate) struct Tokens {
+    /// The access token.
+    pub(crate) access_token: String,
+    /// The ID token (none for an OAuth grant without `openid`).
+    pub(crate) id_token: Option<String>,
+    /// A new refresh token (a login, a rotation), else none.
+    pub(crate) refresh_token: Option<String>,
+    /// The access token's lifetime in seconds (`ExpiresIn`).
+    pub(crate) expires_in: i64,
+    /// The device the login made, when the pool tracks devices (`NewDeviceMetadata`): its key
+    /// and its group's key.
+    pub(crate) new_device: Option<(String, String)>,
+}
+
 /// One login, carried across refreshes: `origin_jti`, `event_id`, `auth_time`, and the device
 /// it was made on (`device_key` claim).
 pub(crate) struct Login {
@@ -96,7 +112,7 @@ pub(crate) fn issue_tokens(
     user: &User,
     device: Option<&str>,
     claim: Option<Change>,
-) -> Result<Value, ApiError> {
+) -> Result<Tokens, ApiError> {
     // PostAuthentication before anything of the login is stored: its failure leaves nothing.
     let new_device_used = device.is_none() && devices::device_configuration(pool).is_some();
     super::triggers::post_authentication(ctx, pool, user, &client.id, new_device_used)?;
@@ -147,10 +163,8 @@ pub(crate) fn issue_tokens(
         Some(&refresh_token),
         &Grant::api(),
     )?;
-    if let Some((key, group)) = new_device {
-        tokens["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group});
-    }
-    Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": tokens }))
+    tokens.new_device = new_device;
+    Ok(tokens)
 }
 
 pub(crate) enum RefreshCheck<'a> {
@@ -160,8 +174,8 @@ pub(crate) enum RefreshCheck<'a> {
     Checked,
 }
 
-/// Uses a refresh token: returns the new AuthenticationResult (with a new refresh token when
-/// `rotate`), and the record.
+/// Uses a refresh token: returns the new tokens (with a new refresh token when `rotate`), and
+/// the record.
 pub(crate) fn refresh(
     ctx: &Ctx,
     pool: &UserPool,
@@ -169,7 +183,7 @@ pub(crate) fn refresh(
     token: &str,
     check: RefreshCheck<'_>,
     rotate: bool,
-) -> Result<(Value, RefreshRecord), ApiError> {
+) -> Result<(Tokens, RefreshRecord), ApiError> {
     let hash = refresh_hash(token);
     let record = ctx
         .store
@@ -257,8 +271,7 @@ pub(crate) fn refresh(
     Ok((tokens, record))
 }
 
-/// Mints the access and ID tokens (and passes `refresh_token` through) as an
-/// `AuthenticationResult`, with what `grant` changes (scopes, `nonce`, `at_hash`; no ID token
+/// Mints the access and ID tokens (and passes `refresh_token` through), with what `grant` changes (scopes, `nonce`, `at_hash`; no ID token
 /// for an OAuth grant without `openid`).
 pub(crate) fn mint(
     ctx: &Ctx,
@@ -268,7 +281,7 @@ pub(crate) fn mint(
     login: &Login,
     refresh_token: Option<&str>,
     grant: &Grant,
-) -> Result<Value, ApiError> {
+) -> Result<Tokens, ApiError> {
     let keys = ctx.pool_keys(pool)?;
     let now = ctx.now();
     let iss = ctx.issuer_for(&pool.id);
@@ -356,18 +369,18 @@ pub(crate) fn mint(
     if grant.oauth() {
         id.insert("at_hash".into(), json!(at_hash(&access_token)));
     }
-    let mut result = json!({
-        "AccessToken": access_token,
-        "ExpiresIn": client.access_validity.secs(),
-        "TokenType": "Bearer",
-    });
-    if grant.id_token() {
-        result["IdToken"] = json!(keys.id.sign(&Value::Object(id))?);
-    }
-    if let Some(r) = refresh_token {
-        result["RefreshToken"] = json!(r);
-    }
-    Ok(result)
+    let id_token = if grant.id_token() {
+        Some(keys.id.sign(&Value::Object(id))?)
+    } else {
+        None
+    };
+    Ok(Tokens {
+        access_token,
+        id_token,
+        refresh_token: refresh_token.map(str::to_owned),
+        expires_in: client.access_validity.secs(),
+        new_device: None,
+    })
 }
 
 /// The claims of a valid access token minted here that may call the user-level API (its

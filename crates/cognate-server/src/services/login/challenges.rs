@@ -9,16 +9,17 @@
 
 use crate::store::Change;
 use cognate_model::idp::ErrorKind as E;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cognate_model::idp::types::ChallengeNameType as C;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use super::{
-    ChallengeSession, DEVICE_PENDING, Finish, Step, answer_secret_hash, consume, invalid_session,
-    issue, next_step, open, param, session_user, state_for,
+    Answer, ChallengeSession, DEVICE_PENDING, Finish, Step, answer_secret_hash, consume,
+    invalid_session, issue, next_step, open, param, session_user, state_for,
 };
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
@@ -41,7 +42,7 @@ pub(crate) fn proceed(
     mfa_done: bool,
     claim: Option<Change>,
     finish: Finish,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let device = match device_key {
         Some(k) => Some(devices::confirmed_device(ctx, pool, user, k)?),
         None => None,
@@ -64,14 +65,14 @@ pub(crate) fn proceed(
             &d.key,
             &json!({"session": session, "user": user.username}),
         )?;
-        return Ok(json!({
-            "ChallengeName": "DEVICE_SRP_AUTH",
-            "Session": session,
-            "ChallengeParameters": {"USERNAME": user.username, "DEVICE_KEY": d.key},
-        }));
+        return Ok(Answer::challenge(
+            C::DeviceSrpAuth,
+            Some(session),
+            [("USERNAME", user.username.clone()), ("DEVICE_KEY", d.key)],
+        ));
     }
     match finish {
-        Finish::Tokens => issue_tokens(ctx, pool, client, user, None, claim),
+        Finish::Tokens => issue_tokens(ctx, pool, client, user, None, claim).map(Answer::tokens),
         Finish::Hosted => {
             // As a sign-in through the API: PostAuthentication before anything is stored,
             // then the use-once claim and the sign-in's auth event. (The session limit and
@@ -79,7 +80,7 @@ pub(crate) fn proceed(
             crate::services::triggers::post_authentication(ctx, pool, user, &client.id, false)?;
             tokens::spend(ctx, claim)?;
             crate::services::auth_events::signed_in(ctx, pool, user)?;
-            Ok(super::authenticated(user))
+            Ok(Answer::authenticated(user))
         }
     }
 }
@@ -93,13 +94,13 @@ pub(crate) fn mfa_challenge(
     device_key: Option<&str>,
     need: MfaNeed,
     finish: Finish,
-) -> Result<Value, ApiError> {
-    let mut params = serde_json::Map::new();
-    params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+) -> Result<Answer, ApiError> {
+    let mut params = BTreeMap::new();
+    params.insert("USER_ID_FOR_SRP", user.username.clone());
     let step = match need {
         MfaNeed::Setup(options) => {
             let names: Vec<&str> = options.iter().map(|f| f.as_str()).collect();
-            params.insert("MFAS_CAN_SETUP".into(), json!(json!(names).to_string()));
+            params.insert("MFAS_CAN_SETUP", json!(names).to_string());
             Step::MfaSetup {
                 totp_secret: None,
                 verified: false,
@@ -107,7 +108,7 @@ pub(crate) fn mfa_challenge(
         }
         MfaNeed::Select(options) => {
             let names: Vec<&str> = options.iter().map(|f| f.as_str()).collect();
-            params.insert("MFAS_CAN_CHOOSE".into(), json!(json!(names).to_string()));
+            params.insert("MFAS_CAN_CHOOSE", json!(names).to_string());
             Step::SelectMfaType
         }
         MfaNeed::One(factor) => {
@@ -131,13 +132,10 @@ pub(crate) fn mfa_challenge(
                     outbox::deliver(ctx, &pool.id, &user.username, purpose, medium, to, &code)?;
                 sent = Some(code);
                 params.insert(
-                    "CODE_DELIVERY_DELIVERY_MEDIUM".into(),
-                    json!(details.medium.as_str()),
+                    "CODE_DELIVERY_DELIVERY_MEDIUM",
+                    details.medium.as_str().to_owned(),
                 );
-                params.insert(
-                    "CODE_DELIVERY_DESTINATION".into(),
-                    json!(details.destination),
-                );
+                params.insert("CODE_DELIVERY_DESTINATION", details.destination);
             }
             match factor {
                 Factor::SoftwareToken => Step::SoftwareTokenMfa,
@@ -146,15 +144,11 @@ pub(crate) fn mfa_challenge(
             }
         }
     };
-    let name = step.name();
+    let name = step.challenge();
     let mut state = state_for(pool, client, user, device_key, step);
     state.finish = finish;
     let session = issue(ctx, state);
-    Ok(json!({
-        "ChallengeName": name,
-        "Session": session,
-        "ChallengeParameters": Value::Object(params),
-    }))
+    Ok(Answer::challenge(name, Some(session), params))
 }
 
 /// RespondToAuthChallenge for `SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP` and `SMS_OTP` (the
@@ -166,7 +160,7 @@ pub(crate) fn answer_code(
     name: &str,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &[name])?;
     answer_secret_hash(client, answers, &state)?;
     let user = session_user(ctx, &state)?;
@@ -220,7 +214,7 @@ pub(crate) fn answer_select(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &["SELECT_MFA_TYPE"])?;
     answer_secret_hash(client, answers, &state)?;
     let user = session_user(ctx, &state)?;
@@ -255,7 +249,7 @@ pub(crate) fn answer_setup(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &["MFA_SETUP"])?;
     answer_secret_hash(client, answers, &state)?;
     let user = session_user(ctx, &state)?;
@@ -285,7 +279,7 @@ pub(crate) fn answer_device_srp(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let device_key = answers.get("DEVICE_KEY").map(String::as_str);
     // The session of the step before: amazon-cognito-identity-js answers DEVICE_SRP_AUTH after
     // an MFA code with the MFA challenge's Session (sendMFACode does not keep the new one).
@@ -353,17 +347,17 @@ pub(crate) fn answer_device_srp(
         },
     );
     let session = issue(ctx, next);
-    Ok(json!({
-        "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
-        "Session": session,
-        "ChallengeParameters": {
-            "SRP_B": server.srp_b(),
-            "SALT": verifier.salt(),
-            "SECRET_BLOCK": session,
-            "USERNAME": user.username,
-            "DEVICE_KEY": key,
-        },
-    }))
+    Ok(Answer::challenge(
+        C::DevicePasswordVerifier,
+        Some(session.clone()),
+        [
+            ("SRP_B", server.srp_b()),
+            ("SALT", verifier.salt().to_owned()),
+            ("SECRET_BLOCK", session),
+            ("USERNAME", user.username.clone()),
+            ("DEVICE_KEY", key.to_owned()),
+        ],
+    ))
 }
 
 /// The device step, second half: `DEVICE_PASSWORD_VERIFIER`, the SRP proof with the device
@@ -374,7 +368,7 @@ pub(crate) fn answer_device_verifier(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let block_b64 = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")?;
     let signature = param(answers, "PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = param(answers, "TIMESTAMP")?;
@@ -429,5 +423,5 @@ pub(crate) fn answer_device_verifier(
     }
     consume(ctx, client, &state)?;
     devices::touch(ctx, pool, &device.key)?;
-    issue_tokens(ctx, pool, client, &user, Some(&device.key), None)
+    issue_tokens(ctx, pool, client, &user, Some(&device.key), None).map(Answer::tokens)
 }

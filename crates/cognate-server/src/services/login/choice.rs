@@ -13,12 +13,12 @@
 use std::collections::HashMap;
 
 use cognate_model::idp::ErrorKind as E;
-use serde_json::{Value, json};
+use cognate_model::idp::types::ChallengeNameType as C;
 
 use super::password::{password_login, start_srp};
 use super::{
-    ChallengeSession, Finish, Step, answer_secret_hash, consume, invalid_session, issue, open,
-    param, state_for,
+    Answer, ChallengeSession, Finish, Step, answer_secret_hash, consume, invalid_session, issue,
+    open, param, state_for,
 };
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
@@ -50,15 +50,20 @@ impl FirstFactor {
         FirstFactor::WebAuthn,
     ];
 
+    /// The challenge.
+    pub(crate) fn challenge(self) -> C {
+        match self {
+            FirstFactor::Password => C::Password,
+            FirstFactor::PasswordSrp => C::PasswordSrp,
+            FirstFactor::EmailOtp => C::EmailOtp,
+            FirstFactor::SmsOtp => C::SmsOtp,
+            FirstFactor::WebAuthn => C::WebAuthn,
+        }
+    }
+
     /// The challenge name.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            FirstFactor::Password => "PASSWORD",
-            FirstFactor::PasswordSrp => "PASSWORD_SRP",
-            FirstFactor::EmailOtp => "EMAIL_OTP",
-            FirstFactor::SmsOtp => "SMS_OTP",
-            FirstFactor::WebAuthn => "WEB_AUTHN",
-        }
+        self.challenge().as_str()
     }
 
     pub(crate) fn parse(s: &str) -> Option<Self> {
@@ -136,7 +141,7 @@ pub(crate) fn start(
     pool: &UserPool,
     client: &AppClient,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let login = param(params, "USERNAME")?;
     let want = preferred(params)?;
     let secret_hash = params.get("SECRET_HASH").map(String::as_str);
@@ -168,7 +173,7 @@ fn select(
     internal: &str,
     login: &str,
     offered: &[FirstFactor],
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     if offered.is_empty() {
         return Err(ApiError::not_authorized(
             "The user has no sign-in method that this user pool allows.",
@@ -188,12 +193,11 @@ fn select(
         finish: Finish::Tokens,
     };
     let session = issue(ctx, state);
-    let names: Vec<&str> = offered.iter().map(|f| f.as_str()).collect();
-    Ok(json!({
-        "ChallengeName": "SELECT_CHALLENGE",
-        "Session": session,
-        "ChallengeParameters": {},
-        "AvailableChallenges": names,
+    Ok(Answer::Challenge(super::answer::Challenge {
+        name: C::SelectChallenge,
+        session: Some(session),
+        parameters: Default::default(),
+        available: Some(offered.iter().map(|f| f.challenge()).collect()),
     }))
 }
 
@@ -206,7 +210,7 @@ pub(crate) fn answer_select(
     name: &str,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &["SELECT_CHALLENGE"])?;
     let Step::SelectChallenge { login, validation } = &state.step else {
         return Err(invalid_session());
@@ -263,7 +267,7 @@ fn begin(
     login: &str,
     factor: FirstFactor,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let mut params = params.clone();
     params.insert("USERNAME".into(), login.to_owned());
     match factor {
@@ -313,7 +317,7 @@ fn send_code(
     user: &User,
     factor: FirstFactor,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     check_status(user)?;
     triggers::pre_authentication(ctx, pool, user, &client.id)?;
     let (purpose, medium) = match factor {
@@ -330,16 +334,19 @@ fn send_code(
         FirstFactor::SmsOtp => Step::SmsOtp { code: Some(code) },
         _ => Step::EmailOtp { code: Some(code) },
     };
-    let name = step.name();
+    let name = step.challenge();
     let device_key = params.get("DEVICE_KEY").map(String::as_str);
     let state = state_for(pool, client, user, device_key, step);
     let session = issue(ctx, state);
-    Ok(json!({
-        "ChallengeName": name,
-        "Session": session,
-        "ChallengeParameters": {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": details.medium.as_str(),
-            "CODE_DELIVERY_DESTINATION": details.destination,
-        },
-    }))
+    Ok(Answer::challenge(
+        name,
+        Some(session),
+        [
+            (
+                "CODE_DELIVERY_DELIVERY_MEDIUM",
+                details.medium.as_str().to_owned(),
+            ),
+            ("CODE_DELIVERY_DESTINATION", details.destination),
+        ],
+    ))
 }

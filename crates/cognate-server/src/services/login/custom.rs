@@ -14,11 +14,11 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
+use cognate_model::idp::types::ChallengeNameType as C;
 
 use super::{
-    ChallengeResult, Step, answer_secret_hash, consume, invalid_session, issue, open, param,
-    session_user, state_for,
+    Answer, ChallengeResult, Step, answer_secret_hash, consume, invalid_session, issue, open,
+    param, session_user, state_for,
 };
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
@@ -50,7 +50,7 @@ pub(crate) fn start(
     pool: &UserPool,
     client: &AppClient,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     if configured(pool, Trigger::DefineAuthChallenge).is_none() {
         return Err(not_configured());
     }
@@ -101,7 +101,7 @@ fn next(
     history: Vec<ChallengeResult>,
     srp_a: Option<&str>,
     claim: Option<Change>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let metadata = triggers::scope().client_metadata;
     let request = CustomAuthRequest {
         user_attributes: user_attributes(user),
@@ -169,11 +169,7 @@ fn next(
                 metadata: create.challenge_metadata,
             };
             let session = issue(ctx, state_for(pool, client, user, device_key, step));
-            Ok(json!({
-                "ChallengeName": "CUSTOM_CHALLENGE",
-                "Session": session,
-                "ChallengeParameters": shown,
-            }))
+            Ok(Answer::challenge(C::CustomChallenge, Some(session), shown))
         }
         _ => Err(unusable()),
     }
@@ -189,7 +185,7 @@ fn srp_challenge(
     device_key: Option<&str>,
     history: Vec<ChallengeResult>,
     srp_a: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     if srp_a.is_empty()
         || srp_a.len() > cognate_srp::MAX_HEX_DIGITS
         || !srp_a.bytes().all(|b| b.is_ascii_hexdigit())
@@ -214,17 +210,17 @@ fn srp_challenge(
     let block = ctx.sealer.seal(Purpose::PasswordVerifier, &state);
     let step = Step::CustomPasswordVerifier { history };
     let session = issue(ctx, state_for(pool, client, user, device_key, step));
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "Session": session,
-        "ChallengeParameters": {
-            "SALT": verifier.salt(),
-            "SECRET_BLOCK": block,
-            "SRP_B": server.srp_b(),
-            "USERNAME": user.username,
-            "USER_ID_FOR_SRP": user.username,
-        },
-    }))
+    Ok(Answer::challenge(
+        C::PasswordVerifier,
+        Some(session),
+        [
+            ("SALT", verifier.salt().to_owned()),
+            ("SECRET_BLOCK", block),
+            ("SRP_B", server.srp_b()),
+            ("USERNAME", user.username.clone()),
+            ("USER_ID_FOR_SRP", user.username.clone()),
+        ],
+    ))
 }
 
 /// The custom authentication a `PASSWORD_VERIFIER` answer's `Session` continues, if it is one
@@ -248,7 +244,7 @@ pub(crate) fn after_password(
     user: &User,
     state: &super::ChallengeSession,
     claim: Option<Change>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let Step::CustomPasswordVerifier { history } = &state.step else {
         return Err(invalid_session());
     };
@@ -282,7 +278,7 @@ pub(crate) fn answer(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &["CUSTOM_CHALLENGE"])?;
     answer_secret_hash(client, answers, &state)?;
     let Step::CustomChallenge {

@@ -6,6 +6,7 @@
 //! and is consumed once, atomically, when it is answered or used for the next step, so a replay
 //! is refused ("Invalid session for the user.").
 
+pub(crate) mod answer;
 pub(crate) mod challenges;
 pub(crate) mod choice;
 pub(crate) mod custom;
@@ -13,6 +14,7 @@ pub(crate) mod passkey;
 pub(crate) mod password;
 pub(crate) mod state;
 
+pub(crate) use answer::Answer;
 pub(crate) use state::{ChallengeResult, ChallengeSession, Finish, Step};
 
 use std::collections::HashMap;
@@ -34,16 +36,6 @@ pub(crate) fn param<'a>(
         .get(name)
         .map(String::as_str)
         .ok_or_else(|| ApiError::invalid(format!("Missing required parameter {name}")))
-}
-
-/// The member of the answer of a hosted sign-in ([`Finish::Hosted`]) that passed every check:
-/// the user's internal name. There are no tokens in it: the hosted pages go on with an
-/// authorization code.
-pub(crate) const AUTHENTICATED: &str = "AuthenticatedUser";
-
-/// The answer of a hosted sign-in that passed every check.
-pub(crate) fn authenticated(user: &User) -> Value {
-    json!({ AUTHENTICATED: user.username })
 }
 
 /// Record kind of consumed session ids (scope = pool id).

@@ -4,9 +4,11 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use cognate_model::idp::types::ChallengeNameType as C;
 
-use super::{Step, answer_secret_hash, consume, issue, open, param, session_user, state_for};
+use super::{
+    Answer, Step, answer_secret_hash, consume, issue, open, param, session_user, state_for,
+};
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
 use crate::services::{Ctx, passkeys};
@@ -18,7 +20,7 @@ pub(crate) fn challenge(
     client: &AppClient,
     user: &User,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let (options, key) = passkeys::start_assertion(ctx, pool, user)?;
     let device_key = params.get("DEVICE_KEY").map(String::as_str);
     let state = state_for(
@@ -29,13 +31,11 @@ pub(crate) fn challenge(
         Step::WebAuthn { pending: key },
     );
     let session = issue(ctx, state);
-    Ok(json!({
-        "ChallengeName": "WEB_AUTHN",
-        "Session": session,
-        "ChallengeParameters": {
-            "CREDENTIAL_REQUEST_OPTIONS": options.to_string(),
-        },
-    }))
+    Ok(Answer::challenge(
+        C::WebAuthn,
+        Some(session),
+        [("CREDENTIAL_REQUEST_OPTIONS", options.to_string())],
+    ))
 }
 
 /// RespondToAuthChallenge for `WEB_AUTHN`.
@@ -45,7 +45,7 @@ pub(crate) fn answer(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &["WEB_AUTHN"])?;
     answer_secret_hash(client, answers, &state)?;
     let Step::WebAuthn { pending } = &state.step else {

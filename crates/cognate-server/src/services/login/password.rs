@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cognate_model::idp::types::ChallengeNameType as C;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
-use super::{Ctx, Finish, Step, param};
+use super::{Answer, Ctx, Finish, Step, param};
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::secret_block::{Purpose, SrpState};
@@ -54,7 +55,7 @@ pub(crate) fn password_login(
     pool: &UserPool,
     client: &AppClient,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let username = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
     let proof = ClientProof::SecretHash(params.get("SECRET_HASH").map(String::as_str));
@@ -133,7 +134,7 @@ pub(crate) fn start_srp(
     pool: &UserPool,
     client: &AppClient,
     params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let username = param(params, "USERNAME")?;
     let srp_a = param(params, "SRP_A")?;
     if srp_a.is_empty()
@@ -178,16 +179,17 @@ pub(crate) fn start_srp(
         decoy,
     };
     let block = ctx.sealer.seal(Purpose::PasswordVerifier, &state);
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": verifier.salt(),
-            "SECRET_BLOCK": block,
-            "SRP_B": server.srp_b(),
-            "USERNAME": internal,
-            "USER_ID_FOR_SRP": internal,
-        },
-    }))
+    Ok(Answer::challenge(
+        C::PasswordVerifier,
+        None,
+        [
+            ("SALT", verifier.salt().to_owned()),
+            ("SECRET_BLOCK", block),
+            ("SRP_B", server.srp_b()),
+            ("USERNAME", internal.clone()),
+            ("USER_ID_FOR_SRP", internal),
+        ],
+    ))
 }
 
 /// HMAC-SHA256 under the server's decoy key of `parts`, separated by NUL bytes.
@@ -276,7 +278,7 @@ pub(crate) fn password_verifier(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let username = param(answers, "USERNAME")?;
     let block_b64 = param(answers, "PASSWORD_CLAIM_SECRET_BLOCK")?;
     let signature = param(answers, "PASSWORD_CLAIM_SIGNATURE")?;
@@ -405,7 +407,7 @@ pub(crate) fn after_credentials(
     device_key: Option<&str>,
     claim: Option<Change>,
     finish: Finish,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
@@ -452,15 +454,15 @@ pub(crate) fn after_credentials(
                 .filter(|a| !user.attributes.contains_key(*a))
                 .map(|a| format!("userAttributes.{a}"))
                 .collect();
-            return Ok(json!({
-                "ChallengeName": "NEW_PASSWORD_REQUIRED",
-                "Session": session,
-                "ChallengeParameters": {
-                    "USER_ID_FOR_SRP": user.username,
-                    "requiredAttributes": Value::Array(required.into_iter().map(Value::String).collect()).to_string(),
-                    "userAttributes": Value::Object(attrs).to_string(),
-                },
-            }));
+            return Ok(Answer::challenge(
+                C::NewPasswordRequired,
+                Some(session),
+                [
+                    ("USER_ID_FOR_SRP", user.username.clone()),
+                    ("requiredAttributes", json!(required).to_string()),
+                    ("userAttributes", Value::Object(attrs).to_string()),
+                ],
+            ));
         }
     }
     super::challenges::proceed(ctx, pool, client, user, device_key, false, claim, finish)
@@ -472,7 +474,7 @@ pub(crate) fn new_password(
     client: &AppClient,
     session: Option<&str>,
     answers: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     if session.is_none() {
         return Err(ApiError::missing("Session"));
     }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use cognate_model::idp::types::ChallengeNameType;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use crate::services::triggers::events::ChallengeResult;
@@ -74,23 +75,28 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// The challenge this step answers.
+    pub(crate) fn challenge(&self) -> ChallengeNameType {
+        match self {
+            Step::NewPasswordRequired => ChallengeNameType::NewPasswordRequired,
+            Step::SelectMfaType => ChallengeNameType::SelectMfaType,
+            Step::SoftwareTokenMfa => ChallengeNameType::SoftwareTokenMfa,
+            Step::SmsMfa { .. } => ChallengeNameType::SmsMfa,
+            Step::EmailOtp { .. } => ChallengeNameType::EmailOtp,
+            Step::SmsOtp { .. } => ChallengeNameType::SmsOtp,
+            Step::SelectChallenge { .. } => ChallengeNameType::SelectChallenge,
+            Step::WebAuthn { .. } => ChallengeNameType::WebAuthn,
+            Step::MfaSetup { .. } => ChallengeNameType::MfaSetup,
+            Step::DeviceSrpAuth => ChallengeNameType::DeviceSrpAuth,
+            Step::DevicePasswordVerifier { .. } => ChallengeNameType::DevicePasswordVerifier,
+            Step::CustomChallenge { .. } => ChallengeNameType::CustomChallenge,
+            Step::CustomPasswordVerifier { .. } => ChallengeNameType::PasswordVerifier,
+        }
+    }
+
     /// The `ChallengeName` on the wire.
     pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Step::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-            Step::SelectMfaType => "SELECT_MFA_TYPE",
-            Step::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-            Step::SmsMfa { .. } => "SMS_MFA",
-            Step::EmailOtp { .. } => "EMAIL_OTP",
-            Step::SmsOtp { .. } => "SMS_OTP",
-            Step::SelectChallenge { .. } => "SELECT_CHALLENGE",
-            Step::WebAuthn { .. } => "WEB_AUTHN",
-            Step::MfaSetup { .. } => "MFA_SETUP",
-            Step::DeviceSrpAuth => "DEVICE_SRP_AUTH",
-            Step::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
-            Step::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
-            Step::CustomPasswordVerifier { .. } => "PASSWORD_VERIFIER",
-        }
+        self.challenge().as_str()
     }
 }
 

@@ -337,12 +337,11 @@ pub(crate) fn complete(
             let tokens = triggers::scoped(scope, || {
                 mint(ctx, pool, &req.client, user, &login, None, &grant)
             })?;
-            let s = |k: &str| tokens.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-            if let Some(id) = s("IdToken") {
+            if let Some(id) = tokens.id_token {
                 out.push(("id_token", id));
             }
-            out.push(("access_token", s("AccessToken").unwrap_or_default()));
-            out.push(("expires_in", req.client.access_validity.secs().to_string()));
+            out.push(("access_token", tokens.access_token));
+            out.push(("expires_in", tokens.expires_in.to_string()));
             out.push(("token_type", "Bearer".into()));
         }
     }

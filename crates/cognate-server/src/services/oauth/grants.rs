@@ -15,7 +15,7 @@ use crate::model::{AppClient, OAuthGrant, RefreshRecord, UserPool};
 use crate::services::Ctx;
 use crate::services::client_token::{self, ClientToken};
 use crate::services::clients::check_client_secret;
-use crate::services::tokens::{Grant, Login, RefreshCheck, mint, refresh};
+use crate::services::tokens::{Grant, Login, RefreshCheck, Tokens, mint, refresh};
 use crate::services::triggers::{self, events::Source};
 use crate::store::Change;
 use crate::tokens::refresh_hash;
@@ -155,17 +155,13 @@ pub(crate) struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// From an `AuthenticationResult` minted by the tokens service.
-    fn from_result(result: &Value) -> Result<TokenResponse, OAuthError> {
-        let s = |k: &str| result.get(k).and_then(Value::as_str).map(str::to_owned);
+    /// From tokens minted by the tokens service.
+    fn from_tokens(tokens: Tokens) -> Result<TokenResponse, OAuthError> {
         Ok(TokenResponse {
-            access_token: s("AccessToken").ok_or(OAuthError::ServerError)?,
-            id_token: s("IdToken"),
-            refresh_token: s("RefreshToken"),
-            expires_in: result
-                .get("ExpiresIn")
-                .and_then(Value::as_i64)
-                .unwrap_or(3600),
+            access_token: tokens.access_token,
+            id_token: tokens.id_token,
+            refresh_token: tokens.refresh_token,
+            expires_in: tokens.expires_in,
             token_type: "Bearer",
         })
     }
@@ -371,7 +367,7 @@ fn authorization_code(
         )
     })
     .map_err(|e| OAuthError::from_api(&e, OAuthError::ServerError))?;
-    TokenResponse::from_result(&result)
+    TokenResponse::from_tokens(result)
 }
 
 /// What the token endpoint tells the triggers of the tokens it mints: their `triggerSource`
@@ -405,7 +401,7 @@ fn refresh_grant(
         )
     })
     .map_err(|e| OAuthError::from_api(&e, OAuthError::InvalidGrant))?;
-    TokenResponse::from_result(&result)
+    TokenResponse::from_tokens(result)
 }
 
 /// `POST /oauth2/revoke`: revokes a refresh token (and every token of its login) for the

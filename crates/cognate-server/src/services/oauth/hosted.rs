@@ -4,13 +4,11 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
 use crate::services::Ctx;
 use crate::services::login::password::{ClientProof, after_credentials, check_password};
-use crate::services::login::{AUTHENTICATED, Finish, challenges, password};
+use crate::services::login::{Answer, Finish, challenges, password};
 
 /// A page a sign-in goes on to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,35 +71,27 @@ pub(crate) enum Outcome {
     },
 }
 
-fn outcome(ctx: &Ctx, pool: &UserPool, answer: &Value) -> Result<Outcome, ApiError> {
-    if let Some(name) = answer.get(AUTHENTICATED).and_then(Value::as_str) {
-        let user = ctx
-            .store
-            .user_get(&pool.id, name)?
-            .ok_or_else(ApiError::user_not_found)?;
-        return Ok(Outcome::SignedIn(Box::new(user)));
-    }
-    let name = answer
-        .get("ChallengeName")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+fn outcome(answer: Answer) -> Result<Outcome, ApiError> {
+    let c = match answer {
+        Answer::Authenticated(user) => return Ok(Outcome::SignedIn(user)),
+        Answer::Tokens(_) => {
+            return Err(ApiError::internal("a hosted sign-in ended with tokens"));
+        }
+        Answer::Challenge(c) => c,
+    };
+    let name = c.name.as_str();
     let challenge = Challenge::from_name(name).ok_or_else(|| {
         ApiError::invalid(format!(
             "The hosted sign-in pages of cognate serve do not offer {name} yet; sign in through the API (InitiateAuth) instead."
         ))
     })?;
-    let session = answer
-        .get("Session")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::internal("a challenge without a session"))?
-        .to_owned();
-    let destination = answer
-        .pointer("/ChallengeParameters/CODE_DELIVERY_DESTINATION")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let options = answer
-        .pointer("/ChallengeParameters/MFAS_CAN_CHOOSE")
-        .and_then(Value::as_str)
+    let session = c
+        .session
+        .ok_or_else(|| ApiError::internal("a challenge without a session"))?;
+    let destination = c.parameters.get("CODE_DELIVERY_DESTINATION").cloned();
+    let options = c
+        .parameters
+        .get("MFAS_CAN_CHOOSE")
         .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
         .unwrap_or_default()
         .iter()
@@ -132,7 +122,7 @@ pub(crate) fn sign_in(
         ClientProof::HostedPage,
     )?;
     let answer = after_credentials(ctx, pool, client, &user, None, None, Finish::Hosted)?;
-    outcome(ctx, pool, &answer)
+    outcome(answer)
 }
 
 /// A challenge's form: `username` as the sign-in form had it, `value` the new password or
@@ -165,5 +155,5 @@ pub(crate) fn answer(
         }
         _ => challenges::answer_code(ctx, pool, client, challenge.name(), Some(session), &answers)?,
     };
-    outcome(ctx, pool, &answer)
+    outcome(answer)
 }
