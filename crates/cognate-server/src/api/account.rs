@@ -1,8 +1,6 @@
-//! Sign-up, account recovery and attribute verification: SignUp, ConfirmSignUp,
-//! ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword, ChangePassword,
-//! AdminResetUserPassword, UpdateUserAttributes, GetUserAttributeVerificationCode,
-//! VerifyUserAttribute.
-//! The codes themselves: `services::codes`.
+//! Sign-up and account recovery: SignUp, ConfirmSignUp, ResendConfirmationCode,
+//! ForgotPassword, ConfirmForgotPassword, AdminResetUserPassword. (A signed-in user's password
+//! and attributes: `attributes`.) The codes themselves: `services::codes`.
 
 use crate::store::Alias;
 use cognate_model::idp::ErrorKind as E;
@@ -54,22 +52,11 @@ fn decoy_delivery(username: &str) -> t::CodeDeliveryDetailsType {
     } else {
         outbox::mask(medium, &format!("{username}@example.com"))
     };
-    delivery(&CodeDeliveryDetails {
+    CodeDeliveryDetails {
         destination: shown,
         medium,
-    })
-}
-
-/// A code's delivery as the model shapes it.
-fn delivery(details: &CodeDeliveryDetails) -> t::CodeDeliveryDetailsType {
-    t::CodeDeliveryDetailsType {
-        attribute_name: Some(details.medium.attribute().to_owned()),
-        delivery_medium: Some(match details.medium {
-            Medium::Email => t::DeliveryMediumType::Email,
-            Medium::Sms => t::DeliveryMediumType::Sms,
-        }),
-        destination: Some(details.destination.clone()),
     }
+    .to_type()
 }
 
 fn hides_users(client: &AppClient) -> bool {
@@ -230,7 +217,7 @@ pub(crate) fn sign_up(ctx: &Ctx, req: t::SignUpRequest) -> Result<Value, ApiErro
             medium,
             CONFIRMATION_CODE_LIFETIME,
         )?;
-        out.code_delivery_details = Some(delivery(&details));
+        out.code_delivery_details = Some(details.to_type());
     }
     reply(&out)
 }
@@ -343,7 +330,7 @@ pub(crate) fn resend_confirmation_code(
     let medium = confirmation_medium(&pool, &user).ok_or_else(|| {
         ApiError::invalid("Cannot resend codes. Auto verification not turned on.")
     })?;
-    let details = message_from(Source::MessageResendCode, || {
+    let details = triggers::with_message_source(Source::MessageResendCode, || {
         issue_code(
             ctx,
             &user,
@@ -352,16 +339,7 @@ pub(crate) fn resend_confirmation_code(
             CONFIRMATION_CODE_LIFETIME,
         )
     })?;
-    code_sent(delivery(&details))
-}
-
-/// Runs `f` with `source` as the CustomMessage `triggerSource` of the messages it sends.
-fn message_from<T>(source: Source, f: impl FnOnce() -> T) -> T {
-    let scope = triggers::Scope {
-        message_source: Some(source),
-        ..triggers::scope()
-    };
-    triggers::scoped(scope, f)
+    code_sent(details.to_type())
 }
 
 /// Sends a forgot-password code (ForgotPassword, AdminResetUserPassword).
@@ -412,7 +390,7 @@ pub(crate) fn forgot_password(ctx: &Ctx, req: t::ForgotPasswordRequest) -> Resul
         ));
     };
     let details = send_reset_code(ctx, &pool, &user)?;
-    code_sent(delivery(&details))
+    code_sent(details.to_type())
 }
 
 pub(crate) fn confirm_forgot_password(
@@ -469,54 +447,6 @@ pub(crate) fn confirm_forgot_password(
     reply(&t::ConfirmForgotPasswordResponse {})
 }
 
-pub(crate) fn change_password(ctx: &Ctx, req: t::ChangePasswordRequest) -> Result<Value, ApiError> {
-    let proposed = req.proposed_password.as_str();
-    let (pool, _, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
-    // PreviousPassword is optional in the model since passwordless sign-in (2024): a user
-    // without a password sets one without it; a user with one must give it.
-    let Some(previous) = req.previous_password.as_deref() else {
-        if user.verifier.is_some() {
-            return Err(ApiError::missing("PreviousPassword"));
-        }
-        return set_password(ctx, &pool, &mut user, proposed);
-    };
-    let pool_name =
-        cognate_srp::pool_name(&pool.id).map_err(|e| ApiError::internal(e.to_string()))?;
-    let right = match &user.verifier {
-        Some(stored) => {
-            use base64::Engine;
-            let v = base64::engine::general_purpose::STANDARD
-                .decode(&stored.v)
-                .map_err(|_| ApiError::internal("stored verifier is not base64"))?;
-            cognate_srp::Verifier::from_parts(&stored.salt, &v)
-                .map_err(|_| ApiError::internal("stored verifier rejected"))?
-                .matches_password(pool_name, &user.username, previous)
-                .unwrap_or(false)
-        }
-        None => false,
-    };
-    if !right {
-        return Err(ApiError::bad_credentials());
-    }
-    set_password(ctx, &pool, &mut user, proposed)
-}
-
-/// ChangePassword's last step: `proposed` (checked against the pool's policy) becomes `user`'s
-/// password.
-fn set_password(
-    ctx: &Ctx,
-    pool: &UserPool,
-    user: &mut User,
-    proposed: &str,
-) -> Result<Value, ApiError> {
-    user.verifier = Some(make_verifier(pool, &user.username, proposed)?);
-    let now = ctx.now();
-    user.password_set = now;
-    user.modified = now;
-    ctx.store.user_put(user)?;
-    reply(&t::ChangePasswordResponse {})
-}
-
 pub(crate) fn admin_reset_user_password(
     ctx: &Ctx,
     req: t::AdminResetUserPasswordRequest,
@@ -533,108 +463,4 @@ pub(crate) fn admin_reset_user_password(
     user.modified = ctx.now();
     ctx.store.user_put(&user)?;
     reply(&t::AdminResetUserPasswordResponse {})
-}
-
-fn verifiable(attribute: &str) -> Option<Medium> {
-    match attribute {
-        "email" => Some(Medium::Email),
-        "phone_number" => Some(Medium::Sms),
-        _ => None,
-    }
-}
-
-pub(crate) fn update_user_attributes(
-    ctx: &Ctx,
-    req: t::UpdateUserAttributesRequest,
-) -> Result<Value, ApiError> {
-    let attrs = attribute_pairs(&req.user_attributes);
-    let (pool, client, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
-    check_attributes(&pool, &attrs)?;
-    crate::services::users::check_client_may_write(&client, &attrs)?;
-    let mut to_verify = Vec::new();
-    for (k, v) in attrs {
-        if let Some(medium) = verifiable(&k)
-            && user.attributes.get(&k) != Some(&v)
-        {
-            if medium == Medium::Email
-                && (logs_in_by_email(&pool) || pool.alias_attributes.iter().any(|a| a == "email"))
-            {
-                let taken = ctx.store.user_by_alias(&pool.id, Alias::Email, &v)?;
-                if taken.iter().any(|u| u.username != user.username) {
-                    return Err(ApiError::new(
-                        E::AliasExistsException,
-                        "An account with the given email already exists.",
-                    ));
-                }
-            }
-            user.attributes
-                .insert(format!("{k}_verified"), "false".into());
-            if pool.auto_verified_attributes.contains(&k) {
-                to_verify.push(medium);
-            }
-        }
-        user.attributes.insert(k, v);
-    }
-    user.modified = ctx.now();
-    ctx.store.user_put(&user)?;
-    let mut list = Vec::new();
-    for medium in to_verify {
-        let details = issue_code(
-            ctx,
-            &user,
-            Purpose::VerifyAttribute,
-            medium,
-            CONFIRMATION_CODE_LIFETIME,
-        )?;
-        list.push(delivery(&details));
-    }
-    reply(&t::UpdateUserAttributesResponse {
-        code_delivery_details_list: Some(list),
-    })
-}
-
-/// The attribute a verification names (`email` or `phone_number`, which `user` has), and the
-/// medium of its code.
-fn attribute_name<'a>(name: &'a str, user: &User) -> Result<(&'a str, Medium), ApiError> {
-    let medium = verifiable(name).ok_or_else(|| {
-        ApiError::invalid(format!("Invalid attribute name: {name} cannot be verified"))
-    })?;
-    if !user.attributes.contains_key(name) {
-        return Err(ApiError::invalid(format!(
-            "The user has no {name} to verify"
-        )));
-    }
-    Ok((name, medium))
-}
-
-pub(crate) fn get_user_attribute_verification_code(
-    ctx: &Ctx,
-    req: t::GetUserAttributeVerificationCodeRequest,
-) -> Result<Value, ApiError> {
-    let (_, _, user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
-    let (_, medium) = attribute_name(&req.attribute_name, &user)?;
-    let details = message_from(Source::MessageVerifyUserAttribute, || {
-        issue_code(
-            ctx,
-            &user,
-            Purpose::VerifyAttribute,
-            medium,
-            CONFIRMATION_CODE_LIFETIME,
-        )
-    })?;
-    code_sent(delivery(&details))
-}
-
-pub(crate) fn verify_user_attribute(
-    ctx: &Ctx,
-    req: t::VerifyUserAttributeRequest,
-) -> Result<Value, ApiError> {
-    let (_, _, mut user) = crate::services::tokens::token_user(ctx, &req.access_token)?;
-    let (name, _) = attribute_name(&req.attribute_name, &user)?;
-    use_code(ctx, &user, Purpose::VerifyAttribute, name, &req.code)?;
-    user.attributes
-        .insert(format!("{name}_verified"), "true".into());
-    user.modified = ctx.now();
-    ctx.store.user_put(&user)?;
-    reply(&t::VerifyUserAttributeResponse {})
 }

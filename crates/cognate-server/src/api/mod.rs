@@ -8,6 +8,7 @@
 //! against the same model, so a member they read is there, of its type, in its range and enum.
 
 pub(crate) mod account;
+pub(crate) mod attributes;
 pub(crate) mod auth;
 pub(crate) mod branding;
 pub(crate) mod client_secrets;
@@ -116,13 +117,13 @@ fn dispatch(ctx: &Ctx, op: Operation, body: Map<String, Value>) -> Result<Value,
         Operation::ResendConfirmationCode => account::resend_confirmation_code(ctx, typed(&body)?),
         Operation::ForgotPassword => account::forgot_password(ctx, typed(&body)?),
         Operation::ConfirmForgotPassword => account::confirm_forgot_password(ctx, typed(&body)?),
-        Operation::ChangePassword => account::change_password(ctx, typed(&body)?),
+        Operation::ChangePassword => attributes::change_password(ctx, typed(&body)?),
         Operation::AdminResetUserPassword => account::admin_reset_user_password(ctx, typed(&body)?),
-        Operation::UpdateUserAttributes => account::update_user_attributes(ctx, typed(&body)?),
+        Operation::UpdateUserAttributes => attributes::update_user_attributes(ctx, typed(&body)?),
         Operation::GetUserAttributeVerificationCode => {
-            account::get_user_attribute_verification_code(ctx, typed(&body)?)
+            attributes::get_user_attribute_verification_code(ctx, typed(&body)?)
         }
-        Operation::VerifyUserAttribute => account::verify_user_attribute(ctx, typed(&body)?),
+        Operation::VerifyUserAttribute => attributes::verify_user_attribute(ctx, typed(&body)?),
         Operation::GlobalSignOut => signout::global_sign_out(ctx, typed(&body)?),
         Operation::AdminUserGlobalSignOut => {
             signout::admin_user_global_sign_out(ctx, typed(&body)?)

@@ -119,6 +119,21 @@ pub(crate) struct CodeDeliveryDetails {
     pub medium: Medium,
 }
 
+impl CodeDeliveryDetails {
+    /// As the model shapes it (`CodeDeliveryDetails` of the answers).
+    pub(crate) fn to_type(&self) -> cognate_model::idp::types::CodeDeliveryDetailsType {
+        use cognate_model::idp::types::{CodeDeliveryDetailsType, DeliveryMediumType};
+        CodeDeliveryDetailsType {
+            attribute_name: Some(self.medium.attribute().to_owned()),
+            delivery_medium: Some(match self.medium {
+                Medium::Email => DeliveryMediumType::Email,
+                Medium::Sms => DeliveryMediumType::Sms,
+            }),
+            destination: Some(self.destination.clone()),
+        }
+    }
+}
+
 /// A new 6-digit code from the operating system's RNG (uniform, leading zeros kept).
 pub(crate) fn new_code() -> String {
     loop {

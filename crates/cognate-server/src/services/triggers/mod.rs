@@ -94,6 +94,15 @@ pub(crate) fn scope() -> Scope {
     SCOPE.with(|s| s.borrow().clone())
 }
 
+/// Runs `f` with `source` as the CustomMessage `triggerSource` of the messages it sends.
+pub(crate) fn with_message_source<T>(source: Source, f: impl FnOnce() -> T) -> T {
+    let scope = Scope {
+        message_source: Some(source),
+        ..scope()
+    };
+    scoped(scope, f)
+}
+
 /// The function (name or ARN) and event version configured for `trigger` in `pool`.
 pub(crate) fn configured(pool: &UserPool, trigger: Trigger) -> Option<(String, &'static str)> {
     let config: LambdaConfigType =
