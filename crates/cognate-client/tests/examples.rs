@@ -1,4 +1,4 @@
-//! Runs every example of this crate as a process (`cargo run --example`), against an in-process
+//! Runs every example of this crate as a process (built with `cargo build --example`), against an in-process
 //! cognate-server seeded from `examples/seed.toml` (the file the examples' docs use) and a small
 //! axum API behind cognate-verify's layer that echoes the claims it verified.
 //!
@@ -102,20 +102,34 @@ async fn api(server: &RunningServer) -> String {
     url
 }
 
-/// `cargo run --example NAME` with only `vars` as configuration (the test's own COGNATE_*,
-/// AWS endpoint and API variables are removed first).
+/// Example `name`, built as the workspace's test build builds it, as a command. (`--workspace`:
+/// the same features as that build, so its artifacts are reused; `cargo run -p cognate-client`
+/// would resolve the crate's features alone and build every dependency a second time.)
+fn example(name: &str) -> Command {
+    let built = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--workspace",
+            "--example",
+            name,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot build the example {name}: {e}"));
+    assert!(built.success(), "cannot build the example {name}");
+    // This test runs from <target>/<profile>/deps; the examples are in <target>/<profile>/examples.
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    Command::new(profile.join("examples").join(name))
+}
+
+/// Example `name` run with only `vars` as configuration (the test's own COGNATE_*, AWS endpoint
+/// and API variables are removed first).
 async fn run_example(name: &str, vars: Vec<(&'static str, String)>) -> Output {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args([
-        "run",
-        "--quiet",
-        "--locked",
-        "-p",
-        "cognate-client",
-        "--example",
-        name,
-    ])
-    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = example(name);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     for (key, _) in std::env::vars() {
         if key.starts_with("COGNATE_")
             || key.starts_with("AWS_ENDPOINT_URL")

@@ -1,4 +1,4 @@
-//! Runs `examples/protect_an_axum_api.rs` as a process (`cargo run --example`), configured only
+//! Runs `examples/protect_an_axum_api.rs` as a process (built with `cargo build --example`), configured only
 //! by environment variables, against an in-process cognate-server seeded from
 //! `examples/seed.toml` (the file the example's docs use), and calls its three routes with
 //! tokens the server minted: each takes only its own token kind in its own header.
@@ -39,17 +39,23 @@ async fn server() -> RunningServer {
 
 /// Starts the example on a free port and returns its URL once it says it listens.
 fn start_example(endpoint: &str) -> (Running, String) {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args([
-        "run",
-        "--quiet",
-        "--locked",
-        "-p",
-        "cognate-verify",
-        "--example",
-        "protect_an_axum_api",
-    ])
-    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // Built as the workspace's test build builds it (`--workspace`: the same features, so its
+    // artifacts are reused; `cargo run -p cognate-verify` would build every dependency again).
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--locked", "--workspace", "--example"])
+        .arg("protect_an_axum_api")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(
+        built.success(),
+        "cannot build the example protect_an_axum_api"
+    );
+    // This test runs from <target>/<profile>/deps; the examples are in <target>/<profile>/examples.
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    let mut cmd = Command::new(profile.join("examples/protect_an_axum_api"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     for (key, _) in std::env::vars() {
         if key.starts_with("COGNATE_") || key == "BIND" {
             cmd.env_remove(key);

@@ -111,7 +111,21 @@ pub async fn run_ok(mut cmd: Command) -> Output {
 /// Runs `interop/python/{script}` against a fresh in-memory server and returns the JSON
 /// summary it prints (its `checks` count, and whatever else the script reports).
 pub async fn python_summary(script: &str) -> serde_json::Value {
-    let server = cognate_server::Server::builder()
+    python_summary_on(script, cognate_server::Server::builder()).await
+}
+
+/// As [`python_summary`], on a server whose clock stands still at the time it starts: what
+/// lasts for seconds (a lockout) cannot end between two requests of a slow run.
+pub async fn python_summary_at_a_fixed_time(script: &str) -> serde_json::Value {
+    let clock = std::sync::Arc::new(cognate_server::ManualClock::starting_now());
+    python_summary_on(script, cognate_server::Server::builder().clock(clock)).await
+}
+
+async fn python_summary_on(
+    script: &str,
+    builder: cognate_server::ServerBuilder,
+) -> serde_json::Value {
+    let server = builder
         .in_memory()
         .bind("127.0.0.1:0")
         .start()
