@@ -16,6 +16,7 @@ use std::future::Future;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 use clap::{Args, ValueEnum};
+use cognate_client::passkey::SoftwareAuthenticator;
 use cognate_client::{AnswerError, AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -24,6 +25,7 @@ use serde_json::json;
 use crate::connection::{ConnectionArgs, Source, process_env};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::login_method::Method;
 use crate::output::{Output, Ui, print_json};
 use crate::session::{Session, client_error, profile_flag, runtime};
 
@@ -38,9 +40,23 @@ pub struct LoginArgs {
     /// (USER_PASSWORD_AUTH).
     #[arg(long, value_enum, default_value_t = Flow::Srp, value_name = "FLOW")]
     flow: Flow,
+    /// How to sign in [default: srp]: srp or password with the password; email-otp or sms-otp
+    /// with a code Cognito sends; passkey with a configured software authenticator (the last
+    /// three through USER_AUTH, which the app client must allow).
+    #[arg(long, value_enum, value_name = "METHOD", conflicts_with = "flow")]
+    method: Option<Method>,
+    /// The software authenticator's credential file for --method passkey [env:
+    /// COGNATE_AUTHENTICATOR_FILE] [default: the profile's authenticator_file].
+    #[arg(long, value_name = "PATH")]
+    authenticator_file: Option<std::path::PathBuf>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// Read one-time codes (EMAIL_OTP, SMS_OTP, MFA codes) from standard input, a line each, when
+    /// the login asks for one (the prompt goes to standard error): for scripts and programs
+    /// without a terminal. With --password-stdin the password is the first line.
+    #[arg(long)]
+    code_stdin: bool,
     /// Sign in through the browser, on the pool's hosted sign-in page (authorization code with
     /// PKCE; the redirect comes back to http://localhost:PORT/callback, which must be one of
     /// the app client's callback URLs). Opens the system browser ($BROWSER, else the desktop's
@@ -113,7 +129,17 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
         };
         return crate::browser_login::run(&session, &args.connection, &opts, ui);
     }
-    let tty = interactive() && !args.password_stdin;
+    let method = args.method.unwrap_or(match args.flow {
+        Flow::Srp => Method::Srp,
+        Flow::Password => Method::Password,
+    });
+    if args.password_stdin && method.first_factor().is_some() {
+        return Err(CliError::usage(format!(
+            "--password-stdin does not go with --method {}, which uses no password",
+            method.name()
+        )));
+    }
+    let tty = interactive() && !args.password_stdin && !args.code_stdin;
     let mut typed_username = None;
     let username = match session.username() {
         Some(u) => u.to_owned(),
@@ -128,6 +154,46 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
             ));
         }
     };
+    let asking = Asking {
+        tty,
+        code_stdin: args.code_stdin,
+        passkey: match method {
+            Method::Passkey => Some(crate::login_method::authenticator(
+                args.authenticator_file.as_deref(),
+                &session,
+            )?),
+            _ => None,
+        },
+    };
+    let rt = runtime()?;
+    let tokens = if method.first_factor().is_some() {
+        rt.block_on(async {
+            let step = crate::login_method::start(&session, &username, method).await?;
+            answer_challenges(step, &asking, &username, &session).await
+        })?
+    } else {
+        password_login(&args, &session, &username, method, &asking, &rt)?
+    };
+    finish(
+        &args,
+        ui,
+        &session,
+        &username,
+        &tokens,
+        typed_username.as_deref(),
+    )
+}
+
+/// Logs in with the password (`--method srp` or `password`).
+fn password_login(
+    args: &LoginArgs,
+    session: &Session,
+    username: &str,
+    method: Method,
+    asking: &Asking,
+    rt: &tokio::runtime::Runtime,
+) -> Result<TokenSet> {
+    let tty = asking.tty;
     let password = if args.password_stdin {
         read_line_secret(&mut std::io::stdin().lock(), "--password-stdin")?
     } else if let Some(p) = process_env("COGNATE_PASSWORD") {
@@ -140,35 +206,44 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
              or set COGNATE_PASSWORD",
         ));
     };
-    let credentials = Credentials::new(username.clone(), password.expose_secret());
+    let credentials = Credentials::new(username, password.expose_secret());
     drop(password);
-    let flow = match args.flow {
-        Flow::Srp => AuthFlow::UserSrp,
-        Flow::Password => AuthFlow::UserPassword,
+    let flow = match method {
+        Method::Password => AuthFlow::UserPassword,
+        _ => AuthFlow::UserSrp,
     };
-    let rt = runtime()?;
-    let tokens = rt.block_on(async {
+    rt.block_on(async {
         let step = session.client.login_with(&credentials, flow).await;
         let step = match step {
             Ok(step) => step,
             // With SRP a wrong user pool id looks like a wrong password (the pool's name is part
             // of the proof): say so when the pool does not exist.
             Err(e) if flow == AuthFlow::UserSrp && e.is_not_authorized() => {
-                return Err(crate::login_settings::missing_pool(&session)
+                return Err(crate::login_settings::missing_pool(session)
                     .await
                     .unwrap_or_else(|| session.error(e)));
             }
             Err(e) => return Err(session.error(e)),
         };
-        answer_challenges(step, tty, &username, &session).await
-    })?;
+        answer_challenges(step, asking, username, session).await
+    })
+}
+
+/// Saves the tokens and the settings given as flags, and says so.
+fn finish(
+    args: &LoginArgs,
+    ui: &Ui,
+    session: &Session,
+    username: &str,
+    tokens: &TokenSet,
+    typed_username: Option<&str>,
+) -> Result<()> {
     session
         .store
-        .save_for(&session.profile, &tokens, &session.owner(&username))
+        .save_for(&session.profile, tokens, &session.owner(username))
         .map_err(|e| session.error(e))?;
-    let saved =
-        crate::login_settings::remember(&session, &args.connection, typed_username.as_deref())?;
-    let who = tokens.username().unwrap_or(&username).to_owned();
+    let saved = crate::login_settings::remember(session, &args.connection, typed_username)?;
+    let who = tokens.username().unwrap_or(username).to_owned();
     let minutes = (tokens.expires_at_local() - now()).max(0) / 60;
     ui.status(&format!(
         "logged in as {who} (profile {}); tokens saved in {}; access token valid for {minutes} min",
@@ -222,15 +297,49 @@ fn needs(c: &Challenge) -> String {
         }
         Challenge::SmsMfa(_) => "the code sent by SMS (SMS_MFA)".to_owned(),
         Challenge::EmailOtp(_) => "the code sent by email (EMAIL_OTP)".to_owned(),
+        Challenge::SmsOtp(_) => "the code sent by SMS (SMS_OTP)".to_owned(),
+        Challenge::WebAuthn(_) => "a passkey (WEB_AUTHN)".to_owned(),
         Challenge::SelectMfaType(_) => "a choice of second factor (SELECT_MFA_TYPE)".to_owned(),
         Challenge::MfaSetup(_) => "setting up an authenticator app (MFA_SETUP)".to_owned(),
         other => format!("an answer to the {} challenge", other.name()),
     }
 }
 
+/// What a login may ask of the user, and how.
+struct Asking {
+    /// A terminal to prompt on.
+    tty: bool,
+    /// `--code-stdin`: codes come from standard input without a terminal.
+    code_stdin: bool,
+    /// The configured software authenticator (`--method passkey`).
+    passkey: Option<SoftwareAuthenticator>,
+}
+
+impl Asking {
+    /// Whether `challenge` is answered with a one-time code.
+    fn is_code(challenge: &Challenge) -> bool {
+        matches!(
+            challenge,
+            Challenge::SoftwareTokenMfa(_)
+                | Challenge::SmsMfa(_)
+                | Challenge::EmailOtp(_)
+                | Challenge::SmsOtp(_)
+        )
+    }
+
+    /// Whether `challenge` can be answered here.
+    fn can_answer(&self, challenge: &Challenge) -> bool {
+        match challenge {
+            Challenge::WebAuthn(_) => self.passkey.is_some(),
+            c if Self::is_code(c) => self.tty || self.code_stdin,
+            _ => self.tty,
+        }
+    }
+}
+
 async fn answer_challenges(
     mut step: LoginStep,
-    tty: bool,
+    asking: &Asking,
     username: &str,
     session: &Session,
 ) -> Result<TokenSet> {
@@ -239,7 +348,7 @@ async fn answer_challenges(
             LoginStep::Authenticated(tokens) => return Ok(*tokens),
             LoginStep::Challenge(c) => c,
         };
-        if !tty {
+        if !asking.can_answer(&challenge) {
             return Err(CliError::new(
                 Exit::Auth,
                 format!(
@@ -248,8 +357,13 @@ async fn answer_challenges(
                 ),
             )
             .hint(format!(
-                "run `cognate login{}` in a terminal (without --password-stdin) to answer it",
-                profile_flag(&session.profile)
+                "run `cognate login{}` in a terminal (without --password-stdin) to answer it{}",
+                profile_flag(&session.profile),
+                if Asking::is_code(&challenge) {
+                    ", or pass --code-stdin to give the code on standard input"
+                } else {
+                    ""
+                }
             )));
         }
         step = match challenge {
@@ -292,6 +406,22 @@ async fn answer_challenges(
                     ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
                 continue;
             }
+            Challenge::SmsOtp(c) => {
+                let to = c.destination.clone().unwrap_or_else(|| "your phone".into());
+                let prompt = format!("Code sent by SMS to {to}: ");
+                step =
+                    ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
+                continue;
+            }
+            Challenge::WebAuthn(c) => match &asking.passkey {
+                Some(authenticator) => c.respond(authenticator).await,
+                None => {
+                    return Err(CliError::new(
+                        Exit::Auth,
+                        "the login asks for a passkey, and no software authenticator is configured",
+                    ));
+                }
+            },
             Challenge::SelectMfaType(c) => {
                 let choice = choose(&c.options)?;
                 c.select(choice).await

@@ -19,6 +19,7 @@ mod error;
 mod exit;
 mod graphql;
 mod login;
+mod login_method;
 mod login_settings;
 mod machine;
 mod output;
