@@ -20,6 +20,7 @@ mod exit;
 mod graphql;
 mod login;
 mod login_method;
+mod login_prompt;
 mod login_settings;
 mod machine;
 mod output;
