@@ -322,6 +322,22 @@ fn passkeys_with_a_configured_software_authenticator() {
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(saved["credentials"][0]["counter"], 3);
 
+    // eve has a passkey, but not in ann's file: the authenticator has none to offer.
+    let eve_file = keys.path().join("eve-passkeys.json");
+    register("eve", &eve_file);
+    let out = Home::new().login(
+        &["eve", "--method", "passkey", "--authenticator-file", &path],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        error_lines(&out),
+        vec![
+            "error: no passkey for relying party localhost on this authenticator",
+            "hint: the authenticator file must hold a passkey registered for this user in this pool"
+        ]
+    );
+
     // pat has no passkey: WEB_AUTHN is not offered to them.
     let out = Home::new().login(
         &["pat", "--method", "passkey", "--authenticator-file", &path],
