@@ -65,11 +65,10 @@ fn method_of(factor: &FirstFactor) -> Option<Method> {
     }
 }
 
-/// The software authenticator `--method passkey` signs with: `--authenticator-file`, else
-/// `COGNATE_AUTHENTICATOR_FILE`, else the profile's `authenticator_file`. Without one, or with
-/// a file that does not exist, nothing is tried.
-pub fn authenticator(flag: Option<&Path>, session: &Session) -> Result<SoftwareAuthenticator> {
-    let configured: Option<PathBuf> = match flag {
+/// The software authenticator's credential file: `--authenticator-file`, else
+/// `COGNATE_AUTHENTICATOR_FILE`, else the profile's `authenticator_file`.
+pub fn authenticator_path(flag: Option<&Path>, session: &Session) -> Result<Option<PathBuf>> {
+    Ok(match flag {
         Some(p) => Some(p.to_owned()),
         None => match process_env("COGNATE_AUTHENTICATOR_FILE") {
             Some(p) => Some(PathBuf::from(p)),
@@ -82,8 +81,13 @@ pub fn authenticator(flag: Option<&Path>, session: &Session) -> Result<SoftwareA
                     .map(PathBuf::from)
             }
         },
-    };
-    let Some(path) = configured else {
+    })
+}
+
+/// The software authenticator `--method passkey` signs with ([`authenticator_path`]). Without
+/// one, or with a file that does not exist, nothing is tried.
+pub fn authenticator(flag: Option<&Path>, session: &Session) -> Result<SoftwareAuthenticator> {
+    let Some(path) = authenticator_path(flag, session)? else {
         return Err(CliError::usage(format!(
             "passkey sign-in needs a configured software authenticator (--authenticator-file PATH, \
              COGNATE_AUTHENTICATOR_FILE, or authenticator_file in the profile) or the browser: \
@@ -93,10 +97,12 @@ pub fn authenticator(flag: Option<&Path>, session: &Session) -> Result<SoftwareA
     };
     if !path.exists() {
         return Err(CliError::usage(format!(
-            "the authenticator file {} does not exist: register a passkey into it first, or sign \
-             in with `cognate login{} --browser`",
+            "the authenticator file {} does not exist: register a passkey into it first \
+             (`cognate passkey add{p} --authenticator-file {}` after a login), or sign in with \
+             `cognate login{p} --browser`",
             path.display(),
-            profile_flag(&session.profile)
+            path.display(),
+            p = profile_flag(&session.profile)
         )));
     }
     SoftwareAuthenticator::open(&path)

@@ -1,7 +1,8 @@
 //! `cognate login --method`: srp (the default) and password with the password; email-otp and
 //! sms-otp through USER_AUTH, the code read from standard input with `--code-stdin` (a wrong
 //! code asked again); passkey with a software authenticator configured by flag, variable or
-//! profile; and the one-line errors: no authenticator configured, a factor the user cannot
+//! profile, after `cognate passkey add` registered it (then `list` and `delete`); and the
+//! one-line errors: no authenticator configured, a factor the user cannot
 //! use, a code needed without a terminal, --password-stdin with a method that takes no
 //! password. The local Cognito runs in this test process.
 
@@ -24,7 +25,8 @@ const PASSWORD: &str = "Correct horse 1!";
 
 /// The local Cognito, started once per test binary: a pool allowing every first factor, its
 /// relying party `localhost`; `ann` has a verified email and phone, `eve` a verified email
-/// (for the test that leaves a code unanswered), `pat` neither.
+/// (for the test that leaves a code unanswered), `kim` and `pat` neither (`kim`'s passkeys are
+/// `cognate passkey`'s test's alone).
 fn cognito() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
@@ -41,6 +43,7 @@ fn cognito() -> &'static str {
                                 "phone_number": "+15555550100", "phone_number_verified": "true"}},
                 {"username": "eve", "password": PASSWORD,
                  "attributes": {"email": "eve@example.com", "email_verified": "true"}},
+                {"username": "kim", "password": PASSWORD},
                 {"username": "pat", "password": PASSWORD}
             ]
         }]}))
@@ -127,6 +130,13 @@ impl Home {
     }
 
     fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = self.cognate(&["login", "--username"]);
+        cmd.args(args);
+        cmd
+    }
+
+    /// `cognate ARGS` on this machine, stdout and stderr piped.
+    fn cognate(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cognate"));
         cmd.env_clear()
             .env("COGNATE_CONFIG", self.dir.path().join("config.toml"))
@@ -136,7 +146,6 @@ impl Home {
             .env("COGNATE_CLIENT_ID", CLIENT)
             .env("HOME", self.dir.path())
             .env("NO_COLOR", "1")
-            .args(["login", "--username"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -383,4 +392,59 @@ fn passkeys_without_an_authenticator_say_what_is_needed() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(error_lines(&out).len(), 1, "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("does not exist"));
+}
+
+#[test]
+fn passkeys_added_listed_and_deleted_with_cognate() {
+    let home = Home::new();
+    let out = home.login(&["kim", "--password-stdin"], &format!("{PASSWORD}\n"));
+    assert_logged_in(&home, &out, "kim");
+    let file = home.dir.path().join("keys").join("passkeys.json");
+    let path = file.display().to_string();
+    let run = |args: &[&str]| home.cognate(args).stdin(Stdio::null()).output().unwrap();
+    // Without a file named: one line saying what is needed.
+    let out = run(&["passkey", "add"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(error_lines(&out).len(), 1, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--authenticator-file PATH"));
+
+    let out = run(&[
+        "-o",
+        "json",
+        "passkey",
+        "add",
+        "--authenticator-file",
+        &path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = added["credential_id"].as_str().unwrap().to_owned();
+    assert!(!id.is_empty(), "{added}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let out = run(&["-o", "json", "passkey", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["credential_id"], json!(id));
+    assert_eq!(listed[0]["relying_party_id"], "localhost");
+
+    // The passkey signs in.
+    let other = Home::new();
+    let out = other.login(
+        &["kim", "--method", "passkey", "--authenticator-file", &path],
+        "",
+    );
+    assert_logged_in(&other, &out, "kim");
+
+    // Deleted, it is gone from the list.
+    let out = run(&["passkey", "delete", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["-o", "json", "passkey", "list"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed, json!([]));
 }
