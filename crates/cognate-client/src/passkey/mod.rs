@@ -1,5 +1,5 @@
 //! Passkeys (WebAuthn): the [`Authenticator`] trait a platform, a security key or the
-//! [`SoftwareAuthenticator`] (feature `software-authenticator`) implements, and the calls that
+//! `SoftwareAuthenticator` (feature `software-authenticator`) implements, and the calls that
 //! register a passkey for a signed-in user ([`Client::register_passkey`](crate::Client::register_passkey)).
 //! Signing in with one is the `WEB_AUTHN` step of a choice-based sign-in
 //! ([`Challenge::WebAuthn`](crate::Challenge::WebAuthn)).
@@ -43,7 +43,7 @@ pub use registration::PasskeyInfo;
 pub use software::SoftwareAuthenticator;
 
 /// Something that makes passkeys and signs with them: a platform authenticator, a security key
-/// (through a FIDO library), or [`SoftwareAuthenticator`].
+/// (through a FIDO library), or `SoftwareAuthenticator`.
 ///
 /// Both methods take the relying party's options as Cognito sent them and answer with the JSON
 /// a browser's `PublicKeyCredential.toJSON()` gives: a `RegistrationResponseJSON` for
