@@ -56,8 +56,9 @@ struct Credentials {
 /// the factor.
 ///
 /// Kept in a file ([`open`](Self::open)), the credentials are written to a 0600 temporary file
-/// renamed over the old one after every change; the file is read again before every use.
-/// One process at a time should use a file.
+/// renamed over the old one after every change. Every use reads the file again and writes it
+/// under an advisory lock (`<file>.lock`, on Unix), so processes sharing a file never sign
+/// with the same counter twice.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -123,6 +124,24 @@ fn read_file(path: &Path) -> Result<Option<Credentials>, PasskeyError> {
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| store_error("cannot read", path, format!("not a passkey file: {e}")))
+}
+
+/// An advisory lock on `<path>.lock` (created 0600), released when the file is dropped.
+fn lock(path: &Path) -> Result<std::fs::File, PasskeyError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = PathBuf::from(name);
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).truncate(false).write(true).read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let file = o
+        .open(&lock_path)
+        .map_err(|e| store_error("cannot open", &lock_path, e))?;
+    #[cfg(unix)]
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| store_error("cannot lock", &lock_path, std::io::Error::from(e)))?;
+    Ok(file)
 }
 
 /// Base64 as relying parties write it (base64url, with or without padding, or standard).
@@ -267,31 +286,31 @@ impl SoftwareAuthenticator {
             .state
             .lock()
             .map_err(|_| PasskeyError::Store("the credential list was poisoned".into()))?;
-        if let Some(path) = &self.path
-            && let Some(fresh) = read_file(path)?
-        {
+        let Some(path) = &self.path else {
+            return change(&mut state);
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let store = crate::store::FileStore::new(dir);
+        if !dir.exists() {
+            store
+                .ensure_private_dir(dir)
+                .map_err(|e| PasskeyError::Store(e.to_string()))?;
+        }
+        // Held until the new file is in place: no two processes read the same counter.
+        let _lock = lock(path)?;
+        if let Some(fresh) = read_file(path)? {
             *state = fresh;
         }
         let out = change(&mut state)?;
-        if let Some(path) = &self.path {
-            let bytes = Zeroizing::new(
-                serde_json::to_vec_pretty(&*state)
-                    .map_err(|e| store_error("cannot write", path, e))?,
-            );
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let store = crate::store::FileStore::new(dir);
-            if !dir.exists() {
-                store
-                    .ensure_private_dir(dir)
-                    .map_err(|e| PasskeyError::Store(e.to_string()))?;
-            }
-            store
-                .write_file_atomic(path, "passkeys", &bytes)
-                .map_err(|e| PasskeyError::Store(e.to_string()))?;
-        }
+        let bytes = Zeroizing::new(
+            serde_json::to_vec_pretty(&*state).map_err(|e| store_error("cannot write", path, e))?,
+        );
+        store
+            .write_file_atomic(path, "passkeys", &bytes)
+            .map_err(|e| PasskeyError::Store(e.to_string()))?;
         Ok(out)
     }
 }
