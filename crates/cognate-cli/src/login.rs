@@ -208,13 +208,26 @@ fn password_login(
         ));
     };
     let credentials = Credentials::new(username, password.expose_secret());
-    drop(password);
     let flow = match method {
         Method::Password => AuthFlow::UserPassword,
         _ => AuthFlow::UserSrp,
     };
     rt.block_on(async {
-        let step = session.client.login_with(&credentials, flow).await;
+        let step = match session.client.login_with(&credentials, flow).await {
+            // An app client that allows only USER_AUTH: the same password factor through it.
+            Err(e) if crate::login_method::flow_not_enabled(&e) => {
+                crate::login_method::password_through_user_auth(
+                    session,
+                    &credentials,
+                    method,
+                    password.expose_secret(),
+                )
+                .await
+                .unwrap_or(Err(e))
+            }
+            other => other,
+        };
+        drop(password);
         let step = match step {
             Ok(step) => step,
             // With SRP a wrong user pool id looks like a wrong password (the pool's name is part

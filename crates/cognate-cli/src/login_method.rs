@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use cognate_client::passkey::SoftwareAuthenticator;
-use cognate_client::{Challenge, FirstFactor, LoginStep};
+use cognate_client::{Challenge, Credentials, FirstFactor, LoginStep};
 
 use crate::connection::process_env;
 use crate::error::{CliError, Result};
@@ -146,4 +146,41 @@ pub async fn start(session: &Session, username: &str, method: Method) -> Result<
         Method::EmailOtp => "the user needs a verified email address, and the pool must allow EMAIL_OTP",
         _ => "the user needs a verified phone number, and the pool must allow SMS_OTP",
     }))
+}
+
+/// Whether Cognito refused a flow the app client does not allow (`InvalidParameterException:
+/// USER_SRP_AUTH flow not enabled for this client`).
+pub fn flow_not_enabled(e: &cognate_client::Error) -> bool {
+    matches!(e, cognate_client::Error::Cognito { kind, message, .. }
+        if kind == "InvalidParameterException" && message.contains("flow not enabled"))
+}
+
+/// The password through a choice-based sign-in (`USER_AUTH`, then `PASSWORD_SRP` or
+/// `PASSWORD` from `SELECT_CHALLENGE`), for app clients that allow `USER_AUTH` but not the
+/// classic flow. `None` when that is not possible either (the caller keeps its first error).
+pub async fn password_through_user_auth(
+    session: &Session,
+    credentials: &Credentials,
+    method: Method,
+    password: &str,
+) -> Option<cognate_client::Result<LoginStep>> {
+    let step = session
+        .client
+        .login_user_auth(credentials.username(), None)
+        .await
+        .ok()?;
+    let LoginStep::Challenge(Challenge::SelectChallenge(choice)) = step else {
+        return None;
+    };
+    let wanted = match method {
+        Method::Password => FirstFactor::Password,
+        _ => FirstFactor::PasswordSrp,
+    };
+    if !choice.available.contains(&wanted) {
+        return None;
+    }
+    Some(match wanted {
+        FirstFactor::Password => choice.password(password).await,
+        _ => choice.password_srp(password).await,
+    })
 }

@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_LoginMeth1";
 const CLIENT: &str = "loginmethodsclientabcdefgh";
+/// An app client that allows only choice-based sign-in.
+const USER_AUTH_CLIENT: &str = "loginmethodsuserauthonlyab";
 const PASSWORD: &str = "Correct horse 1!";
 
 /// The local Cognito, started once per test binary: a pool allowing every first factor, its
@@ -36,7 +38,9 @@ fn cognito() -> &'static str {
                 ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]}},
             "clients": [{"name": "cli", "id": CLIENT,
                 "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH",
-                                      "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
+                                      "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},
+                        {"name": "choice-only", "id": USER_AUTH_CLIENT,
+                "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
             "users": [
                 {"username": "ann", "password": PASSWORD,
                  "attributes": {"email": "ann@example.com", "email_verified": "true",
@@ -216,6 +220,20 @@ fn the_password_methods() {
     ] {
         let home = Home::new();
         let out = home.login(args, &format!("{PASSWORD}\n"));
+        assert_logged_in(&home, &out, "ann");
+    }
+    // An app client that allows only USER_AUTH: the same password, proven by SRP or sent,
+    // through its SELECT_CHALLENGE.
+    for method in ["srp", "password"] {
+        let home = Home::new();
+        let mut child = home
+            .command(&["ann", "--method", method, "--password-stdin"])
+            .env("COGNATE_CLIENT_ID", USER_AUTH_CLIENT)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        write!(child.stdin.take().unwrap(), "{PASSWORD}\n").unwrap();
+        let out = child.wait_with_output().unwrap();
         assert_logged_in(&home, &out, "ann");
     }
     // --method and --flow do not go together.
