@@ -115,6 +115,12 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
     }
     let session = Session::open_for_login(&args.connection)?;
     if args.browser || args.no_browser {
+        if let Some(m) = args.method {
+            return Err(CliError::usage(format!(
+                "--method {} and --browser do not go together: the hosted page offers the ways to sign in",
+                m.name()
+            )));
+        }
         if args.password_stdin {
             return Err(
                 CliError::usage("--password-stdin and --browser do not go together")
@@ -137,6 +143,12 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
     if args.password_stdin && method.first_factor().is_some() {
         return Err(CliError::usage(format!(
             "--password-stdin does not go with --method {}, which uses no password",
+            method.name()
+        )));
+    }
+    if args.authenticator_file.is_some() && method != Method::Passkey {
+        return Err(CliError::usage(format!(
+            "--authenticator-file goes with --method passkey, not --method {}",
             method.name()
         )));
     }

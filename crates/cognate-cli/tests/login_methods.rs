@@ -232,13 +232,28 @@ fn the_password_methods() {
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
-        write!(child.stdin.take().unwrap(), "{PASSWORD}\n").unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
         let out = child.wait_with_output().unwrap();
         assert_logged_in(&home, &out, "ann");
     }
-    // --method and --flow do not go together.
+    // --method and --flow do not go together, nor --method and --browser, nor an
+    // authenticator file and a method that uses none.
     let out = Home::new().login(&["ann", "--method", "srp", "--flow", "password"], "");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = Home::new().login(&["ann", "--method", "email-otp", "--browser"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        error_lines(&out),
+        vec![
+            "error: --method email-otp and --browser do not go together: the hosted page offers the ways to sign in"
+        ]
+    );
+    let out = Home::new().login(&["ann", "--authenticator-file", "x.json"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        error_lines(&out),
+        vec!["error: --authenticator-file goes with --method passkey, not --method srp"]
+    );
 }
 
 #[test]
