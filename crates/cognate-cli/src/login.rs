@@ -13,9 +13,10 @@
 //! status 130).
 
 use std::future::Future;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
+use cognate_client::passkey::SoftwareAuthenticator;
 use cognate_client::{AnswerError, AuthFlow, Challenge, Credentials, LoginStep, MfaType, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -24,6 +25,8 @@ use serde_json::json;
 use crate::connection::{ConnectionArgs, Source, process_env};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::login_method::Method;
+use crate::login_prompt::{prompt_line, prompt_secret, read_line_secret};
 use crate::output::{Output, Ui, print_json};
 use crate::session::{Session, client_error, profile_flag, runtime};
 
@@ -38,9 +41,23 @@ pub struct LoginArgs {
     /// (USER_PASSWORD_AUTH).
     #[arg(long, value_enum, default_value_t = Flow::Srp, value_name = "FLOW")]
     flow: Flow,
+    /// How to sign in [default: srp]: srp or password with the password; email-otp or sms-otp
+    /// with a code Cognito sends; passkey with a configured software authenticator (the last
+    /// three through USER_AUTH, which the app client must allow).
+    #[arg(long, value_enum, value_name = "METHOD", conflicts_with = "flow")]
+    method: Option<Method>,
+    /// The software authenticator's credential file for --method passkey [env:
+    /// COGNATE_AUTHENTICATOR_FILE] [default: the profile's authenticator_file].
+    #[arg(long, value_name = "PATH")]
+    authenticator_file: Option<std::path::PathBuf>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// Read one-time codes (EMAIL_OTP, SMS_OTP, MFA codes) from standard input, a line each, when
+    /// the login asks for one (the prompt goes to standard error): for scripts and programs
+    /// without a terminal. With --password-stdin the password is the first line.
+    #[arg(long)]
+    code_stdin: bool,
     /// Sign in through the browser, on the pool's hosted sign-in page (authorization code with
     /// PKCE; the redirect comes back to http://localhost:PORT/callback, which must be one of
     /// the app client's callback URLs). Opens the system browser ($BROWSER, else the desktop's
@@ -98,6 +115,12 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
     }
     let session = Session::open_for_login(&args.connection)?;
     if args.browser || args.no_browser {
+        if let Some(m) = args.method {
+            return Err(CliError::usage(format!(
+                "--method {} and --browser do not go together: the hosted page offers the ways to sign in",
+                m.name()
+            )));
+        }
         if args.password_stdin {
             return Err(
                 CliError::usage("--password-stdin and --browser do not go together")
@@ -113,7 +136,23 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
         };
         return crate::browser_login::run(&session, &args.connection, &opts, ui);
     }
-    let tty = interactive() && !args.password_stdin;
+    let method = args.method.unwrap_or(match args.flow {
+        Flow::Srp => Method::Srp,
+        Flow::Password => Method::Password,
+    });
+    if args.password_stdin && method.first_factor().is_some() {
+        return Err(CliError::usage(format!(
+            "--password-stdin does not go with --method {}, which uses no password",
+            method.name()
+        )));
+    }
+    if args.authenticator_file.is_some() && method != Method::Passkey {
+        return Err(CliError::usage(format!(
+            "--authenticator-file goes with --method passkey, not --method {}",
+            method.name()
+        )));
+    }
+    let tty = interactive() && !args.password_stdin && !args.code_stdin;
     let mut typed_username = None;
     let username = match session.username() {
         Some(u) => u.to_owned(),
@@ -128,6 +167,46 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
             ));
         }
     };
+    let asking = Asking {
+        tty,
+        code_stdin: args.code_stdin,
+        passkey: match method {
+            Method::Passkey => Some(crate::login_method::authenticator(
+                args.authenticator_file.as_deref(),
+                &session,
+            )?),
+            _ => None,
+        },
+    };
+    let rt = runtime()?;
+    let tokens = if method.first_factor().is_some() {
+        rt.block_on(async {
+            let step = crate::login_method::start(&session, &username, method).await?;
+            answer_challenges(step, &asking, &username, &session).await
+        })?
+    } else {
+        password_login(&args, &session, &username, method, &asking, &rt)?
+    };
+    finish(
+        &args,
+        ui,
+        &session,
+        &username,
+        &tokens,
+        typed_username.as_deref(),
+    )
+}
+
+/// Logs in with the password (`--method srp` or `password`).
+fn password_login(
+    args: &LoginArgs,
+    session: &Session,
+    username: &str,
+    method: Method,
+    asking: &Asking,
+    rt: &tokio::runtime::Runtime,
+) -> Result<TokenSet> {
+    let tty = asking.tty;
     let password = if args.password_stdin {
         read_line_secret(&mut std::io::stdin().lock(), "--password-stdin")?
     } else if let Some(p) = process_env("COGNATE_PASSWORD") {
@@ -140,35 +219,57 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
              or set COGNATE_PASSWORD",
         ));
     };
-    let credentials = Credentials::new(username.clone(), password.expose_secret());
-    drop(password);
-    let flow = match args.flow {
-        Flow::Srp => AuthFlow::UserSrp,
-        Flow::Password => AuthFlow::UserPassword,
+    let credentials = Credentials::new(username, password.expose_secret());
+    let flow = match method {
+        Method::Password => AuthFlow::UserPassword,
+        _ => AuthFlow::UserSrp,
     };
-    let rt = runtime()?;
-    let tokens = rt.block_on(async {
-        let step = session.client.login_with(&credentials, flow).await;
+    rt.block_on(async {
+        let step = match session.client.login_with(&credentials, flow).await {
+            // An app client that allows only USER_AUTH: the same password factor through it.
+            Err(e) if crate::login_method::flow_not_enabled(&e) => {
+                crate::login_method::password_through_user_auth(
+                    session,
+                    &credentials,
+                    method,
+                    password.expose_secret(),
+                )
+                .await
+                .unwrap_or(Err(e))
+            }
+            other => other,
+        };
+        drop(password);
         let step = match step {
             Ok(step) => step,
             // With SRP a wrong user pool id looks like a wrong password (the pool's name is part
             // of the proof): say so when the pool does not exist.
             Err(e) if flow == AuthFlow::UserSrp && e.is_not_authorized() => {
-                return Err(crate::login_settings::missing_pool(&session)
+                return Err(crate::login_settings::missing_pool(session)
                     .await
                     .unwrap_or_else(|| session.error(e)));
             }
             Err(e) => return Err(session.error(e)),
         };
-        answer_challenges(step, tty, &username, &session).await
-    })?;
+        answer_challenges(step, asking, username, session).await
+    })
+}
+
+/// Saves the tokens and the settings given as flags, and says so.
+fn finish(
+    args: &LoginArgs,
+    ui: &Ui,
+    session: &Session,
+    username: &str,
+    tokens: &TokenSet,
+    typed_username: Option<&str>,
+) -> Result<()> {
     session
         .store
-        .save_for(&session.profile, &tokens, &session.owner(&username))
+        .save_for(&session.profile, tokens, &session.owner(username))
         .map_err(|e| session.error(e))?;
-    let saved =
-        crate::login_settings::remember(&session, &args.connection, typed_username.as_deref())?;
-    let who = tokens.username().unwrap_or(&username).to_owned();
+    let saved = crate::login_settings::remember(session, &args.connection, typed_username)?;
+    let who = tokens.username().unwrap_or(username).to_owned();
     let minutes = (tokens.expires_at_local() - now()).max(0) / 60;
     ui.status(&format!(
         "logged in as {who} (profile {}); tokens saved in {}; access token valid for {minutes} min",
@@ -222,15 +323,49 @@ fn needs(c: &Challenge) -> String {
         }
         Challenge::SmsMfa(_) => "the code sent by SMS (SMS_MFA)".to_owned(),
         Challenge::EmailOtp(_) => "the code sent by email (EMAIL_OTP)".to_owned(),
+        Challenge::SmsOtp(_) => "the code sent by SMS (SMS_OTP)".to_owned(),
+        Challenge::WebAuthn(_) => "a passkey (WEB_AUTHN)".to_owned(),
         Challenge::SelectMfaType(_) => "a choice of second factor (SELECT_MFA_TYPE)".to_owned(),
         Challenge::MfaSetup(_) => "setting up an authenticator app (MFA_SETUP)".to_owned(),
         other => format!("an answer to the {} challenge", other.name()),
     }
 }
 
+/// What a login may ask of the user, and how.
+struct Asking {
+    /// A terminal to prompt on.
+    tty: bool,
+    /// `--code-stdin`: codes come from standard input without a terminal.
+    code_stdin: bool,
+    /// The configured software authenticator (`--method passkey`).
+    passkey: Option<SoftwareAuthenticator>,
+}
+
+impl Asking {
+    /// Whether `challenge` is answered with a one-time code.
+    fn is_code(challenge: &Challenge) -> bool {
+        matches!(
+            challenge,
+            Challenge::SoftwareTokenMfa(_)
+                | Challenge::SmsMfa(_)
+                | Challenge::EmailOtp(_)
+                | Challenge::SmsOtp(_)
+        )
+    }
+
+    /// Whether `challenge` can be answered here.
+    fn can_answer(&self, challenge: &Challenge) -> bool {
+        match challenge {
+            Challenge::WebAuthn(_) => self.passkey.is_some(),
+            c if Self::is_code(c) => self.tty || self.code_stdin,
+            _ => self.tty,
+        }
+    }
+}
+
 async fn answer_challenges(
     mut step: LoginStep,
-    tty: bool,
+    asking: &Asking,
     username: &str,
     session: &Session,
 ) -> Result<TokenSet> {
@@ -239,7 +374,7 @@ async fn answer_challenges(
             LoginStep::Authenticated(tokens) => return Ok(*tokens),
             LoginStep::Challenge(c) => c,
         };
-        if !tty {
+        if !asking.can_answer(&challenge) {
             return Err(CliError::new(
                 Exit::Auth,
                 format!(
@@ -248,8 +383,13 @@ async fn answer_challenges(
                 ),
             )
             .hint(format!(
-                "run `cognate login{}` in a terminal (without --password-stdin) to answer it",
-                profile_flag(&session.profile)
+                "run `cognate login{}` in a terminal (without --password-stdin) to answer it{}",
+                profile_flag(&session.profile),
+                if Asking::is_code(&challenge) {
+                    ", or pass --code-stdin to give the code on standard input"
+                } else {
+                    ""
+                }
             )));
         }
         step = match challenge {
@@ -292,6 +432,22 @@ async fn answer_challenges(
                     ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
                 continue;
             }
+            Challenge::SmsOtp(c) => {
+                let to = c.destination.clone().unwrap_or_else(|| "your phone".into());
+                let prompt = format!("Code sent by SMS to {to}: ");
+                step =
+                    ask_code(c, &prompt, |c, code| async move { c.respond(&code).await }).await?;
+                continue;
+            }
+            Challenge::WebAuthn(c) => match &asking.passkey {
+                Some(authenticator) => c.respond(authenticator).await,
+                None => {
+                    return Err(CliError::new(
+                        Exit::Auth,
+                        "the login asks for a passkey, and no software authenticator is configured",
+                    ));
+                }
+            },
             Challenge::SelectMfaType(c) => {
                 let choice = choose(&c.options)?;
                 c.select(choice).await
@@ -405,175 +561,6 @@ fn choose(options: &[MfaType]) -> Result<MfaType> {
     }
 }
 
-/// One line from standard input, the newline removed; empty is an error naming `what`.
-fn read_line_secret(input: &mut impl BufRead, what: &str) -> Result<SecretString> {
-    let mut line = String::new();
-    input.read_line(&mut line)?;
-    let secret = line.trim_end_matches(['\r', '\n']);
-    if secret.is_empty() {
-        return Err(CliError::usage(format!("{what}: standard input is empty"))
-            .hint("pipe the password in: printf %s \"$PW\" | cognate login --password-stdin"));
-    }
-    let secret = SecretString::from(secret.to_owned());
-    zeroize_string(line);
-    Ok(secret)
-}
-
-fn zeroize_string(s: String) {
-    let _ = SecretString::from(s);
-}
-
-/// Prompts on stderr and reads a line (with echo).
-fn prompt_line(prompt: &str) -> Result<String> {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line)? == 0 {
-        return Err(CliError::usage("standard input ended before an answer"));
-    }
-    Ok(line.trim().to_owned())
-}
-
-/// Prompts on stderr and reads a line from the terminal with echo off.
-///
-/// Echo goes off before the prompt is shown: whatever is typed (or pasted) as soon as the
-/// prompt appears is never echoed. The terminal's settings come back on every way out: a
-/// [`TerminalGuard`] restores them when dropped (the answer, end of input, an error, a panic).
-/// Ctrl-C would kill the process by a signal before anything could restore them, so while the
-/// prompt is up the terminal's signal keys are read as keys (`ISIG` off, line editing done
-/// here): Ctrl-C restores the settings, then exits with status 130 (128 + `SIGINT`), as a
-/// shell expects of an interrupted command. Ctrl-Z and Ctrl-\ do nothing at this prompt.
-#[cfg(unix)]
-fn prompt_secret(prompt: &str) -> Result<SecretString> {
-    use rustix::termios::{LocalModes, OptionalActions, SpecialCodeIndex, tcgetattr, tcsetattr};
-    let stdin = std::io::stdin();
-    let saved = tcgetattr(&stdin).map_err(std::io::Error::from)?;
-    let keys = Keys {
-        interrupt: saved.special_codes[SpecialCodeIndex::VINTR],
-        end: saved.special_codes[SpecialCodeIndex::VEOF],
-        erase: saved.special_codes[SpecialCodeIndex::VERASE],
-        kill: saved.special_codes[SpecialCodeIndex::VKILL],
-    };
-    let mut quiet = saved.clone();
-    quiet
-        .local_modes
-        .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG);
-    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
-    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
-    let guard = TerminalGuard { saved };
-    tcsetattr(&stdin, OptionalActions::Now, &quiet).map_err(std::io::Error::from)?;
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let typed = read_typed(&mut stdin.lock(), &keys);
-    drop(guard);
-    eprintln!();
-    match typed? {
-        Typed::Line(secret) if secret.expose_secret().is_empty() => Err(CliError::usage(
-            "the password: nothing was typed",
-        )
-        .hint("type the password at the prompt, or use --password-stdin or COGNATE_PASSWORD")),
-        Typed::Line(secret) => Ok(secret),
-        Typed::End => Err(CliError::usage(
-            "the password: standard input ended before an answer",
-        )),
-        Typed::Interrupted => std::process::exit(130),
-    }
-}
-
-/// Puts the terminal's settings back as they were when dropped.
-#[cfg(unix)]
-struct TerminalGuard {
-    saved: rustix::termios::Termios,
-}
-
-#[cfg(unix)]
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        use rustix::termios::{OptionalActions, tcsetattr};
-        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
-    }
-}
-
-/// The terminal's editing keys (0 when a key is disabled).
-#[derive(Clone, Copy, Debug)]
-struct Keys {
-    /// Ctrl-C.
-    interrupt: u8,
-    /// Ctrl-D.
-    end: u8,
-    /// Backspace (DEL; ^H is taken too).
-    erase: u8,
-    /// Ctrl-U.
-    kill: u8,
-}
-
-/// How a secret prompt ended.
-enum Typed {
-    /// Enter: the line (without it).
-    Line(SecretString),
-    /// End of input, or Ctrl-D on an empty line.
-    End,
-    /// Ctrl-C.
-    Interrupted,
-}
-
-/// Reads one line key by key from a terminal without line editing, editing it as the terminal
-/// would (erase, kill line, end of input on an empty line) and stopping at Ctrl-C.
-fn read_typed(input: &mut impl Read, keys: &Keys) -> Result<Typed> {
-    use secrecy::zeroize::Zeroize;
-    let is = |b: u8, key: u8| key != 0 && b == key;
-    let mut line: Vec<u8> = Vec::new();
-    let mut byte = [0u8; 1];
-    let outcome = loop {
-        let b = match input.read(&mut byte) {
-            Ok(0) => break Typed::End,
-            Ok(_) => byte[0],
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                line.zeroize();
-                return Err(e.into());
-            }
-        };
-        match b {
-            b'\n' | b'\r' => {
-                let text = match String::from_utf8(std::mem::take(&mut line)) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        e.into_bytes().zeroize();
-                        byte.zeroize();
-                        return Err(CliError::usage("the password is not valid UTF-8"));
-                    }
-                };
-                break Typed::Line(SecretString::from(text));
-            }
-            b if is(b, keys.interrupt) => break Typed::Interrupted,
-            b if is(b, keys.end) => {
-                if line.is_empty() {
-                    break Typed::End;
-                }
-            }
-            b if is(b, keys.erase) || b == 0x08 => {
-                // One character: its UTF-8 continuation bytes, then its first byte.
-                while line.last().is_some_and(|c| c & 0xC0 == 0x80) {
-                    line.pop();
-                }
-                line.pop();
-            }
-            b if is(b, keys.kill) => line.zeroize(),
-            b => line.push(b),
-        }
-    };
-    line.zeroize();
-    byte.zeroize();
-    Ok(outcome)
-}
-
-#[cfg(not(unix))]
-fn prompt_secret(prompt: &str) -> Result<SecretString> {
-    eprint!("{prompt}");
-    read_line_secret(&mut std::io::stdin().lock(), "the password")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,54 +577,5 @@ mod tests {
         assert!(qr.chars().all(|c| " ▀▄█\n".contains(c)), "{qr}");
         // Two modules a line: about half as many lines as columns.
         assert_eq!(lines.len(), width.div_ceil(2));
-    }
-
-    const KEYS: Keys = Keys {
-        interrupt: 3,
-        end: 4,
-        erase: 0x7f,
-        kill: 0x15,
-    };
-
-    fn typed(bytes: &[u8]) -> Typed {
-        read_typed(&mut &bytes[..], &KEYS).unwrap()
-    }
-
-    #[test]
-    fn secret_prompts_edit_like_a_terminal_and_stop_at_ctrl_c() {
-        let line = |bytes: &[u8]| match typed(bytes) {
-            Typed::Line(s) => s.expose_secret().to_owned(),
-            _ => panic!("not a line: {bytes:?}"),
-        };
-        assert_eq!(line(b"pass word\n"), "pass word");
-        assert_eq!(line(b"pass\r"), "pass");
-        // Backspace (DEL or ^H) takes one character, also a multi-byte one; ^U the line.
-        assert_eq!(line(b"ab\x7fc\n"), "ac");
-        assert_eq!(line("p\u{e9}\x7fe\x08x\n".as_bytes()), "px");
-        assert_eq!(line(b"wrong\x15right\n"), "right");
-        assert_eq!(line(b"\x7f\x7fok\n"), "ok");
-        // Ctrl-D ends input only on an empty line.
-        assert_eq!(line(b"ab\x04c\n"), "abc");
-        assert!(matches!(typed(b"\x04"), Typed::End));
-        assert!(matches!(typed(b""), Typed::End));
-        assert!(matches!(typed(b"half"), Typed::End));
-        // Ctrl-C stops at once, whatever follows.
-        assert!(matches!(typed(b"secr\x03et\n"), Typed::Interrupted));
-        // A disabled key (0) is never matched: NUL is text then.
-        let none = Keys {
-            interrupt: 0,
-            ..KEYS
-        };
-        assert!(matches!(
-            read_typed(&mut &b"a\x00\x03\n"[..], &none).unwrap(),
-            Typed::Line(s) if s.expose_secret() == "a\x00\x03"
-        ));
-    }
-
-    #[test]
-    fn stdin_passwords_lose_only_the_newline() {
-        let p = read_line_secret(&mut &b"  pass word \n"[..], "x").unwrap();
-        assert_eq!(p.expose_secret(), "  pass word ");
-        assert!(read_line_secret(&mut &b"\n"[..], "x").is_err());
     }
 }

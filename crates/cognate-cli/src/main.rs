@@ -19,9 +19,12 @@ mod error;
 mod exit;
 mod graphql;
 mod login;
+mod login_method;
+mod login_prompt;
 mod login_settings;
 mod machine;
 mod output;
+mod passkey;
 mod profile;
 mod serve;
 mod session;
@@ -112,6 +115,8 @@ enum Command {
     Whoami(account::WhoamiArgs),
     /// Revoke the tokens (or sign out everywhere) and remove the token file.
     Logout(account::LogoutArgs),
+    /// The logged-in user's passkeys: add one (software authenticator), list, delete.
+    Passkey(passkey::PasskeyArgs),
     /// Print AWS credentials for the login, through an identity pool (`credential_process`).
     AwsCredentials(aws_credentials::AwsCredentialsArgs),
     /// Show a token's header and claims without verifying anything.
@@ -229,6 +234,7 @@ fn run(command: Command, ui: &Ui) -> Result<()> {
         Command::Graphql(args) => graphql::run(args, ui),
         Command::Whoami(args) => account::whoami(args, ui),
         Command::Logout(args) => account::logout(args, ui),
+        Command::Passkey(args) => passkey::run(args, ui),
         Command::AwsCredentials(args) => aws_credentials::run(args, ui),
     }
 }

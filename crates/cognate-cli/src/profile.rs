@@ -67,6 +67,10 @@ pub struct Profile {
     /// RFC 8707: the resource server the tokens are for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The software passkey authenticator's credential file, for `cognate login --method
+    /// passkey`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_file: Option<String>,
 }
 
 /// The whole config file.

@@ -440,6 +440,9 @@ fn map_error(e: cognate_client::Error, session: Option<&Session>) -> CliError {
         E::ChallengeRequired(_) => CliError::new(Exit::Auth, e.to_string())
             .hint(format!("run `cognate login{p}` in a terminal to answer it")),
         E::OAuth { .. } => CliError::new(Exit::Auth, e.to_string()),
+        E::Passkey(_) => CliError::new(Exit::Auth, e.to_string()).hint(
+            "the authenticator file must hold a passkey registered for this user in this pool",
+        ),
         _ => CliError::new(Exit::Failure, e.to_string()),
     }
 }

@@ -531,3 +531,33 @@ fn totp_mfa_is_set_up_on_the_first_login_and_asked_on_the_next() {
     // The saved tokens are still those of the last good login.
     assert_eq!(assert_token(&home, "mfa", MFA_USER), second);
 }
+
+#[test]
+fn email_codes_are_typed_at_the_prompt_and_asked_again_when_wrong() {
+    let home = Home::new();
+    home.configure_pool("otp", support::OTP_POOL, support::OTP_CLIENT);
+    let term = Terminal::start(
+        &home,
+        &[
+            "login",
+            "--profile",
+            "otp",
+            "--username",
+            support::OTP_USER,
+            "--method",
+            "email-otp",
+        ],
+    );
+    term.wait_for("Code sent by email to c***@e***.com: ");
+    let code = support::last_code(support::OTP_POOL, support::OTP_USER, "EMAIL_OTP").unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    term.type_line(wrong);
+    term.wait_for("try again (2 tries left)");
+    term.type_line(&code);
+    let (status, screen) = term.exit();
+    assert_eq!(status, 0, "{screen}");
+    assert!(screen.contains("logged in as carol"), "{screen}");
+    // No password was asked.
+    assert!(!screen.contains("Password"), "{screen}");
+    assert_token(&home, "otp", support::OTP_USER);
+}

@@ -58,6 +58,11 @@ const NOT_RUN: &[(&str, &str)] = &[
          `cognate login --no-browser`",
     ),
     (
+        "cognate login --username ann --method …",
+        "the passwordless pool of that section, a code from the outbox or a registered passkey: \
+         tests/login_methods.rs runs every --method against such a pool",
+    ),
+    (
         "cognate token --profile web",
         "the browser sign-in above (tests/oauth.rs)",
     ),

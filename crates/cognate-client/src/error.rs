@@ -44,6 +44,9 @@ pub enum Error {
     /// Reading or writing a token store failed.
     #[error("token store: {0}")]
     Store(String),
+    /// A passkey authenticator made no credential or assertion.
+    #[error(transparent)]
+    Passkey(#[from] crate::passkey::PasskeyError),
     /// An OAuth 2.0 endpoint (token, revocation, userInfo) answered with an error (RFC 6749
     /// section 5.2), such as `invalid_client` or `invalid_grant`.
     #[error("OAuth {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
@@ -146,6 +149,7 @@ impl Error {
             Error::ChallengeRequired(m) => Error::ChallengeRequired(m.clone()),
             Error::SessionEnded(m) => Error::SessionEnded(m.clone()),
             Error::Store(m) => Error::Store(m.clone()),
+            Error::Passkey(e) => Error::Protocol(format!("passkey: {e}")),
             Error::OAuth {
                 error,
                 description,

@@ -15,6 +15,9 @@
 //! - [`IdentityPoolCredentials`]: AWS credentials through an identity pool.
 //! - [`ClientCredentials`]: an app client's own tokens (machine to machine) from the token
 //!   endpoint, cached and renewed like [`TokenSource`]'s; both are [`TokenProvider`]s.
+//! - [`passkey`]: passkeys (WebAuthn) through an [`passkey::Authenticator`] (a software one
+//!   behind the feature `software-authenticator`): [`Client::register_passkey`], and the
+//!   `WEB_AUTHN` step of [`Client::login_user_auth`] ([`WebAuthnChallenge`]).
 //! - [`BrowserSignIn`]: sign-in through the browser (authorization code + PKCE, loopback
 //!   redirect), refresh, revocation and userInfo.
 //!
@@ -49,6 +52,7 @@ mod http;
 mod identity;
 mod login;
 mod oauth;
+pub mod passkey;
 mod provider;
 mod source;
 mod store;
@@ -74,11 +78,12 @@ pub use oauth::{
     BrowserSignIn, BrowserSignInBuilder, ClientAuth, ClientCredentials, ClientCredentialsBuilder,
     ClientToken, ClientTokenStore, OAuthEndpoints, OAuthTokens, PendingSignIn,
 };
+pub use passkey::PasskeyError;
 pub use provider::{Bearer, TokenProvider};
 pub use source::{CredentialSource, RefreshMethod, TokenSource, TokenSourceBuilder};
 pub use store::{FileStore, LockedProfile, MemoryStore, TokenOwner, TokenStore};
 pub use tokens::{AccessClaims, AccessToken, IdClaims, IdToken, RefreshToken, TokenSet};
-pub use user_auth::{FirstFactor, SelectChallenge};
+pub use user_auth::{FirstFactor, SelectChallenge, WebAuthnChallenge};
 
 /// The README's example, compiled as a doc test.
 #[doc = include_str!("../README.md")]

@@ -98,6 +98,9 @@ pub enum Challenge {
     SmsOtp(CodeChallenge),
     /// `SELECT_CHALLENGE`: pick the first factor of a choice-based sign-in (`USER_AUTH`).
     SelectChallenge(crate::user_auth::SelectChallenge),
+    /// `WEB_AUTHN`: sign in with a passkey (a first factor of a choice-based sign-in),
+    /// answered with an assertion from a [`crate::passkey::Authenticator`].
+    WebAuthn(crate::user_auth::WebAuthnChallenge),
     /// `SELECT_MFA_TYPE`: pick one of several second factors.
     SelectMfaType(SelectMfaType),
     /// `MFA_SETUP`: the pool requires MFA and the user has none yet.
@@ -116,6 +119,7 @@ impl Challenge {
             Challenge::EmailOtp(_) => "EMAIL_OTP",
             Challenge::SmsOtp(_) => "SMS_OTP",
             Challenge::SelectChallenge(_) => "SELECT_CHALLENGE",
+            Challenge::WebAuthn(_) => "WEB_AUTHN",
             Challenge::SelectMfaType(_) => "SELECT_MFA_TYPE",
             Challenge::MfaSetup(_) => "MFA_SETUP",
             Challenge::Other(o) => &o.name,
@@ -853,6 +857,12 @@ impl Client {
                         std::mem::take(&mut answer.available),
                         pending,
                     ))
+                }
+                ChallengeNameType::WebAuthn => {
+                    Challenge::WebAuthn(crate::user_auth::WebAuthnChallenge::new(
+                        params.get("CREDENTIAL_REQUEST_OPTIONS").cloned(),
+                        pending,
+                    )?)
                 }
                 ChallengeNameType::SelectMfaType => Challenge::SelectMfaType(SelectMfaType {
                     options: json_list(params.get("MFAS_CAN_CHOOSE"))

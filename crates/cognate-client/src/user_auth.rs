@@ -2,9 +2,9 @@
 //! factors the pool allows and the user can use (`SELECT_CHALLENGE`), and the login goes on
 //! with the one picked: the password (sent, or proven by SRP), or a code sent by email or SMS
 //! ([`Challenge::EmailOtp`](crate::Challenge::EmailOtp),
-//! [`Challenge::SmsOtp`](crate::Challenge::SmsOtp)). Passkeys (`WEB_AUTHN`) come back as
-//! [`Challenge::Other`](crate::Challenge::Other) with the request options, for a WebAuthn
-//! client to answer.
+//! [`Challenge::SmsOtp`](crate::Challenge::SmsOtp)), or a passkey
+//! ([`Challenge::WebAuthn`](crate::Challenge::WebAuthn), answered by a
+//! [`passkey::Authenticator`](crate::passkey::Authenticator)).
 //!
 //! ```no_run
 //! # async fn run(client: cognate_client::Client) -> cognate_client::Result<()> {
@@ -26,8 +26,9 @@ use std::collections::HashMap;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::login::{LoginStep, Pending};
+use crate::passkey::{Authenticator, RequestOptions};
 
 /// A first factor of a choice-based sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +128,67 @@ impl SelectChallenge {
         let client = self.pending.client.clone();
         let next = client
             .respond(&self.pending, ChallengeNameType::SelectChallenge, r)
+            .await?;
+        client.advance(*self.pending, next).await
+    }
+}
+
+/// `WEB_AUTHN`: sign in with a passkey. The relying party's request options
+/// (`CREDENTIAL_REQUEST_OPTIONS`) go to an [`Authenticator`], whose assertion is the answer.
+///
+/// ```no_run
+/// # async fn run(client: cognate_client::Client,
+/// #     authenticator: &dyn cognate_client::passkey::Authenticator)
+/// # -> cognate_client::Result<()> {
+/// use cognate_client::{Challenge, FirstFactor, LoginStep};
+///
+/// let step = client.login_user_auth("ann", Some(FirstFactor::WebAuthn)).await?;
+/// if let LoginStep::Challenge(Challenge::WebAuthn(passkey)) = step {
+///     println!("relying party: {:?}", passkey.options.rp_id());
+///     let tokens = passkey.respond(authenticator).await?.into_tokens()?;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct WebAuthnChallenge {
+    /// The request options (`PublicKeyCredentialRequestOptionsJSON`).
+    pub options: RequestOptions,
+    pending: Box<Pending>,
+}
+
+impl WebAuthnChallenge {
+    pub(crate) fn new(options: Option<String>, pending: Pending) -> Result<Self> {
+        let options = options
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .filter(serde_json::Value::is_object)
+            .ok_or_else(|| {
+                Error::protocol("WEB_AUTHN without readable CREDENTIAL_REQUEST_OPTIONS")
+            })?;
+        Ok(WebAuthnChallenge {
+            options: RequestOptions::new(options),
+            pending: Box::new(pending),
+        })
+    }
+
+    /// Asks `authenticator` for an assertion and answers with it. An authenticator that
+    /// cannot answer (no passkey for this relying party, a user who declines) ends the login
+    /// with [`Error::Passkey`]; a refused assertion with Cognito's `NotAuthorizedException`.
+    pub async fn respond(self, authenticator: &dyn Authenticator) -> Result<LoginStep> {
+        let credential = authenticator.get(&self.options).await?;
+        self.respond_with_credential(&credential).await
+    }
+
+    /// Answers with an `AuthenticationResponseJSON` made elsewhere (a browser, a FIDO
+    /// library).
+    pub async fn respond_with_credential(
+        self,
+        credential: &serde_json::Value,
+    ) -> Result<LoginStep> {
+        let r = HashMap::from([("CREDENTIAL".to_owned(), credential.to_string())]);
+        let client = self.pending.client.clone();
+        let next = client
+            .respond(&self.pending, ChallengeNameType::WebAuthn, r)
             .await?;
         client.advance(*self.pending, next).await
     }

@@ -26,6 +26,13 @@ pub const MFA_CLIENT: &str = "interactmfaclientabcdefghi";
 /// A confirmed user of [`MFA_POOL`] (password [`PASSWORD`]).
 pub const MFA_USER: &str = "bob";
 
+/// A third pool, for choice-based sign-in (`USER_AUTH`) with codes by email.
+pub const OTP_POOL: &str = "us-east-1_Interact3";
+/// Its app client (`USER_AUTH` allowed).
+pub const OTP_CLIENT: &str = "interactotpclientabcdefghi";
+/// A confirmed user of [`OTP_POOL`] with a verified email address.
+pub const OTP_USER: &str = "carol";
+
 /// The local Cognito, started once per test binary; its endpoint.
 pub fn cognito() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
@@ -44,6 +51,13 @@ pub fn cognito() -> &'static str {
             "clients": [{"name": "cli", "id": MFA_CLIENT,
                 "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
             "users": [{"username": MFA_USER, "password": PASSWORD}]
+        }, {
+            "id": OTP_POOL, "name": "interactive-otp",
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+            "clients": [{"name": "cli", "id": OTP_CLIENT,
+                "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
+            "users": [{"username": OTP_USER, "password": PASSWORD,
+                       "attributes": {"email": "carol@example.com", "email_verified": "true"}}]
         }]}))
         .unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -101,6 +115,25 @@ pub fn call(op: &str, body: &Value) -> Result<Value, (String, Value)> {
             Err((kind, value))
         }
     })
+}
+
+/// The last one-time code of `purpose` (`EMAIL_OTP`, …) the local Cognito sent `user` of
+/// `pool`, from its outbox.
+pub fn last_code(pool: &str, user: &str, purpose: &str) -> Option<String> {
+    let url = format!(
+        "{}/_cognate/outbox?pool={pool}&purpose={purpose}&username={user}",
+        cognito()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let v: Value = rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    v["messages"]
+        .as_array()?
+        .last()
+        .and_then(|m| m["code"].as_str())
+        .map(str::to_owned)
 }
 
 /// A user's machine: its own config file and token directory.
