@@ -76,8 +76,7 @@ fn handlers(language: &str) -> HashMap<String, PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_js_custom_auth_and_aws_jwt_verify() {
-    let mut builder = Server::builder()
-        .in_memory()
+    let mut builder = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .issuer_style(IssuerStyle::Aws)
         .seed_data(seed());
@@ -99,8 +98,7 @@ async fn identity_js_custom_auth_and_aws_jwt_verify() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amplify_v6_custom_without_and_with_srp() {
-    let mut builder = Server::builder()
-        .in_memory()
+    let mut builder = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed());
     for (name, path) in handlers("node") {
@@ -122,8 +120,7 @@ async fn amplify_v6_custom_without_and_with_srp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_challenges_on_the_wire_and_the_session_history() {
     let (service, endpoint) = LambdaService::start(handlers("python")).await;
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed())
         .lambda_endpoint(endpoint)

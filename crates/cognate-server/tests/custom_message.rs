@@ -66,8 +66,7 @@ async fn scenario(language: &str) {
         "examples/triggers/{language}/custom_message.{}",
         if language == "node" { "mjs" } else { "py" }
     ));
-    let mut builder = Server::builder()
-        .in_memory()
+    let mut builder = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed());
     let mut service = None;
@@ -287,8 +286,7 @@ name = "web"
 id = "senderssmsclientaaaaaaaaaa"
 "#
     );
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(Seed::from_toml(&seed).unwrap())
         .trigger_handler(

@@ -41,8 +41,7 @@ password = "Another horse 2!"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_js_sdk_v3_and_aws_jwt_verify_accept_the_server() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .issuer_style(IssuerStyle::Aws)
         .seed_data(Seed::from_toml(SEED).unwrap())

@@ -28,8 +28,7 @@ async fn the_js_sdk_turns_an_id_token_into_aws_credentials() {
         "users": [{"username": "alice", "password": "Correct horse 1!"}]
     }]}))
     .unwrap();
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed)
         .start()

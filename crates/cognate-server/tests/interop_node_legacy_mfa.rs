@@ -33,8 +33,7 @@ password = "Correct horse 1!"
 attributes = {{ phone_number = "+15555550100", phone_number_verified = "true" }}
 "#
     );
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(Seed::from_toml(&seed).unwrap())
         .start()

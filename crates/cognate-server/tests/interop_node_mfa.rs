@@ -35,8 +35,7 @@ temporary = true
 attributes = {{ email = "alice@example.com", email_verified = "true" }}
 "#
     );
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(Seed::from_toml(&seed).unwrap())
         .start()

@@ -117,8 +117,7 @@ async fn user(server: &RunningServer, pool: &str, name: &str, password: &str, pe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openid_client_and_aws_jwt_verify() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .issuer_style(IssuerStyle::Aws)
         .start()
@@ -146,8 +145,7 @@ async fn chromium_signs_in_through_the_hosted_pages() {
         "/usr/bin/chromium is missing: {}",
         common::INSTALL_HINT
     );
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .start()
         .await
@@ -265,8 +263,7 @@ async fn chromium_signs_in_through_an_oidc_provider() {
         INBOUND_FEDERATION.replace("EVENTS", &format!("{:?}", events.display().to_string())),
     )
     .unwrap();
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .trigger_handler("pre-sign-up", pre_sign_up)
         .trigger_handler("inbound-federation", inbound)

@@ -55,8 +55,7 @@ password = "{PASSWORD}"
 
 async fn start() -> (RunningServer, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(T0));
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock.clone())
         .seed_data(seed())

@@ -73,8 +73,7 @@ enum Via {
 
 async fn scenario(language: &str, via: Via) {
     let functions = examples(language);
-    let mut builder = Server::builder()
-        .in_memory()
+    let mut builder = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed());
     let mut service = None;
@@ -495,8 +494,7 @@ async fn failures_are_answered_as_aws_answers_them() {
         ),
     ]
     .concat();
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(Seed::from_toml(&text).unwrap())
         .trigger_handler("throws-py", fixtures.join("throws.py"))
@@ -664,8 +662,7 @@ async fn pre_authentication_sees_unknown_users_when_their_existence_is_hidden() 
     std::fs::write(&path, PRE_AUTH_UNKNOWN).unwrap();
     let (service, endpoint) =
         LambdaService::start(HashMap::from([("pre-auth".to_owned(), path)])).await;
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .lambda_endpoint(endpoint)
         .start()

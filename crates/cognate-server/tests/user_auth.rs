@@ -111,8 +111,7 @@ struct Env {
 
 async fn start() -> Env {
     let clock = Arc::new(ManualClock::new(T0));
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock.clone())
         .seed_data(seed())
@@ -889,8 +888,7 @@ attributes = {{ email = "ann@example.com", email_verified = "true" }}
 "#
     ))
     .unwrap();
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .lambda_endpoint(endpoint)
         .seed_data(seed)
@@ -971,8 +969,7 @@ attributes = {{ email = "ann@example.com", email_verified = "true" }}
 /// here: Amplify checks the tokens' times against its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amplify_v6_signs_in_with_user_auth_and_email_otp() {
-    let server = Server::builder()
-        .in_memory()
+    let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .seed_data(seed())
         .start()

@@ -125,8 +125,7 @@ async fn python_summary_on(
     script: &str,
     builder: cognate_server::ServerBuilder,
 ) -> serde_json::Value {
-    let server = builder
-        .in_memory()
+    let server = in_memory(builder)
         .bind("127.0.0.1:0")
         .start()
         .await

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod account_pages;
+#[path = "../common/mod.rs"]
+mod common;
 mod control_plane;
 #[path = "../triggers/lambda_service.rs"]
 mod lambda_service;
@@ -48,8 +50,7 @@ async fn start() -> Env {
 /// [`start`] with more settings of the server.
 async fn start_with(more: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Env {
     let clock = Arc::new(ManualClock::new(1_750_000_000));
-    let builder = Server::builder()
-        .in_memory()
+    let builder = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .clock(clock.clone())
         .seed_data(Seed::from_toml(SEED).unwrap());
