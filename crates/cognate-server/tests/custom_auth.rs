@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_CustomAu1";
 const CLIENT: &str = "customauthclientaaaaaaaaaa";
+/// A client with PreventUserExistenceErrors = ENABLED.
+const HIDING: &str = "hidingclientaaaaaaaaaaaaaa";
 const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:";
 
 fn seed() -> Seed {
@@ -36,6 +38,12 @@ LambdaConfig = {{ DefineAuthChallenge = "{ARN}define", CreateAuthChallenge = "{A
 name = "web"
 id = "{CLIENT}"
 ExplicitAuthFlows = ["ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+[[pools.clients]]
+name = "hides users"
+id = "{HIDING}"
+ExplicitAuthFlows = ["ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH"]
+PreventUserExistenceErrors = "ENABLED"
 
 [[pools.clients]]
 name = "no custom"
@@ -283,5 +291,134 @@ async fn custom_challenges_on_the_wire_and_the_session_history() {
         json!({"device": "test"})
     );
     assert_eq!(verifies[0]["response"], json!({"answerCorrect": null}));
+    server.shutdown().await;
+}
+
+/// Through a client that prevents user-existence errors, a name no user has goes through the
+/// same triggers with `userNotFound: true` and is refused only at the end (AWS's Define /
+/// Create / Verify documentation); a real user's events say `userNotFound: false`, and a
+/// client that does not hide users still answers UserNotFoundException at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_names_go_through_the_triggers_with_user_not_found() {
+    let (service, endpoint) = LambdaService::start(handlers("python")).await;
+    let server = common::in_memory(Server::builder())
+        .bind("127.0.0.1:0")
+        .seed_data(seed())
+        .lambda_endpoint(endpoint)
+        .start()
+        .await
+        .unwrap();
+    let url = server.endpoint_url();
+    let start = |client: &str, name: &str| {
+        json!({"ClientId": client, "AuthFlow": "CUSTOM_AUTH",
+               "AuthParameters": {"USERNAME": name}})
+    };
+    let answer = |session: &Value, name: &str, word: &str| {
+        json!({"ClientId": HIDING, "ChallengeName": "CUSTOM_CHALLENGE", "Session": session,
+               "ChallengeResponses": {"USERNAME": name, "ANSWER": word}})
+    };
+
+    // The unknown name gets the challenge a real user gets, and another after a wrong answer.
+    let challenge = idp_call(&url, "InitiateAuth", start(HIDING, "mallory"))
+        .await
+        .unwrap();
+    assert_eq!(challenge["ChallengeName"], "CUSTOM_CHALLENGE");
+    assert_eq!(
+        challenge["ChallengeParameters"],
+        json!({"question": "What is the secret word?", "USERNAME": "mallory"})
+    );
+    let again = idp_call(
+        &url,
+        "RespondToAuthChallenge",
+        answer(&challenge["Session"], "mallory", "no"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again["ChallengeName"], "CUSTOM_CHALLENGE");
+    // The right word: Define says issueTokens, and there is no user to issue them to.
+    let refused = idp_call(
+        &url,
+        "RespondToAuthChallenge",
+        answer(&again["Session"], "mallory", "cognate"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        (
+            "NotAuthorizedException".to_owned(),
+            "Incorrect username or password.".to_owned()
+        )
+    );
+    let (defines, creates, verifies) = (
+        service.events("define"),
+        service.events("create"),
+        service.events("verify"),
+    );
+    for event in defines.iter().chain(&creates).chain(&verifies) {
+        assert_eq!(event["userName"], "mallory", "{event}");
+        assert_eq!(event["request"]["userNotFound"], true, "{event}");
+        assert_eq!(event["request"]["userAttributes"], json!({}), "{event}");
+    }
+    assert_eq!((defines.len(), creates.len(), verifies.len()), (3, 2, 2));
+
+    // alice through the same client: the same flow, userNotFound false, and tokens.
+    let challenge = idp_call(&url, "InitiateAuth", start(HIDING, "alice"))
+        .await
+        .unwrap();
+    let tokens = idp_call(
+        &url,
+        "RespondToAuthChallenge",
+        answer(&challenge["Session"], "alice", "cognate"),
+    )
+    .await
+    .unwrap();
+    assert!(tokens["AuthenticationResult"]["AccessToken"].is_string());
+    let defines = service.events("define");
+    let last = defines.last().unwrap();
+    assert_eq!(last["request"]["userNotFound"], false);
+    assert_eq!(last["request"]["userAttributes"]["custom:tenant"], "acme");
+
+    // SRP inside custom auth: the unknown name's PASSWORD_VERIFIER looks real and is refused.
+    let srp = idp_call(
+        &url,
+        "InitiateAuth",
+        json!({"ClientId": HIDING, "AuthFlow": "CUSTOM_AUTH",
+               "AuthParameters": {"USERNAME": "mallory", "CHALLENGE_NAME": "SRP_A",
+                                  "SRP_A": "0a1b2c3d4e5f"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(srp["ChallengeName"], "PASSWORD_VERIFIER");
+    for member in [
+        "SALT",
+        "SECRET_BLOCK",
+        "SRP_B",
+        "USERNAME",
+        "USER_ID_FOR_SRP",
+    ] {
+        assert!(
+            srp["ChallengeParameters"][member].is_string(),
+            "{member}: {srp}"
+        );
+    }
+
+    // A client that does not hide users: UserNotFoundException, no trigger called, and a real
+    // user's events carry no userNotFound.
+    let before = service.events("define").len();
+    let not_found = idp_call(&url, "InitiateAuth", start(CLIENT, "mallory"))
+        .await
+        .unwrap_err();
+    assert_eq!(not_found.0, "UserNotFoundException");
+    assert_eq!(service.events("define").len(), before);
+    idp_call(&url, "InitiateAuth", start(CLIENT, "alice"))
+        .await
+        .unwrap();
+    let defines = service.events("define");
+    assert!(
+        defines.last().unwrap()["request"]
+            .get("userNotFound")
+            .is_none()
+    );
     server.shutdown().await;
 }

@@ -9,6 +9,12 @@
 //! Each answer consumes its session; Verify's verdict joins the steps and Define decides again.
 //! A second factor is not asked after custom authentication; a confirmed device still proves
 //! itself.
+//!
+//! Through a client that prevents user-existence errors, a name no user has goes through the
+//! same steps, as AWS documents: the triggers get `userNotFound: true` (and no attributes; a
+//! real user's events say `false`), a `PASSWORD_VERIFIER` challenge looks like a real one and
+//! is always refused, and tokens are never issued — "Incorrect username or password." where a
+//! real user would have had them.
 
 use std::collections::HashMap;
 
@@ -56,13 +62,21 @@ pub(crate) fn start(
     }
     let username = param(params, "USERNAME")?;
     let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+    let hides = hides_users(client);
     let Some(user) = users::find(ctx, pool, username)? else {
         check_secret_hash(client, secret_hash, &[username])?;
-        return Err(if client.prevent_user_existence_errors == "ENABLED" {
-            ApiError::bad_credentials()
-        } else {
-            ApiError::user_not_found()
-        });
+        if !hides {
+            return Err(ApiError::user_not_found());
+        }
+        triggers::pre_authentication_unknown(ctx, pool, username, &client.id)?;
+        let stand_in = unknown_user(ctx, pool, username);
+        let (history, srp_a) = first_steps(params);
+        let who = Who {
+            user: &stand_in,
+            unknown: true,
+            hides,
+        };
+        return next(ctx, pool, client, who, None, history, srp_a, None);
     };
     check_secret_hash(client, secret_hash, &[username, &user.username])?;
     if !user.enabled {
@@ -75,6 +89,19 @@ pub(crate) fn start(
         ));
     }
     triggers::pre_authentication(ctx, pool, &user, &client.id)?;
+    let (history, srp_a) = first_steps(params);
+    let device_key = params.get("DEVICE_KEY").map(String::as_str);
+    let who = Who {
+        user: &user,
+        unknown: false,
+        hides,
+    };
+    next(ctx, pool, client, who, device_key, history, srp_a, None)
+}
+
+/// The steps before Define is first asked (`SRP_A` when the initiation starts SRP inside
+/// custom authentication), and that `SRP_A`.
+fn first_steps(params: &HashMap<String, String>) -> (Vec<ChallengeResult>, Option<&str>) {
     let srp_a = params.get("SRP_A").map(String::as_str);
     let mut history = Vec::new();
     if srp_a.is_some() || params.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
@@ -84,8 +111,56 @@ pub(crate) fn start(
             challenge_metadata: None,
         });
     }
-    let device_key = params.get("DEVICE_KEY").map(String::as_str);
-    next(ctx, pool, client, &user, device_key, history, srp_a, None)
+    (history, srp_a)
+}
+
+fn hides_users(client: &AppClient) -> bool {
+    client.prevent_user_existence_errors == "ENABLED"
+}
+
+/// Whom a custom sign-in is for.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    /// The user, or the stand-in of an unknown name ([`unknown_user`]).
+    user: &'a User,
+    /// The name matched no user.
+    unknown: bool,
+    /// The client prevents user-existence errors: the events carry `userNotFound`.
+    hides: bool,
+}
+
+impl Who<'_> {
+    /// The events' `userAttributes` (none for an unknown name).
+    fn attributes(&self) -> triggers::events::Attributes {
+        if self.unknown {
+            triggers::events::Attributes::new()
+        } else {
+            user_attributes(self.user)
+        }
+    }
+
+    /// The events' `userNotFound`.
+    fn user_not_found(&self) -> Option<bool> {
+        self.hides.then_some(self.unknown)
+    }
+}
+
+/// The stand-in of a name no user has: the user id a real user of that name would show
+/// (`super::password::decoy_user_id`), nothing else.
+fn unknown_user(ctx: &Ctx, pool: &UserPool, username: &str) -> User {
+    let id = super::password::decoy_user_id(ctx, pool, username);
+    User {
+        pool_id: pool.id.clone(),
+        username: id.clone(),
+        sub: id,
+        attributes: Default::default(),
+        enabled: true,
+        status: UserStatus::Confirmed,
+        verifier: None,
+        created: 0,
+        modified: 0,
+        password_set: 0,
+    }
 }
 
 /// Asks Define what follows `history`, and does it. `srp_a` is the `SRP_A` of the
@@ -96,20 +171,22 @@ fn next(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
-    user: &User,
+    who: Who<'_>,
     device_key: Option<&str>,
     history: Vec<ChallengeResult>,
     srp_a: Option<&str>,
     claim: Option<Change>,
 ) -> Result<Answer, ApiError> {
+    let user = who.user;
     let metadata = triggers::scope().client_metadata;
     let request = CustomAuthRequest {
-        user_attributes: user_attributes(user),
+        user_attributes: who.attributes(),
         session: Some(history.clone()),
         challenge_name: None,
         private_challenge_parameters: None,
         challenge_answer: None,
         client_metadata: metadata.clone(),
+        user_not_found: who.user_not_found(),
     };
     let define: DefineResponse = call(
         ctx,
@@ -125,6 +202,10 @@ fn next(
         return Err(ApiError::bad_credentials());
     }
     if define.issue_tokens == Some(true) {
+        if who.unknown {
+            tokens::spend(ctx, claim)?;
+            return Err(ApiError::bad_credentials());
+        }
         return super::challenges::proceed(
             ctx,
             pool,
@@ -140,16 +221,17 @@ fn next(
         Some("PASSWORD_VERIFIER") => {
             let srp_a = srp_a.ok_or_else(unusable)?;
             tokens::spend(ctx, claim)?;
-            srp_challenge(ctx, pool, client, user, device_key, history, srp_a)
+            srp_challenge(ctx, pool, client, who, device_key, history, srp_a)
         }
         Some("CUSTOM_CHALLENGE") => {
             let request = CustomAuthRequest {
-                user_attributes: user_attributes(user),
+                user_attributes: who.attributes(),
                 session: Some(history.clone()),
                 challenge_name: Some("CUSTOM_CHALLENGE".into()),
                 private_challenge_parameters: None,
                 challenge_answer: None,
                 client_metadata: metadata,
+                user_not_found: who.user_not_found(),
             };
             let create: CreateResponse = call(
                 ctx,
@@ -167,6 +249,7 @@ fn next(
                 history,
                 private: create.private_challenge_parameters.unwrap_or_default(),
                 metadata: create.challenge_metadata,
+                unknown: who.unknown,
             };
             let session = issue(ctx, state_for(pool, client, user, device_key, step));
             Ok(Answer::challenge(C::CustomChallenge, Some(session), shown))
@@ -181,7 +264,7 @@ fn srp_challenge(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
-    user: &User,
+    who: Who<'_>,
     device_key: Option<&str>,
     history: Vec<ChallengeResult>,
     srp_a: &str,
@@ -192,7 +275,14 @@ fn srp_challenge(
     {
         return Err(ApiError::invalid("SRP_A is not valid hexadecimal"));
     }
-    let verifier = crate::services::users::load_verifier(user)?;
+    let user = who.user;
+    // An unknown name's challenge looks like a real one and its answer is always refused
+    // (`decoy`), as after USER_SRP_AUTH.
+    let verifier = if who.unknown {
+        super::password::decoy_verifier(ctx, pool, &user.username)?
+    } else {
+        crate::services::users::load_verifier(user)?
+    };
     let mut rng = cognate_srp::os_rng();
     let server = cognate_srp::SrpServer::new(&mut rng, &verifier)
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -205,7 +295,7 @@ fn srp_challenge(
         big_b: Some(STANDARD.encode(server.public_bytes())),
         srp_a: srp_a.to_owned(),
         issued: ctx.now(),
-        decoy: false,
+        decoy: who.unknown,
     };
     let block = ctx.sealer.seal(Purpose::PasswordVerifier, &state);
     let step = Step::CustomPasswordVerifier { history };
@@ -258,11 +348,16 @@ pub(crate) fn after_password(
         challenge_result: true,
         challenge_metadata: None,
     });
+    let who = Who {
+        user,
+        unknown: false,
+        hides: hides_users(client),
+    };
     next(
         ctx,
         pool,
         client,
-        user,
+        who,
         state.device_key.as_deref(),
         history,
         None,
@@ -285,20 +380,35 @@ pub(crate) fn answer(
         history,
         private,
         metadata,
+        unknown,
     } = &state.step
     else {
         return Err(invalid_session());
     };
     let answer = param(answers, "ANSWER")?;
-    let user = session_user(ctx, &state)?;
+    let user = if *unknown {
+        User {
+            username: state.user.clone(),
+            sub: state.user.clone(),
+            ..unknown_user(ctx, pool, &state.user)
+        }
+    } else {
+        session_user(ctx, &state)?
+    };
     consume(ctx, client, &state)?;
+    let who = Who {
+        user: &user,
+        unknown: *unknown,
+        hides: hides_users(client),
+    };
     let request = CustomAuthRequest {
-        user_attributes: user_attributes(&user),
+        user_attributes: who.attributes(),
         session: None,
         challenge_name: None,
         private_challenge_parameters: Some(private.clone()),
         challenge_answer: Some(answer.to_owned()),
         client_metadata: triggers::scope().client_metadata,
+        user_not_found: who.user_not_found(),
     };
     let verdict: VerifyResponse = call(
         ctx,
@@ -319,7 +429,7 @@ pub(crate) fn answer(
         ctx,
         pool,
         client,
-        &user,
+        who,
         state.device_key.as_deref(),
         history,
         None,

@@ -219,7 +219,7 @@ pub(crate) fn decoy_salt(ctx: &Ctx, pool: &UserPool, username: &str) -> [u8; 16]
 /// always gets the same SALT, as a real user does. `v` is a keyed hash below N rather than
 /// g^x of some password: making g^x would cost an exponentiation that a real user's login does
 /// not make, and the time would tell the two apart.
-fn decoy_verifier(
+pub(crate) fn decoy_verifier(
     ctx: &Ctx,
     pool: &UserPool,
     username: &str,
@@ -243,7 +243,7 @@ fn decoy_verifier(
 /// The `USER_ID_FOR_SRP` of an unknown name: the name itself where a real user's would be the
 /// name too; a UUID derived from the name where a real user's would be a UUID (pools that sign
 /// in with email or phone number) or another name (an alias), so the form does not tell.
-fn decoy_user_id(ctx: &Ctx, pool: &UserPool, username: &str) -> String {
+pub(crate) fn decoy_user_id(ctx: &Ctx, pool: &UserPool, username: &str) -> String {
     let name = users::normalize_name(pool, username);
     let by_attribute = !pool.username_attributes.is_empty()
         || (!pool.alias_attributes.is_empty() && (name.contains('@') || name.starts_with('+')));

@@ -62,11 +62,15 @@ pub(crate) enum Step {
     WebAuthn { pending: String },
     /// A challenge of CreateAuthChallenge (`CUSTOM_AUTH`): the steps so far, the private
     /// parameters VerifyAuthChallengeResponse gets, the challenge's metadata.
+    /// `unknown`: the sign-in is for a name no user has, through a client that prevents
+    /// user-existence errors; it goes through the triggers and is refused at the end.
     #[serde(rename = "CUSTOM_CHALLENGE")]
     CustomChallenge {
         history: Vec<ChallengeResult>,
         private: BTreeMap<String, String>,
         metadata: Option<String>,
+        #[serde(default)]
+        unknown: bool,
     },
     /// The password's SRP proof inside `CUSTOM_AUTH` (Amplify's `CUSTOM_WITH_SRP`): the
     /// `PASSWORD_VERIFIER` answer continues the custom authentication.

@@ -498,6 +498,9 @@ pub(crate) struct CustomAuthRequest {
     /// The answer's `ClientMetadata`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<Attributes>,
+    /// Set when the client prevents user-existence errors: whether the name matched no user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_not_found: Option<bool>,
 }
 
 /// DefineAuthChallenge's response.
