@@ -390,6 +390,69 @@ c, req = challenge()
 answer(c, device.get(req, taken))
 ok("the next counter value signs in")
 
+# ---- a name no user has, through a client that prevents user-existence errors: a WEB_AUTHN
+# challenge shaped as a real user's, whose answer is refused as a wrong passkey is
+hidden = idp.create_user_pool_client(
+    UserPoolId=pool, ClientName="hidden", ExplicitAuthFlows=flows, PreventUserExistenceErrors="ENABLED"
+)["UserPoolClient"]["ClientId"]
+
+
+def hidden_start(name, preferred=True):
+    params = {"USERNAME": name}
+    if preferred:
+        params["PREFERRED_CHALLENGE"] = "WEB_AUTHN"
+    c = idp.initiate_auth(ClientId=hidden, AuthFlow="USER_AUTH", AuthParameters=params)
+    return c, json.loads(c["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+
+
+def hidden_answer(c, name, credential):
+    return idp.respond_to_auth_challenge(
+        ClientId=hidden,
+        ChallengeName="WEB_AUTHN",
+        Session=c["Session"],
+        ChallengeResponses={"USERNAME": name, "CREDENTIAL": credential},
+    )
+
+
+real, real_o = hidden_start("alice")
+ghost, ghost_o = hidden_start("ghost")
+assert real["ChallengeName"] == ghost["ChallengeName"] == "WEB_AUTHN", ghost
+assert sorted(real) == sorted(ghost), (real, ghost)
+assert sorted(real_o) == sorted(ghost_o), (real_o, ghost_o)
+for member in ("rpId", "timeout", "userVerification"):
+    assert real_o.get(member) == ghost_o.get(member), (member, real_o, ghost_o)
+assert len(websafe_decode(real_o["challenge"])) == len(websafe_decode(ghost_o["challenge"]))
+assert len(ghost_o["allowCredentials"]) == 1, ghost_o
+assert any(sorted(a) == sorted(ghost_o["allowCredentials"][0]) for a in real_o["allowCredentials"]), (
+    real_o,
+    ghost_o,
+)
+_, again_o = hidden_start("ghost")
+assert again_o["allowCredentials"] == ghost_o["allowCredentials"], (again_o, ghost_o)
+assert again_o["challenge"] != ghost_o["challenge"]
+ok("an unknown name gets WEB_AUTHN request options shaped as a real user's, one credential id each time")
+wrong_key = ec.generate_private_key(ec.SECP256R1())
+expect_error(
+    "NotAuthorizedException",
+    hidden_answer,
+    ghost,
+    "ghost",
+    device.get(ghost_o, taken),
+    message="Incorrect username or passkey.",
+)
+expect_error(
+    "NotAuthorizedException",
+    hidden_answer,
+    real,
+    "alice",
+    device.get(real_o, taken, key=wrong_key),
+    message="Incorrect username or passkey.",
+)
+ok("the unknown name's answer is refused as a real user's wrong passkey is")
+picked, _ = hidden_start("ghost", preferred=False)
+assert picked["ChallengeName"] == "WEB_AUTHN", picked
+ok("without a preference: a challenge the pool allows (here its only passwordless one)")
+
 c, req = challenge()
 idp.delete_web_authn_credential(AccessToken=alice, CredentialId=first["id"])
 expect_error("NotAuthorizedException", answer, c, device.get(req, taken))

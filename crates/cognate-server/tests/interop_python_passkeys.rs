@@ -15,5 +15,5 @@ mod common;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_software_authenticator_registers_and_signs_in() {
     let summary = common::python_summary("passkeys.py").await;
-    assert_eq!(summary["checks"].as_u64(), Some(31), "{summary}");
+    assert_eq!(summary["checks"].as_u64(), Some(34), "{summary}");
 }

@@ -714,29 +714,84 @@ async fn email_and_sms_codes_sign_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_names_look_like_users_when_existence_errors_are_prevented() {
     let env = start().await;
+    let wrong_code = (
+        "CodeMismatchException".to_owned(),
+        "Invalid code or auth state for the user.".to_owned(),
+    );
+    // Without a preference: as AWS documents, a challenge of a type the pool allows, picked at
+    // random — here a code by email or SMS, "sent" to a masked destination.
+    for _ in 0..6 {
+        let ghost = env
+            .user_auth(HIDDEN, json!({"USERNAME": "ghost"}))
+            .await
+            .unwrap();
+        let name = ghost["ChallengeName"].as_str().unwrap().to_owned();
+        assert!(name == "EMAIL_OTP" || name == "SMS_OTP", "{ghost}");
+        let field = format!("{name}_CODE");
+        assert!(
+            ghost["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"]
+                .as_str()
+                .unwrap()
+                .contains('*'),
+            "{ghost}"
+        );
+        assert_eq!(
+            env.respond(
+                HIDDEN,
+                &name,
+                &ghost["Session"],
+                json!({"USERNAME": "ghost", field: "123456"})
+            )
+            .await
+            .unwrap_err(),
+            wrong_code
+        );
+    }
+    // A preferred code: the challenge a real user gets, and every code is a wrong one, as a
+    // real user's wrong code is.
     let ghost = env
-        .user_auth(HIDDEN, json!({"USERNAME": "ghost"}))
+        .user_auth(
+            HIDDEN,
+            json!({"USERNAME": "ghost", "PREFERRED_CHALLENGE": "EMAIL_OTP"}),
+        )
         .await
         .unwrap();
-    assert_eq!(ghost["ChallengeName"], "SELECT_CHALLENGE");
-    assert_eq!(
-        ghost["AvailableChallenges"],
-        json!(["PASSWORD", "PASSWORD_SRP"])
-    );
-    assert_eq!(
-        env.respond(
+    let ann = env
+        .user_auth(
             HIDDEN,
-            "SELECT_CHALLENGE",
-            &ghost["Session"],
-            json!({"USERNAME": "ghost", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD})
+            json!({"USERNAME": "ann", "PREFERRED_CHALLENGE": "EMAIL_OTP"}),
         )
         .await
-        .unwrap_err(),
-        (
-            "NotAuthorizedException".into(),
-            "Incorrect username or password.".into()
-        )
+        .unwrap();
+    assert_eq!(ghost["ChallengeName"], "EMAIL_OTP");
+    let members = |v: &Value| {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(members(&ghost), members(&ann));
+    assert_eq!(
+        members(&ghost["ChallengeParameters"]),
+        members(&ann["ChallengeParameters"])
     );
+    assert_eq!(
+        ghost["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"],
+        "g***@e***.com"
+    );
+    for (who, challenge) in [("ghost", &ghost), ("ann", &ann)] {
+        assert_eq!(
+            env.respond(
+                HIDDEN,
+                "EMAIL_OTP",
+                &challenge["Session"],
+                json!({"USERNAME": who, "EMAIL_OTP_CODE": "000000"})
+            )
+            .await
+            .unwrap_err(),
+            wrong_code,
+            "{who}"
+        );
+    }
     assert_eq!(
         env.user_auth(
             HIDDEN,

@@ -163,9 +163,9 @@ pub(crate) fn answer_code(
 ) -> Result<Answer, ApiError> {
     let state = open(ctx, pool, client, session, &[name])?;
     answer_secret_hash(client, answers, &state)?;
-    let user = session_user(ctx, &state)?;
     let (field, sent) = match &state.step {
         Step::SoftwareTokenMfa => {
+            let user = session_user(ctx, &state)?;
             let code = param(answers, "SOFTWARE_TOKEN_MFA_CODE")?;
             let step = mfa::check_totp(ctx, pool, &user, code)?;
             consume(ctx, client, &state)?;
@@ -194,6 +194,9 @@ pub(crate) fn answer_code(
             "Invalid code or auth state for the user.",
         ));
     }
+    // The user after the code: a stand-in session (a name no user has) holds no code and ends
+    // above, as a wrong code does.
+    let user = session_user(ctx, &state)?;
     consume(ctx, client, &state)?;
     proceed(
         ctx,

@@ -114,14 +114,18 @@ pub(crate) fn available(
     Ok(out)
 }
 
-/// The factors offered for a name that is no user (when the client prevents user-existence
-/// errors): the password factors the pool allows, which answer as a wrong password does.
+/// The factors of a name that is no user (when the client prevents user-existence errors):
+/// every factor the pool allows as a first factor (codes not where the pool requires MFA, as
+/// for real users). Each answers as a real user's wrong answer does ([`super::decoy`]).
 fn decoy_factors(pool: &UserPool) -> Vec<FirstFactor> {
-    if pool.allows_first_factor("PASSWORD") {
-        vec![FirstFactor::Password, FirstFactor::PasswordSrp]
-    } else {
-        Vec::new()
-    }
+    FirstFactor::ALL
+        .into_iter()
+        .filter(|f| pool.allows_first_factor(f.policy_name()))
+        .filter(|f| {
+            !matches!(f, FirstFactor::EmailOtp | FirstFactor::SmsOtp)
+                || pool.mfa_configuration != "ON"
+        })
+        .collect()
 }
 
 fn preferred(params: &HashMap<String, String>) -> Result<Option<FirstFactor>, ApiError> {
@@ -150,10 +154,27 @@ pub(crate) fn start(
         if client.prevent_user_existence_errors != "ENABLED" {
             return Err(ApiError::user_not_found());
         }
+        // As AWS documents it: a challenge of a type the pool allows, picked at random (the
+        // preferred one when the pool allows it). The password factors come with their
+        // answer (PREFERRED_CHALLENGE and PASSWORD or SRP_A) or from SELECT_CHALLENGE, so
+        // the pick is among the others; a pool with password factors only offers the choice.
         let offered = decoy_factors(pool);
-        return match want {
-            Some(f) if offered.contains(&f) => begin(ctx, pool, client, None, login, f, params),
-            _ => select(ctx, pool, client, login, login, &offered),
+        let passwordless: Vec<FirstFactor> = offered
+            .iter()
+            .copied()
+            .filter(|f| !matches!(f, FirstFactor::Password | FirstFactor::PasswordSrp))
+            .collect();
+        let pick = match want {
+            Some(f) if offered.contains(&f) => Some(f),
+            _ if passwordless.is_empty() => None,
+            _ => {
+                let n = usize::from(crate::ids::random_bytes::<1>()[0]) % passwordless.len();
+                Some(passwordless[n])
+            }
+        };
+        return match pick {
+            Some(f) => begin(ctx, pool, client, None, login, f, params),
+            None => select(ctx, pool, client, login, login, &offered),
         };
     };
     check_secret_hash(client, secret_hash, &[login, &user.username])?;
@@ -276,11 +297,19 @@ fn begin(
         FirstFactor::Password => password_login(ctx, pool, client, &params),
         FirstFactor::PasswordSrp => start_srp(ctx, pool, client, &params),
         FirstFactor::EmailOtp | FirstFactor::SmsOtp => {
-            let user = user.ok_or_else(ApiError::user_not_found)?;
+            let Some(user) = user else {
+                let medium = match factor {
+                    FirstFactor::SmsOtp => outbox::Medium::Sms,
+                    _ => outbox::Medium::Email,
+                };
+                return super::decoy::code_challenge(ctx, pool, client, login, medium, &params);
+            };
             send_code(ctx, pool, client, user, factor, &params)
         }
         FirstFactor::WebAuthn => {
-            let user = user.ok_or_else(ApiError::user_not_found)?;
+            let Some(user) = user else {
+                return super::decoy::passkey_challenge(ctx, pool, client, login, &params);
+            };
             check_status(user)?;
             triggers::pre_authentication(ctx, pool, user, &client.id)?;
             super::passkey::challenge(ctx, pool, client, user, &params)

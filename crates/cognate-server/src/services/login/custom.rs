@@ -69,7 +69,7 @@ pub(crate) fn start(
             return Err(ApiError::user_not_found());
         }
         triggers::pre_authentication_unknown(ctx, pool, username, &client.id)?;
-        let stand_in = unknown_user(ctx, pool, username);
+        let stand_in = super::decoy::stand_in(ctx, pool, username);
         let (history, srp_a) = first_steps(params);
         let who = Who {
             user: &stand_in,
@@ -121,7 +121,7 @@ fn hides_users(client: &AppClient) -> bool {
 /// Whom a custom sign-in is for.
 #[derive(Clone, Copy)]
 struct Who<'a> {
-    /// The user, or the stand-in of an unknown name ([`unknown_user`]).
+    /// The user, or the stand-in of an unknown name ([`super::decoy::stand_in`]).
     user: &'a User,
     /// The name matched no user.
     unknown: bool,
@@ -142,24 +142,6 @@ impl Who<'_> {
     /// The events' `userNotFound`.
     fn user_not_found(&self) -> Option<bool> {
         self.hides.then_some(self.unknown)
-    }
-}
-
-/// The stand-in of a name no user has: the user id a real user of that name would show
-/// (`super::password::decoy_user_id`), nothing else.
-fn unknown_user(ctx: &Ctx, pool: &UserPool, username: &str) -> User {
-    let id = super::password::decoy_user_id(ctx, pool, username);
-    User {
-        pool_id: pool.id.clone(),
-        username: id.clone(),
-        sub: id,
-        attributes: Default::default(),
-        enabled: true,
-        status: UserStatus::Confirmed,
-        verifier: None,
-        created: 0,
-        modified: 0,
-        password_set: 0,
     }
 }
 
@@ -390,7 +372,7 @@ pub(crate) fn answer(
         User {
             username: state.user.clone(),
             sub: state.user.clone(),
-            ..unknown_user(ctx, pool, &state.user)
+            ..super::decoy::stand_in(ctx, pool, &state.user)
         }
     } else {
         session_user(ctx, &state)?

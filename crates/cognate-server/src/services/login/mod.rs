@@ -10,6 +10,7 @@ pub(crate) mod answer;
 pub(crate) mod challenges;
 pub(crate) mod choice;
 pub(crate) mod custom;
+pub(crate) mod decoy;
 pub(crate) mod passkey;
 pub(crate) mod password;
 pub(crate) mod state;

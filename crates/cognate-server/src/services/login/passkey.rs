@@ -52,6 +52,11 @@ pub(crate) fn answer(
         return Err(super::invalid_session());
     };
     let credential = param(answers, "CREDENTIAL")?;
+    if pending == super::decoy::PASSKEY {
+        // A name no user has: refused as a wrong passkey, after the session is used up.
+        consume(ctx, client, &state)?;
+        return Err(passkeys::refuse_decoy_assertion(credential));
+    }
     let user = session_user(ctx, &state)?;
     // The session is used up by any answer, right or wrong: its challenge is taken once.
     consume(ctx, client, &state)?;

@@ -193,7 +193,7 @@ pub(crate) fn start_srp(
 }
 
 /// HMAC-SHA256 under the server's decoy key of `parts`, separated by NUL bytes.
-fn decoy_mac(ctx: &Ctx, parts: &[&[u8]]) -> [u8; 32] {
+pub(crate) fn decoy_mac(ctx: &Ctx, parts: &[&[u8]]) -> [u8; 32] {
     let mut out = [0u8; 32];
     if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&ctx.decoy_key) {
         for (i, part) in parts.iter().enumerate() {

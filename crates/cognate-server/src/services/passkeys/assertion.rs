@@ -134,3 +134,41 @@ pub(crate) fn finish_assertion(
         Err(refused())
     }
 }
+
+/// The request options of a `WEB_AUTHN` challenge for a name no user has (a client that
+/// prevents user-existence errors): the members and values a real user's options have, a fresh
+/// challenge, and `credential_id` (the caller derives it from the name, so that a name always
+/// shows the same one).
+pub(crate) fn decoy_assertion_options(
+    ctx: &Ctx,
+    pool: &UserPool,
+    credential_id: &[u8],
+) -> Result<Value, ApiError> {
+    let rp = relying_party(ctx, pool)?;
+    let id = credential_id;
+    let verification =
+        serde_json::to_value(rp.policy()).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(json!({
+        "challenge": URL_SAFE_NO_PAD.encode(crate::ids::random_bytes::<32>()),
+        "timeout": CHALLENGE_LIFETIME * 1000,
+        "rpId": rp.id,
+        // A platform passkey's, the most common kind.
+        "allowCredentials": [{
+            "type": "public-key",
+            "id": URL_SAFE_NO_PAD.encode(id),
+            "transports": ["internal"],
+        }],
+        "userVerification": verification,
+    }))
+}
+
+/// The answer to a stand-in `WEB_AUTHN` challenge ([`decoy_assertion_options`]): read as a
+/// real answer is (the same errors for an unreadable one), then refused as a wrong passkey is.
+pub(crate) fn refuse_decoy_assertion(credential: &str) -> ApiError {
+    match serde_json::from_str::<PublicKeyCredential>(credential) {
+        Err(e) => ApiError::invalid(format!(
+            "CREDENTIAL is not an AuthenticationResponseJSON: {e}"
+        )),
+        Ok(_) => ApiError::not_authorized("Incorrect username or passkey."),
+    }
+}

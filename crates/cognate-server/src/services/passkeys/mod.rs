@@ -31,7 +31,9 @@ use crate::store::RecordKind;
 mod assertion;
 mod registration;
 
-pub(crate) use assertion::{finish_assertion, start_assertion};
+pub(crate) use assertion::{
+    decoy_assertion_options, finish_assertion, refuse_decoy_assertion, start_assertion,
+};
 pub(crate) use registration::{complete_registration, start_registration};
 
 /// Record kind of registered credentials.
