@@ -359,6 +359,21 @@ fn refresh_tokens(store: &dyn Store) -> Outcome {
         return Err(fail(c, format!("second rotation: {again:?}")));
     }
     expect(c, store_ok(c, store.refresh_get("r3"))?.is_none(), true)?;
+    // A concurrent rotation that took its time a second before the one that won (two nodes,
+    // or two requests across a second boundary) is no retry inside the grace period either.
+    let earlier = store.apply(cascade::rotate_refresh(
+        "r1",
+        refresh("r4", "p-a", "alice", "f1"),
+        9,
+        0,
+    ));
+    if !matches!(earlier, Err(StoreError::Conflict(_))) {
+        return Err(fail(
+            c,
+            format!("rotation stamped before the winner: {earlier:?}"),
+        ));
+    }
+    expect(c, store_ok(c, store.refresh_get("r4"))?.is_none(), true)?;
     expect(
         c,
         store_ok(c, store.refresh_get("r1"))?.and_then(|r| r.rotated),

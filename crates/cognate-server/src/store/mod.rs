@@ -267,7 +267,8 @@ pub enum Change {
     /// was not rotated more than `grace_secs` before `at` (a retry inside the grace period is
     /// allowed); otherwise the whole unit fails with [`StoreError::Conflict`]. The check is
     /// made inside the unit's transaction, so two concurrent rotations of a token with no
-    /// grace period cannot both succeed.
+    /// grace period cannot both succeed — even when the rotation that committed first took
+    /// its time a second later than this one (`at` before the stamp: no time has passed).
     RotateRefresh {
         /// The hex SHA-256 of the token.
         hash: String,

@@ -933,7 +933,10 @@ fn run_change(c: &Connection, change: Change, encoded: Option<String>) -> Result
                 return Err(StoreError::Conflict("the refresh token was revoked".into()));
             }
             match old.rotated {
-                Some(when) if at - when >= grace_secs => {
+                // A concurrent rotation may have stamped a later second than this one's `at`
+                // (each took its time before the other committed): that is no earlier than
+                // `at`, not a retry inside the grace period.
+                Some(when) if (at - when).max(0) >= grace_secs => {
                     return Err(StoreError::Conflict(
                         "the refresh token was rotated already".into(),
                     ));
