@@ -7,6 +7,9 @@
 //!   password first, the session cookie, `/logout`, a TOTP user, a temporary password,
 //!   sign-up with the emailed code, a forgotten password, an unregistered redirect URI. Screenshots of the pages go to a temporary directory, or to
 //!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`;
+//! - `interop/node/passkeys_browser.mjs`: Chromium with the DevTools protocol's virtual
+//!   authenticator adds a passkey after a password sign-in, signs in with it, and meets a
+//!   user without one, a bogus signature and a cancelled request;
 //! - `interop/node/federation.mjs`: oidc-provider (npm) is the pool's OIDC identity provider;
 //!   Chromium signs in through it from the sign-in page and comes back with cognate tokens of
 //!   the federated user.
@@ -225,6 +228,86 @@ async fn chromium_signs_in_through_the_hosted_pages() {
             screenshots.join(format!("{page}.png")).exists(),
             "no screenshot of {page}"
         );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_adds_a_passkey_and_signs_in_with_it() {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: {}",
+        common::INSTALL_HINT
+    );
+    let server = common::in_memory(Server::builder())
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap();
+    let pool = call(
+        &server,
+        "CreateUserPool",
+        json!({"PoolName": "passkeys", "UserPoolTier": "ESSENTIALS",
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}}),
+    )
+    .await["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The browser is on http://localhost:PORT (the domain's path form): relying party id
+    // `localhost`, the one id a browser takes on plain http.
+    call(
+        &server,
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": pool, "MfaConfiguration": "OFF",
+        "WebAuthnConfiguration": {"RelyingPartyId": "localhost", "UserVerification": "preferred"}}),
+    )
+    .await;
+    call(
+        &server,
+        "CreateUserPoolDomain",
+        json!({"UserPoolId": pool, "Domain": "passkey-shop"}),
+    )
+    .await;
+    let web = call(
+        &server,
+        "CreateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientName": "web",
+        "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
+        "CallbackURLs": [CALLBACK], "SupportedIdentityProviders": ["COGNITO"]}),
+    )
+    .await["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    user(&server, &pool, "alice", "Correct horse 1!", true).await;
+    user(&server, &pool, "bob", "Correct horse 2!", true).await;
+    let port = server.local_addr().port();
+    let config = json!({
+        "endpoint": server.endpoint_url(), "pool": pool, "web": web,
+        "host": format!("http://localhost:{port}/{pool}"), "callback": CALLBACK,
+        "alice": {"username": "alice", "password": "Correct horse 1!"},
+        "bob": {"username": "bob", "password": "Correct horse 2!"},
+        "screenshots": screenshots(),
+    });
+    let mut cmd = common::node("passkeys_browser.mjs");
+    cmd.arg(config.to_string());
+    let out = common::run_ok(cmd).await;
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["checks"].as_u64(), Some(5), "{summary}");
+    // bob never registered one; alice has exactly the one she added.
+    for (name, count) in [("alice", 1), ("bob", 0)] {
+        let factors = call(
+            &server,
+            "AdminGetUserAuthFactors",
+            json!({"UserPoolId": pool, "Username": name}),
+        )
+        .await;
+        let has = factors["ConfiguredUserAuthFactors"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "WEB_AUTHN"));
+        assert_eq!(has, count == 1, "{name}: {factors}");
     }
     server.shutdown().await;
 }
