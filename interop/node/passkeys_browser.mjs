@@ -5,7 +5,8 @@
 //
 // usage: node passkeys_browser.mjs CONFIG_JSON
 //   CONFIG_JSON: {"endpoint", "pool", "host" (the domain's path form on http://localhost:PORT,
-//                 where the relying party id `localhost` is valid), "web", "callback",
+//                 or its host form http://{prefix}.auth.localhost:PORT), "rpId" (the pool's
+//                 relying party id: `localhost`, or the host form's name), "web", "callback",
 //                 "alice": {username, password}, "bob": {username, password} (no passkey),
 //                 "screenshots" (a directory)}
 //
@@ -57,7 +58,7 @@ async function exchange(callbackUrl, req) {
 	assert.equal(url.searchParams.get('state'), 'passkey-state');
 	const code = url.searchParams.get('code');
 	assert.ok(code, callbackUrl);
-	const resp = await fetch(`${config.host}/oauth2/token`, {
+	const resp = await fetch(`${config.endpoint}/${config.pool}/oauth2/token`, {
 		method: 'POST',
 		body: new URLSearchParams({
 			grant_type: 'authorization_code',
@@ -143,12 +144,12 @@ try {
 	assert.equal(added.id['cognito:username'], config.alice.username);
 	const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
 	assert.equal(credentials.length, 1);
-	assert.equal(credentials[0].rpId, 'localhost');
+	assert.equal(credentials[0].rpId, config.rpId);
 	assert.ok(credentials[0].isResidentCredential, JSON.stringify(Object.keys(credentials[0])));
 	const listed = await idp('ListWebAuthnCredentials', { AccessToken: added.access });
 	assert.equal(listed.Credentials.length, 1, JSON.stringify(listed));
 	assert.equal(listed.Credentials[0].CredentialId, credentials[0].credentialId.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
-	assert.equal(listed.Credentials[0].RelyingPartyId, 'localhost');
+	assert.equal(listed.Credentials[0].RelyingPartyId, config.rpId);
 	ok('Chromium: after a password sign-in the page adds a passkey (navigator.credentials.create), then the app gets its code');
 
 	// 3. Signed out, then in with the passkey.

@@ -232,6 +232,15 @@ async fn chromium_signs_in_through_the_hosted_pages() {
     server.shutdown().await;
 }
 
+/// A PostAuthentication handler that keeps its events in the file `EVENTS`, one JSON per line.
+const POST_AUTHENTICATION: &str = r#"
+import json
+def handler(event, context):
+    with open(EVENTS, "a") as f:
+        f.write(json.dumps(event) + "\n")
+    return event
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_adds_a_passkey_and_signs_in_with_it() {
     assert!(
@@ -239,8 +248,17 @@ async fn chromium_adds_a_passkey_and_signs_in_with_it() {
         "/usr/bin/chromium is missing: {}",
         common::INSTALL_HINT
     );
+    let handlers = common::temp_dir("passkey-triggers");
+    let events = handlers.join("post-authentication.jsonl");
+    let handler = handlers.join("post_authentication.py");
+    std::fs::write(
+        &handler,
+        POST_AUTHENTICATION.replace("EVENTS", &format!("{:?}", events.display().to_string())),
+    )
+    .unwrap();
     let server = common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
+        .trigger_handler("post-authentication", handler)
         .start()
         .await
         .unwrap();
@@ -248,21 +266,20 @@ async fn chromium_adds_a_passkey_and_signs_in_with_it() {
         &server,
         "CreateUserPool",
         json!({"PoolName": "passkeys", "UserPoolTier": "ESSENTIALS",
-        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}}),
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+        "LambdaConfig": {"PostAuthentication":
+            "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"}}),
     )
     .await["UserPool"]["Id"]
         .as_str()
         .unwrap()
         .to_owned();
-    // The browser is on http://localhost:PORT (the domain's path form): relying party id
-    // `localhost`, the one id a browser takes on plain http.
-    call(
-        &server,
-        "SetUserPoolMfaConfig",
-        json!({"UserPoolId": pool, "MfaConfiguration": "OFF",
-        "WebAuthnConfiguration": {"RelyingPartyId": "localhost", "UserVerification": "preferred"}}),
-    )
-    .await;
+    let relying_party = |id: &str| {
+        let body = json!({"UserPoolId": pool, "MfaConfiguration": "OFF",
+            "WebAuthnConfiguration": {"RelyingPartyId": id, "UserVerification": "preferred"}});
+        let endpoint = server.endpoint_url();
+        async move { common::idp_call(&endpoint, "SetUserPoolMfaConfig", body).await }
+    };
     call(
         &server,
         "CreateUserPoolDomain",
@@ -283,31 +300,76 @@ async fn chromium_adds_a_passkey_and_signs_in_with_it() {
         .to_owned();
     user(&server, &pool, "alice", "Correct horse 1!", true).await;
     user(&server, &pool, "bob", "Correct horse 2!", true).await;
+    user(&server, &pool, "carol", "Correct horse 3!", true).await;
     let port = server.local_addr().port();
-    let config = json!({
-        "endpoint": server.endpoint_url(), "pool": pool, "web": web,
-        "host": format!("http://localhost:{port}/{pool}"), "callback": CALLBACK,
-        "alice": {"username": "alice", "password": "Correct horse 1!"},
-        "bob": {"username": "bob", "password": "Correct horse 2!"},
-        "screenshots": screenshots(),
-    });
-    let mut cmd = common::node("passkeys_browser.mjs");
-    cmd.arg(config.to_string());
-    let out = common::run_ok(cmd).await;
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary["checks"].as_u64(), Some(5), "{summary}");
-    // bob never registered one; alice has exactly the one she added.
-    for (name, count) in [("alice", 1), ("bob", 0)] {
+    let screenshots = screenshots();
+    // The browser on http://localhost:PORT (the domain's path form) with the relying party id
+    // `localhost`, then on http://passkey-shop.auth.localhost:PORT (the host form) with that
+    // name as the id (a browser refuses `localhost` there).
+    let host_form = "passkey-shop.auth.localhost";
+    for (rp, host, name, password) in [
+        (
+            "localhost",
+            format!("http://localhost:{port}/{pool}"),
+            "alice",
+            "Correct horse 1!",
+        ),
+        (
+            host_form,
+            format!("http://{host_form}:{port}"),
+            "carol",
+            "Correct horse 3!",
+        ),
+    ] {
+        relying_party(rp).await.unwrap();
+        let config = json!({
+            "endpoint": server.endpoint_url(), "pool": pool, "web": web,
+            "host": host, "rpId": rp, "callback": CALLBACK,
+            "alice": {"username": name, "password": password},
+            "bob": {"username": "bob", "password": "Correct horse 2!"},
+            "screenshots": screenshots,
+        });
+        let mut cmd = common::node("passkeys_browser.mjs");
+        cmd.arg(config.to_string());
+        let out = common::run_ok(cmd).await;
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["checks"].as_u64(), Some(5), "{host}: {summary}");
+    }
+    for page in [
+        "add-passkey",
+        "sign-in-passkey-offered",
+        "sign-in-with-passkey",
+    ] {
+        assert!(screenshots.join(format!("{page}.png")).exists(), "{page}");
+    }
+    // bob never registered one; alice and carol have the one each added.
+    for (name, has) in [("alice", true), ("carol", true), ("bob", false)] {
         let factors = call(
             &server,
             "AdminGetUserAuthFactors",
             json!({"UserPoolId": pool, "Username": name}),
         )
         .await;
-        let has = factors["ConfiguredUserAuthFactors"]
+        let found = factors["ConfiguredUserAuthFactors"]
             .as_array()
             .is_some_and(|f| f.iter().any(|x| x == "WEB_AUTHN"));
-        assert_eq!(has, count == 1, "{name}: {factors}");
+        assert_eq!(found, has, "{name}: {factors}");
+    }
+    // PostAuthentication fired for each sign-in that succeeded (the password, then the
+    // passkey), as for a sign-in through the API; never for the refused or cancelled ones.
+    let seen: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let who: Vec<&str> = seen
+        .iter()
+        .map(|e| e["userName"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["alice", "alice", "carol", "carol"], "{seen:?}");
+    for e in &seen {
+        assert_eq!(e["triggerSource"], "PostAuthentication_Authentication");
+        assert_eq!(e["callerContext"]["clientId"], web.as_str());
     }
     server.shutdown().await;
 }

@@ -3,7 +3,9 @@
 //! app). Sign-in with a passkey is a step of `/login` (`super::endpoints`).
 //!
 //! A page offers passkeys when the pool allows `WEB_AUTHN` as a first factor and the host the
-//! browser is on is the pool's relying party id or under it (browsers refuse any other id).
+//! browser is on is the pool's relying party id, or under it when the id has a dot (browsers
+//! refuse any other id: `localhost` serves `http://localhost:PORT`, the domain's path form;
+//! the host form `{prefix}.auth.localhost` needs that name as the id).
 //! The ceremonies are `services::passkeys`', as for the API (StartWebAuthnRegistration /
 //! CompleteWebAuthnRegistration, the `WEB_AUTHN` challenge of `USER_AUTH`).
 
@@ -32,12 +34,15 @@ pub(super) fn offered(ctx: &Ctx, site: &Site) -> bool {
     if !site.pool.allows_first_factor("WEB_AUTHN") {
         return false;
     }
+    // Browsers take an id that is the page's host, or a registrable suffix of it (never a
+    // single label such as `localhost` for `shop.auth.localhost`).
     passkeys::relying_party(ctx, &site.pool).is_ok_and(|rp| {
         site.host == rp.id
-            || site
-                .host
-                .strip_suffix(rp.id.as_str())
-                .is_some_and(|p| p.ends_with('.'))
+            || (rp.id.contains('.')
+                && site
+                    .host
+                    .strip_suffix(rp.id.as_str())
+                    .is_some_and(|p| p.ends_with('.')))
     })
 }
 
