@@ -117,3 +117,17 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::host_name;
+
+    #[test]
+    fn the_host_name_of_a_host_header() {
+        assert_eq!(host_name("LocalHost:9229"), "localhost");
+        assert_eq!(host_name("shop.auth.localhost"), "shop.auth.localhost");
+        assert_eq!(host_name("example.com.:443"), "example.com");
+        assert_eq!(host_name("[::1]:9229"), "::1");
+        assert_eq!(host_name(""), "");
+    }
+}
