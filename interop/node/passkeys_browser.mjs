@@ -20,6 +20,8 @@
 //    says so, and the browser stays on the domain.
 // 5. The user cancels (the browser rejects with NotAllowedError): back at the sign-in page
 //    with an error.
+// 6. The authenticator lost the passkey (WebAuthn.clearCredentials): Chromium refuses, the
+//    page says so.
 // Prints one line per check on stderr and a JSON summary on stdout; exits 1 on a failure.
 
 import assert from 'node:assert/strict';
@@ -198,6 +200,19 @@ try {
 	assert.equal(await alert(), 'The passkey request was cancelled or timed out.');
 	assert.ok(await passkeyButton.isVisible());
 	ok('Chromium: a cancelled passkey request is back at the sign-in page with an error');
+
+	// 6. The authenticator no longer holds the passkey (WebAuthn.clearCredentials): Chromium
+	// itself rejects navigator.credentials.get, and the page says so.
+	await page.reload();
+	await page.fill('#username', config.alice.username);
+	await passkeyButton.click();
+	await page.waitForSelector('#passkey-button');
+	await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+	await page.click('#passkey-button');
+	await page.waitForSelector('[role="alert"]', { timeout: 20000 });
+	assert.match(page.url(), /\/login\?/);
+	assert.equal(await alert(), 'The passkey request was cancelled or timed out.');
+	ok('Chromium: an authenticator without the passkey is refused by the browser; the page says so');
 	await context.close();
 } finally {
 	await browser.close();

@@ -9,7 +9,8 @@
 //!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`;
 //! - `interop/node/passkeys_browser.mjs`: Chromium with the DevTools protocol's virtual
 //!   authenticator adds a passkey after a password sign-in, signs in with it, and meets a
-//!   user without one, a bogus signature and a cancelled request;
+//!   user without one, a bogus signature, a cancelled request and an authenticator that lost
+//!   the passkey;
 //! - `interop/node/federation.mjs`: oidc-provider (npm) is the pool's OIDC identity provider;
 //!   Chromium signs in through it from the sign-in page and comes back with cognate tokens of
 //!   the federated user.
@@ -333,7 +334,7 @@ async fn chromium_adds_a_passkey_and_signs_in_with_it() {
         cmd.arg(config.to_string());
         let out = common::run_ok(cmd).await;
         let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(summary["checks"].as_u64(), Some(5), "{host}: {summary}");
+        assert_eq!(summary["checks"].as_u64(), Some(6), "{host}: {summary}");
     }
     for page in [
         "add-passkey",
