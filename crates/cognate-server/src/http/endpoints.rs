@@ -17,6 +17,7 @@ use super::pages;
 use super::respond::{authorize_params, error_page, finish, redirect, refused};
 use super::session;
 use super::site::Site;
+use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Prompt};
 use crate::services::oauth::grants::{self, OAuthError, TokenRequest};
@@ -435,11 +436,11 @@ pub(crate) async fn login_form(
         let result = match (&challenge, form.get("session")) {
             // The browser gave no passkey (cancelled, timed out, refused): the sign-in page
             // says so; the login's session is left to expire.
-            (Some(Challenge::WebAuthn), Some(_)) if form.get("error").is_some() => Err(
-                crate::error::ApiError::invalid(super::passkey_pages::browser_error(
+            (Some(Challenge::WebAuthn), Some(_)) if form.get("error").is_some() => {
+                Err(ApiError::invalid(super::passkey_pages::browser_error(
                     &form.get("error").unwrap_or_default(),
-                )),
-            ),
+                )))
+            }
             (Some(c), Some(s)) => hosted::answer(
                 &ctx,
                 &site.pool,
@@ -450,9 +451,7 @@ pub(crate) async fn login_form(
                 &form.get("answer").unwrap_or_default(),
             ),
             _ if passkey && !super::passkeys::offered(&ctx, &site) => {
-                Err(crate::error::ApiError::invalid(
-                    "Passkeys are not available on this page: the user pool does not allow WEB_AUTHN, or this host is not under its relying party id.",
-                ))
+                Err(ApiError::invalid(super::passkeys::NOT_OFFERED))
             }
             _ if passkey => hosted::passkey_sign_in(&ctx, &site.pool, &req.client, &username),
             _ => hosted::sign_in(

@@ -29,6 +29,9 @@ use crate::services::Ctx;
 use crate::services::oauth::authorize::AuthorizeRequest;
 use crate::services::passkeys;
 
+/// What a page says when asked for a passkey where it offers none.
+pub(super) const NOT_OFFERED: &str = "Passkeys are not available on this page: the user pool does not allow WEB_AUTHN, or this host is not under its relying party id.";
+
 /// Whether the pages of `site` offer passkeys (see the module's note).
 pub(super) fn offered(ctx: &Ctx, site: &Site) -> bool {
     if !site.pool.allows_first_factor("WEB_AUTHN") {
@@ -118,10 +121,7 @@ pub(crate) async fn add_form_page(
                 return redirect(&format!("{}?{query}", site.path("/login")), None);
             };
             if !offered(ctx, site) {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    "Passkeys are not available on this page: the user pool does not allow WEB_AUTHN, or this host is not under its relying party id.",
-                );
+                return error_page(StatusCode::BAD_REQUEST, NOT_OFFERED);
             }
             match add_page(ctx, site, &req, query, &user, None) {
                 Ok(r) => r,
