@@ -7,6 +7,10 @@
 //!   password first, the session cookie, `/logout`, a TOTP user, a temporary password,
 //!   sign-up with the emailed code, a forgotten password, an unregistered redirect URI. Screenshots of the pages go to a temporary directory, or to
 //!   `docs/hosted-pages/` with `COGNATE_UPDATE_SCREENSHOTS=1`;
+//! - `interop/node/passkeys_browser.mjs`: Chromium with the DevTools protocol's virtual
+//!   authenticator adds a passkey after a password sign-in, signs in with it, and meets a
+//!   user without one, a bogus signature, a cancelled request and an authenticator that lost
+//!   the passkey;
 //! - `interop/node/federation.mjs`: oidc-provider (npm) is the pool's OIDC identity provider;
 //!   Chromium signs in through it from the sign-in page and comes back with cognate tokens of
 //!   the federated user.
@@ -225,6 +229,148 @@ async fn chromium_signs_in_through_the_hosted_pages() {
             screenshots.join(format!("{page}.png")).exists(),
             "no screenshot of {page}"
         );
+    }
+    server.shutdown().await;
+}
+
+/// A PostAuthentication handler that keeps its events in the file `EVENTS`, one JSON per line.
+const POST_AUTHENTICATION: &str = r#"
+import json
+def handler(event, context):
+    with open(EVENTS, "a") as f:
+        f.write(json.dumps(event) + "\n")
+    return event
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_adds_a_passkey_and_signs_in_with_it() {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: {}",
+        common::INSTALL_HINT
+    );
+    let handlers = common::temp_dir("passkey-triggers");
+    let events = handlers.join("post-authentication.jsonl");
+    let handler = handlers.join("post_authentication.py");
+    std::fs::write(
+        &handler,
+        POST_AUTHENTICATION.replace("EVENTS", &format!("{:?}", events.display().to_string())),
+    )
+    .unwrap();
+    let server = common::in_memory(Server::builder())
+        .bind("127.0.0.1:0")
+        .trigger_handler("post-authentication", handler)
+        .start()
+        .await
+        .unwrap();
+    let pool = call(
+        &server,
+        "CreateUserPool",
+        json!({"PoolName": "passkeys", "UserPoolTier": "ESSENTIALS",
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+        "LambdaConfig": {"PostAuthentication":
+            "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"}}),
+    )
+    .await["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let relying_party = |id: &str| {
+        let body = json!({"UserPoolId": pool, "MfaConfiguration": "OFF",
+            "WebAuthnConfiguration": {"RelyingPartyId": id, "UserVerification": "preferred"}});
+        let endpoint = server.endpoint_url();
+        async move { common::idp_call(&endpoint, "SetUserPoolMfaConfig", body).await }
+    };
+    call(
+        &server,
+        "CreateUserPoolDomain",
+        json!({"UserPoolId": pool, "Domain": "passkey-shop"}),
+    )
+    .await;
+    let web = call(
+        &server,
+        "CreateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientName": "web",
+        "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
+        "CallbackURLs": [CALLBACK], "SupportedIdentityProviders": ["COGNITO"]}),
+    )
+    .await["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    user(&server, &pool, "alice", "Correct horse 1!", true).await;
+    user(&server, &pool, "bob", "Correct horse 2!", true).await;
+    user(&server, &pool, "carol", "Correct horse 3!", true).await;
+    let port = server.local_addr().port();
+    let screenshots = screenshots();
+    // The browser on http://localhost:PORT (the domain's path form) with the relying party id
+    // `localhost`, then on http://passkey-shop.auth.localhost:PORT (the host form) with that
+    // name as the id (a browser refuses `localhost` there).
+    let host_form = "passkey-shop.auth.localhost";
+    for (rp, host, name, password) in [
+        (
+            "localhost",
+            format!("http://localhost:{port}/{pool}"),
+            "alice",
+            "Correct horse 1!",
+        ),
+        (
+            host_form,
+            format!("http://{host_form}:{port}"),
+            "carol",
+            "Correct horse 3!",
+        ),
+    ] {
+        relying_party(rp).await.unwrap();
+        let config = json!({
+            "endpoint": server.endpoint_url(), "pool": pool, "web": web,
+            "host": host, "rpId": rp, "callback": CALLBACK,
+            "alice": {"username": name, "password": password},
+            "bob": {"username": "bob", "password": "Correct horse 2!"},
+            "screenshots": screenshots,
+        });
+        let mut cmd = common::node("passkeys_browser.mjs");
+        cmd.arg(config.to_string());
+        let out = common::run_ok(cmd).await;
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["checks"].as_u64(), Some(6), "{host}: {summary}");
+    }
+    for page in [
+        "add-passkey",
+        "sign-in-passkey-offered",
+        "sign-in-with-passkey",
+    ] {
+        assert!(screenshots.join(format!("{page}.png")).exists(), "{page}");
+    }
+    // bob never registered one; alice and carol have the one each added.
+    for (name, has) in [("alice", true), ("carol", true), ("bob", false)] {
+        let factors = call(
+            &server,
+            "AdminGetUserAuthFactors",
+            json!({"UserPoolId": pool, "Username": name}),
+        )
+        .await;
+        let found = factors["ConfiguredUserAuthFactors"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "WEB_AUTHN"));
+        assert_eq!(found, has, "{name}: {factors}");
+    }
+    // PostAuthentication fired for each sign-in that succeeded (the password, then the
+    // passkey), as for a sign-in through the API; never for the refused or cancelled ones.
+    let seen: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let who: Vec<&str> = seen
+        .iter()
+        .map(|e| e["userName"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["alice", "alice", "carol", "carol"], "{seen:?}");
+    for e in &seen {
+        assert_eq!(e["triggerSource"], "PostAuthentication_Authentication");
+        assert_eq!(e["callerContext"]["clientId"], web.as_str());
     }
     server.shutdown().await;
 }

@@ -80,7 +80,7 @@ fn checked(ctx: &Ctx, site: &Site, query: &str) -> Result<AuthorizeRequest, Box<
 /// Serves a page of its own: the authorization request of its query, checked; its form's
 /// action (`path` with the same query); the page's work on the blocking pool (a panic is a
 /// 500 page).
-async fn page(
+pub(super) async fn page(
     ctx: Arc<Ctx>,
     site: Site,
     uri: Uri,
@@ -102,6 +102,7 @@ async fn page(
 
 /// The sign-in page of the request, with `notice` above it and `username` filled in.
 fn sign_in_page(
+    ctx: &Ctx,
     site: &Site,
     req: &AuthorizeRequest,
     query: &str,
@@ -109,7 +110,7 @@ fn sign_in_page(
     notice: &str,
 ) -> Response {
     let action = format!("{}?{query}", site.path("/login"));
-    let mut form = sign_in_form(site, req, &action, query);
+    let mut form = sign_in_form(ctx, site, req, &action, query);
     form.notice = Some(notice.to_owned());
     pages::html(
         StatusCode::OK,
@@ -223,6 +224,7 @@ pub(crate) async fn sign_up_form(
                     );
                     match call(ctx, Operation::ConfirmSignUp, Value::Object(body)) {
                         Ok(_) => sign_in_page(
+                            ctx,
                             site,
                             &req,
                             query,
@@ -262,7 +264,6 @@ pub(crate) async fn sign_up_form(
                         // Confirmed at once (a PreSignUp trigger): signed in with the password
                         // just chosen, as after the sign-in form.
                         Ok(v) if v["UserConfirmed"] == true => {
-                            let login = format!("{}?{query}", site.path("/login"));
                             match hosted::sign_in(
                                 ctx,
                                 &site.pool,
@@ -271,9 +272,11 @@ pub(crate) async fn sign_up_form(
                                 &password,
                             ) {
                                 Ok(outcome) => {
-                                    outcome_page(ctx, site, &req, &login, &username, outcome)
+                                    outcome_page(ctx, site, &req, query, &username, outcome)
                                 }
-                                Err(e) => sign_in_page(site, &req, query, &username, &e.message),
+                                Err(e) => {
+                                    sign_in_page(ctx, site, &req, query, &username, &e.message)
+                                }
                             }
                         }
                         Ok(v) => confirm_page(None, None, destination(&v).as_deref()),
@@ -338,6 +341,7 @@ pub(crate) async fn forgot_password_form(
                 );
                 return match call(ctx, Operation::ConfirmForgotPassword, Value::Object(body)) {
                     Ok(_) => sign_in_page(
+                        ctx,
                         site,
                         &req,
                         query,

@@ -14,9 +14,10 @@ use serde_json::{Map, Value, json};
 use super::blocking;
 use super::form::Fields;
 use super::pages;
-use super::respond::{authorize_params, error_page, finish, finish_sign_in, redirect, refused};
+use super::respond::{authorize_params, error_page, finish, redirect, refused};
 use super::session;
 use super::site::Site;
+use crate::error::ApiError;
 use crate::services::Ctx;
 use crate::services::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Prompt};
 use crate::services::oauth::grants::{self, OAuthError, TokenRequest};
@@ -261,9 +262,9 @@ pub(crate) async fn authorize(
     let query = uri.query().unwrap_or("").to_owned();
     let next = {
         let (ctx, query, headers) = (ctx.clone(), query.clone(), headers.clone());
-        let (pool, base) = (site.pool.clone(), site.base.clone());
+        let (pool, base, host) = (site.pool.clone(), site.base.clone(), site.host.clone());
         blocking(move || {
-            let site = Site { pool, base };
+            let site = Site { pool, base, host };
             let fields = Fields::parse(query.as_bytes());
             if let Some(name) = &fields.repeated {
                 return Next::Answer(error_page(
@@ -308,6 +309,7 @@ pub(crate) async fn authorize(
 /// What the sign-in page offers for `req`: the password form (clients of `COGNITO`) posting
 /// to `action`, and a link per external identity provider.
 pub(super) fn sign_in_form(
+    ctx: &Ctx,
     site: &Site,
     req: &AuthorizeRequest,
     action: &str,
@@ -332,6 +334,7 @@ pub(super) fn sign_in_form(
         forgot_password: req.cognito.then(|| page("/forgotPassword")),
         sign_up: (req.cognito && !site.pool.allow_admin_create_user_only).then(|| page("/signup")),
         notice: None,
+        passkey: req.cognito && super::passkeys::offered(ctx, site),
     }
 }
 
@@ -348,7 +351,7 @@ pub(crate) async fn login_page(State(ctx): State<Arc<Ctx>>, site: Site, uri: Uri
         pages::html(
             StatusCode::OK,
             pages::sign_in(
-                &sign_in_form(&site, &req, &action, &query),
+                &sign_in_form(&ctx, &site, &req, &action, &query),
                 req.login_hint.as_deref(),
                 None,
             ),
@@ -358,23 +361,38 @@ pub(crate) async fn login_page(State(ctx): State<Arc<Ctx>>, site: Site, uri: Uri
     outcome.unwrap_or_else(server_error)
 }
 
-/// Where a sign-in that passed its password goes: back to the app when every check passed,
-/// else the next challenge's page (posting to `action`, the `/login` form).
+/// Where a sign-in goes after a step: back to the app when every check passed (after the offer
+/// to add a passkey, `super::passkeys::after_sign_in`), else the next challenge's page
+/// (posting to the `/login` form with the authorization request's `query`).
 pub(super) fn outcome_page(
     ctx: &Ctx,
     site: &Site,
     req: &AuthorizeRequest,
-    action: &str,
+    query: &str,
     username: &str,
     outcome: Outcome,
 ) -> Response {
+    let action = &format!("{}?{query}", site.path("/login"));
     match outcome {
-        Outcome::SignedIn(user) => finish_sign_in(ctx, site, req, &user),
+        Outcome::SignedIn(user) => super::passkeys::after_sign_in(ctx, site, req, query, &user),
+        Outcome::Next {
+            challenge: Challenge::WebAuthn,
+            session,
+            request_options,
+            ..
+        } => super::passkey_pages::sign_in(
+            action,
+            &session,
+            username,
+            request_options.as_deref().unwrap_or("{}"),
+            action,
+        ),
         Outcome::Next {
             challenge,
             session,
             destination,
             options,
+            ..
         } => pages::html(
             StatusCode::OK,
             pages::challenge(
@@ -414,7 +432,15 @@ pub(crate) async fn login_form(
         let form = Fields::parse(&body);
         let username = form.get("username").unwrap_or_default();
         let challenge = form.get("challenge").and_then(|c| Challenge::parse(&c));
+        let passkey = form.get("method").as_deref() == Some("passkey");
         let result = match (&challenge, form.get("session")) {
+            // The browser gave no passkey (cancelled, timed out, refused): the sign-in page
+            // says so; the login's session is left to expire.
+            (Some(Challenge::WebAuthn), Some(_)) if form.get("error").is_some() => {
+                Err(ApiError::invalid(super::passkey_pages::browser_error(
+                    &form.get("error").unwrap_or_default(),
+                )))
+            }
             (Some(c), Some(s)) => hosted::answer(
                 &ctx,
                 &site.pool,
@@ -424,6 +450,10 @@ pub(crate) async fn login_form(
                 &username,
                 &form.get("answer").unwrap_or_default(),
             ),
+            _ if passkey && !super::passkeys::offered(&ctx, &site) => {
+                Err(ApiError::invalid(super::passkeys::NOT_OFFERED))
+            }
+            _ if passkey => hosted::passkey_sign_in(&ctx, &site.pool, &req.client, &username),
             _ => hosted::sign_in(
                 &ctx,
                 &site.pool,
@@ -433,7 +463,7 @@ pub(crate) async fn login_form(
             ),
         };
         match result {
-            Ok(outcome) => outcome_page(&ctx, &site, &req, &action, &username, outcome),
+            Ok(outcome) => outcome_page(&ctx, &site, &req, &query, &username, outcome),
             Err(e) if e.status() >= 500 => {
                 tracing::error!(error = %e.message, "login: internal error");
                 error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
@@ -453,7 +483,7 @@ pub(crate) async fn login_form(
                 _ => pages::html(
                     StatusCode::OK,
                     pages::sign_in(
-                        &sign_in_form(&site, &req, &action, &query),
+                        &sign_in_form(&ctx, &site, &req, &action, &query),
                         Some(&username)
                             .filter(|u| !u.is_empty())
                             .map(String::as_str),

@@ -1,5 +1,6 @@
 //! Everything the server answers that is not AWS JSON 1.1: a pool domain's OAuth 2.0 and
-//! OpenID Connect endpoints and its hosted pages (sign-in, sign-up, forgotten password).
+//! OpenID Connect endpoints and its hosted pages (sign-in, sign-up, forgotten password,
+//! passkeys).
 //!
 //! A pool's domain is served twice by the same process:
 //! - **host form**: `http://{prefix}.auth.localhost:{port}/oauth2/token` (browsers and most
@@ -17,6 +18,8 @@ mod endpoints;
 mod federation;
 mod form;
 mod pages;
+mod passkey_pages;
+mod passkeys;
 mod respond;
 mod session;
 mod site;
@@ -60,6 +63,10 @@ where
             .route(
                 &format!("{prefix}/forgotPassword"),
                 get(account::forgot_password_page).post(account::forgot_password_form),
+            )
+            .route(
+                &format!("{prefix}/passkeys/add"),
+                get(passkeys::add_form_page).post(passkeys::add_form),
             )
             .route(
                 &format!("{prefix}/oauth2/idpresponse"),

@@ -1,5 +1,6 @@
-//! The hosted pages: plain server-rendered HTML with a small stylesheet, no JavaScript; every
-//! input has a label, errors are announced (`role="alert"`), the layout fits a phone.
+//! The hosted pages: plain server-rendered HTML with a small stylesheet, no JavaScript (but on
+//! the passkey pages, `super::passkey_pages`); every input has a label, errors are announced
+//! (`role="alert"`), the layout fits a phone.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +44,7 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-fn document(title: &str, body: &str) -> String {
+pub(super) fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -72,7 +73,7 @@ pub(crate) fn html(status: StatusCode, page: String) -> Response {
     resp
 }
 
-fn alert(error: Option<&str>) -> String {
+pub(super) fn alert(error: Option<&str>) -> String {
     error
         .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
         .unwrap_or_default()
@@ -91,6 +92,9 @@ pub(crate) struct SignInForm {
     pub sign_up: Option<String>,
     /// A message above the form (an account just confirmed, a password just changed).
     pub notice: Option<String>,
+    /// Whether the form offers "Sign in with a passkey" (the pool allows `WEB_AUTHN` and the
+    /// page's host is under its relying party id).
+    pub passkey: bool,
 }
 
 /// The sign-in page.
@@ -136,7 +140,12 @@ pub(crate) fn sign_in(form: &SignInForm, username: Option<&str>, error: Option<&
 <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" required value=\"{user}\"{autofocus_user}>\
 <label for=\"password\">Password</label>\
 <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{autofocus_password}>\
-<button type=\"submit\">Sign in</button></form>{links}",
+<button type=\"submit\">Sign in</button>{passkey}</form>{links}",
+            passkey = if form.passkey {
+                "<button type=\"submit\" name=\"method\" value=\"passkey\" class=\"secondary\" formnovalidate>Sign in with a passkey</button>"
+            } else {
+                ""
+            },
             notice = notice(form.notice.as_deref()),
             alert = alert(error),
             action = escape(action),
@@ -311,7 +320,7 @@ pub(crate) fn challenge(
             "Code",
             "type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\"",
         ),
-        Challenge::Sms | Challenge::Email | Challenge::SelectMfa => (
+        Challenge::Sms | Challenge::Email | Challenge::SelectMfa | Challenge::WebAuthn => (
             "Enter your code",
             format!(
                 "We sent a code to {}.",
@@ -414,6 +423,7 @@ mod tests {
             forgot_password: Some("/forgotPassword?a=1&b=2".into()),
             sign_up: None,
             notice: Some("<i>".into()),
+            passkey: false,
         };
         let page = sign_in(&form, Some("\"><script>"), Some("<b>"));
         assert!(page.contains("Sign in with Corp&lt;1&gt;"));

@@ -21,6 +21,9 @@ pub(crate) struct Site {
     /// What comes before `/login` etc. in this request's form: `""` (host form) or
     /// `/{poolId}` (path form).
     pub base: String,
+    /// The host the browser asked for (`Host`, without the port, lower case): where the
+    /// page's origin is, which a passkey's relying party id must match.
+    pub host: String,
 }
 
 impl Site {
@@ -37,6 +40,18 @@ impl Site {
             &self.base
         }
     }
+}
+
+/// The host name of a `Host` header: without the port (an IPv6 literal keeps its brackets),
+/// lower case.
+fn host_name(host: &str) -> String {
+    let name = if host.starts_with('[') {
+        host.split_once(']').map_or(host, |(h, _)| h)
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    let name = name.strip_prefix('[').unwrap_or(name);
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 fn not_found(message: String) -> Response {
@@ -71,6 +86,7 @@ where
             .and_then(|h| h.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let browser_host = host_name(&host);
         let found = super::blocking(move || -> Result<Option<(UserPool, String)>, String> {
             let domain = match &pool_id {
                 Some(id) => domains::of_pool(&ctx, id).map_err(|e| e.message)?,
@@ -88,12 +104,30 @@ where
         })
         .await;
         match found {
-            Some(Ok(Some((pool, base)))) => Ok(Site { pool, base }),
+            Some(Ok(Some((pool, base)))) => Ok(Site {
+                pool,
+                base,
+                host: browser_host,
+            }),
             Some(Ok(None)) => Err(not_found(
                 "No user pool domain here: create one with CreateUserPoolDomain; its endpoints are at http://{prefix}.auth.localhost:{port}/… and http://{host}:{port}/{userPoolId}/…".into(),
             )),
             Some(Err(m)) => Err(not_found(m)),
             None => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_name;
+
+    #[test]
+    fn the_host_name_of_a_host_header() {
+        assert_eq!(host_name("LocalHost:9229"), "localhost");
+        assert_eq!(host_name("shop.auth.localhost"), "shop.auth.localhost");
+        assert_eq!(host_name("example.com.:443"), "example.com");
+        assert_eq!(host_name("[::1]:9229"), "::1");
+        assert_eq!(host_name(""), "");
     }
 }

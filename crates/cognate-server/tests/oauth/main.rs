@@ -1,6 +1,6 @@
 //! The OAuth 2.0 / OpenID Connect side on the wire: user-pool domains and resource servers,
 //! the app clients' OAuth settings, and the domain's endpoints (token, authorize, the sign-in
-//! pages, userInfo, revoke, logout) in both the host form and the path form.
+//! pages, userInfo, revoke, logout, passkeys) in both the host form and the path form.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,6 +11,7 @@ mod control_plane;
 #[path = "../triggers/lambda_service.rs"]
 mod lambda_service;
 mod pages;
+mod passkey_pages;
 mod tokens;
 mod triggers;
 

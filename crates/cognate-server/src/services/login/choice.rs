@@ -312,14 +312,14 @@ fn begin(
             };
             check_status(user)?;
             triggers::pre_authentication(ctx, pool, user, &client.id)?;
-            super::passkey::challenge(ctx, pool, client, user, &params)
+            super::passkey::challenge(ctx, pool, client, user, &params, Finish::Tokens)
         }
     }
 }
 
 /// What a user must be to sign in without a password: enabled and confirmed (or holding a
 /// temporary password that the code or passkey stands in for).
-fn check_status(user: &User) -> Result<(), ApiError> {
+pub(crate) fn check_status(user: &User) -> Result<(), ApiError> {
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }

@@ -7,29 +7,32 @@ use std::collections::HashMap;
 use cognate_model::idp::types::ChallengeNameType as C;
 
 use super::{
-    Answer, Step, answer_secret_hash, consume, issue, open, param, session_user, state_for,
+    Answer, Finish, Step, answer_secret_hash, consume, issue, open, param, session_user, state_for,
 };
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
 use crate::services::{Ctx, passkeys};
 
-/// Answers with the `WEB_AUTHN` challenge for `user`.
+/// Answers with the `WEB_AUTHN` challenge for `user`; the login ends as `finish` says (tokens
+/// through the API, the authenticated user on the hosted pages).
 pub(crate) fn challenge(
     ctx: &Ctx,
     pool: &UserPool,
     client: &AppClient,
     user: &User,
     params: &HashMap<String, String>,
+    finish: Finish,
 ) -> Result<Answer, ApiError> {
     let (options, key) = passkeys::start_assertion(ctx, pool, user)?;
     let device_key = params.get("DEVICE_KEY").map(String::as_str);
-    let state = state_for(
+    let mut state = state_for(
         pool,
         client,
         user,
         device_key,
         Step::WebAuthn { pending: key },
     );
+    state.finish = finish;
     let session = issue(ctx, state);
     Ok(Answer::challenge(
         C::WebAuthn,

@@ -1,14 +1,17 @@
 //! The hosted sign-in: the pages' steps on top of the login state machine
 //! (`services::login`) — the password (with the lockout), `NEW_PASSWORD_REQUIRED`, the second
-//! factor — ending with the authenticated user instead of tokens ([`Finish::Hosted`]).
+//! factor, or a passkey (`WEB_AUTHN`, the ceremony of `USER_AUTH`) — ending with the
+//! authenticated user instead of tokens ([`Finish::Hosted`]).
 
 use std::collections::HashMap;
 
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool};
 use crate::services::Ctx;
+use crate::services::login::choice::{self, FirstFactor};
 use crate::services::login::password::{ClientProof, after_credentials, check_password};
-use crate::services::login::{Answer, Finish, challenges, password};
+use crate::services::login::{Answer, Finish, challenges, passkey, password};
+use crate::services::{triggers, users};
 
 /// A page a sign-in goes on to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub(crate) enum Challenge {
     Email,
     /// A choice between the user's second factors.
     SelectMfa,
+    /// A passkey's assertion (the browser's `navigator.credentials.get`).
+    WebAuthn,
 }
 
 impl Challenge {
@@ -33,6 +38,7 @@ impl Challenge {
             "SMS_MFA" => Challenge::Sms,
             "EMAIL_OTP" => Challenge::Email,
             "SELECT_MFA_TYPE" => Challenge::SelectMfa,
+            "WEB_AUTHN" => Challenge::WebAuthn,
             _ => return None,
         })
     }
@@ -45,6 +51,7 @@ impl Challenge {
             Challenge::Sms => "SMS_MFA",
             Challenge::Email => "EMAIL_OTP",
             Challenge::SelectMfa => "SELECT_MFA_TYPE",
+            Challenge::WebAuthn => "WEB_AUTHN",
         }
     }
 
@@ -68,6 +75,8 @@ pub(crate) enum Outcome {
         destination: Option<String>,
         /// The factors to choose from (`SELECT_MFA_TYPE`).
         options: Vec<Challenge>,
+        /// The passkey's request options (`WEB_AUTHN`'s `CREDENTIAL_REQUEST_OPTIONS`, JSON).
+        request_options: Option<String>,
     },
 }
 
@@ -97,11 +106,13 @@ fn outcome(answer: Answer) -> Result<Outcome, ApiError> {
         .iter()
         .filter_map(|name| Challenge::from_name(name))
         .collect();
+    let request_options = c.parameters.get("CREDENTIAL_REQUEST_OPTIONS").cloned();
     Ok(Outcome::Next {
         challenge,
         session,
         destination,
         options,
+        request_options,
     })
 }
 
@@ -125,6 +136,40 @@ pub(crate) fn sign_in(
     outcome(answer)
 }
 
+/// The message of a passkey sign-in for a name that has no passkey to sign in with (the
+/// same for a name that is no user, when the client prevents user-existence errors).
+pub(crate) const NO_PASSKEY: &str =
+    "No passkey is registered for this user. Sign in with your password, then add a passkey.";
+
+/// "Sign in with a passkey" for `username` (or an alias): the `WEB_AUTHN` first factor of
+/// `USER_AUTH` — the user's status, PreAuthentication, then the assertion's request options
+/// ([`Outcome::Next`] with [`Challenge::WebAuthn`]). The answer goes through [`answer`].
+pub(crate) fn passkey_sign_in(
+    ctx: &Ctx,
+    pool: &UserPool,
+    client: &AppClient,
+    username: &str,
+) -> Result<Outcome, ApiError> {
+    if !pool.allows_first_factor("WEB_AUTHN") {
+        return Err(ApiError::invalid(
+            "Passkeys are not enabled for this user pool.",
+        ));
+    }
+    let Some(user) = users::find(ctx, pool, username)? else {
+        if client.prevent_user_existence_errors == "ENABLED" {
+            return Err(ApiError::not_authorized(NO_PASSKEY));
+        }
+        return Err(ApiError::user_not_found());
+    };
+    if !choice::available(ctx, pool, &user)?.contains(&FirstFactor::WebAuthn) {
+        return Err(ApiError::not_authorized(NO_PASSKEY));
+    }
+    choice::check_status(&user)?;
+    triggers::pre_authentication(ctx, pool, &user, &client.id)?;
+    let answer = passkey::challenge(ctx, pool, client, &user, &HashMap::new(), Finish::Hosted)?;
+    outcome(answer)
+}
+
 /// A challenge's form: `username` as the sign-in form had it, `value` the new password or
 /// the code.
 pub(crate) fn answer(
@@ -144,6 +189,7 @@ pub(crate) fn answer(
         Challenge::Sms => "SMS_MFA_CODE",
         Challenge::Email => "EMAIL_OTP_CODE",
         Challenge::SelectMfa => "ANSWER",
+        Challenge::WebAuthn => "CREDENTIAL",
     };
     answers.insert(field.to_owned(), value.to_owned());
     let answer = match challenge {
@@ -153,6 +199,7 @@ pub(crate) fn answer(
         Challenge::SelectMfa => {
             challenges::answer_select(ctx, pool, client, Some(session), &answers)?
         }
+        Challenge::WebAuthn => passkey::answer(ctx, pool, client, Some(session), &answers)?,
         _ => challenges::answer_code(ctx, pool, client, challenge.name(), Some(session), &answers)?,
     };
     outcome(answer)

@@ -6,7 +6,8 @@
 //! The ceremonies are `webauthn-rs-core`'s (client data, origin, `rpIdHash`, user presence and
 //! verification, attestation statements, COSE keys, signature counters); this module keeps
 //! their state and maps their errors to the API's. Origins: `https://` with the relying party
-//! id as host or a subdomain of it; `http://localhost[:port]` only when the id is `localhost`.
+//! id as host or a subdomain of it; `http://` (any port) only when the id is `localhost` or a
+//! name under `.localhost` (which browsers treat as secure contexts).
 //! A packed attestation's `x5c` chain is checked here too: each certificate signed by the
 //! next, every one of them valid at the server's time.
 //!
@@ -64,15 +65,16 @@ impl RelyingParty {
 
     /// The ceremonies' verifier for this relying party.
     fn core(&self) -> Result<WebauthnCore, ApiError> {
-        let localhost = self.id == "localhost";
+        // Browsers treat `localhost` and its subdomains as secure contexts over plain http.
+        let localhost = self.id == "localhost" || self.id.ends_with(".localhost");
         let mut origins = vec![
             url::Url::parse(&format!("https://{}", self.id))
                 .map_err(|_| ApiError::invalid("The relying party id is not a host name."))?,
         ];
         if localhost {
             origins.push(
-                url::Url::parse("http://localhost")
-                    .map_err(|_| ApiError::internal("http://localhost"))?,
+                url::Url::parse(&format!("http://{}", self.id))
+                    .map_err(|_| ApiError::invalid("The relying party id is not a host name."))?,
             );
         }
         Ok(WebauthnCore::new_unsafe_experts_only(
