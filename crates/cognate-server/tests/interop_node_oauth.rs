@@ -596,6 +596,11 @@ async fn chromium_signs_in_through_an_oidc_provider() {
     assert_eq!(attributes["idToken"]["email"], "frank@corp.example");
     assert_eq!(attributes["tokenResponse"]["token_type"], "Bearer");
     assert!(attributes["tokenResponse"]["id_token"].is_string());
+    // The provider's userInfo answer, read with its access token (attributes_request_method
+    // GET), as Cognito reads it.
+    assert_eq!(attributes["userInfo"]["sub"], "frank", "{attributes}");
+    assert_eq!(attributes["userInfo"]["email"], "frank@corp.example");
+    assert_eq!(attributes["userInfo"]["name"], "Erin Example");
 
     // For a local user, AdminDisableProviderForUser ends password sign-in.
     let password_login = json!({"UserPoolId": pool, "ClientId": web,

@@ -106,6 +106,42 @@ async fn exchange(
     Ok((id_token, response))
 }
 
+/// The provider's userInfo answer for the token response's access token, when the provider
+/// has a userInfo endpoint and sent an access token (GET with the token as a bearer token, or
+/// POST as `attributes_request_method` says).
+async fn user_info(
+    idp: &IdentityProvider,
+    endpoints: &OidcEndpoints,
+    token_response: &Map<String, Value>,
+) -> Result<Option<Map<String, Value>>, String> {
+    let (Some(url), Some(token)) = (
+        endpoints.userinfo_endpoint.as_deref(),
+        token_response.get("access_token").and_then(Value::as_str),
+    ) else {
+        return Ok(None);
+    };
+    let request = if OidcEndpoints::userinfo_by_post(idp) {
+        client().post(url)
+    } else {
+        client().get(url)
+    };
+    let resp =
+        request.bearer_auth(token).send().await.map_err(|e| {
+            format!("The identity provider's userInfo endpoint cannot be reached: {e}")
+        })?;
+    let status = resp.status();
+    let body: Value = resp
+        .json()
+        .await
+        .map_err(|e| format!("The identity provider's userInfo endpoint answered no JSON: {e}"))?;
+    match body {
+        Value::Object(info) if status.is_success() => Ok(Some(info)),
+        other => Err(format!(
+            "The identity provider's userInfo endpoint refused the access token: {other}"
+        )),
+    }
+}
+
 async fn jwks(endpoints: &OidcEndpoints) -> Result<Value, String> {
     client()
         .get(&endpoints.jwks_uri)
@@ -165,11 +201,12 @@ pub(crate) async fn idp_response(
     let fetched = async {
         let endpoints = endpoints(&idp).await?;
         let (id_token, token_response) = exchange(&idp, &endpoints, &code, &redirect_uri).await?;
+        let info = user_info(&idp, &endpoints, &token_response).await?;
         let keys = jwks(&endpoints).await?;
-        Ok::<_, String>((endpoints, id_token, token_response, keys))
+        Ok::<_, String>((endpoints, id_token, token_response, info, keys))
     }
     .await;
-    let (endpoints, id_token, token_response, keys) = match fetched {
+    let (endpoints, id_token, token_response, info, keys) = match fetched {
         Ok(v) => v,
         Err(m) => return error_page(StatusCode::BAD_GATEWAY, &m),
     };
@@ -192,6 +229,7 @@ pub(crate) async fn idp_response(
                         &idp,
                         &claims,
                         &token_response,
+                        info.as_ref(),
                         &req.client.id,
                     )
                 });

@@ -41,11 +41,15 @@ pub(crate) struct OidcEndpoints {
     pub token_endpoint: String,
     /// `jwks_uri`.
     pub jwks_uri: String,
+    /// `userinfo_endpoint`: where the user's attributes are read, as Cognito does for an OIDC
+    /// provider (`attributes_url` in `ProviderDetails`).
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
 }
 
 impl OidcEndpoints {
-    /// The endpoints `ProviderDetails` names (`authorize_url`, `token_url`, `jwks_uri`), if it
-    /// names them all.
+    /// The endpoints `ProviderDetails` names (`authorize_url`, `token_url`, `jwks_uri`, and
+    /// `attributes_url` if given), if it names the first three.
     pub(crate) fn from_details(idp: &IdentityProvider) -> Option<OidcEndpoints> {
         let d = |k: &str| idp.details.get(k).cloned();
         Some(OidcEndpoints {
@@ -53,7 +57,15 @@ impl OidcEndpoints {
             authorization_endpoint: d("authorize_url")?,
             token_endpoint: d("token_url")?,
             jwks_uri: d("jwks_uri")?,
+            userinfo_endpoint: d("attributes_url"),
         })
+    }
+
+    /// Whether the userInfo request is a POST (`attributes_request_method`; GET otherwise).
+    pub(crate) fn userinfo_by_post(idp: &IdentityProvider) -> bool {
+        idp.details
+            .get("attributes_request_method")
+            .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
     }
 
     /// The discovery document's URL.
@@ -253,18 +265,31 @@ fn claim_text(v: &Value) -> Option<String> {
 /// sign-in (`{ProviderName}_{sub}`, `EXTERNAL_PROVIDER`, its mapped attributes refreshed at
 /// each), or the existing user the identity was linked to (AdminLinkProviderForUser, before
 /// or by the `PreSignUp_ExternalProvider` trigger of the first sign-in).
+///
+/// `AttributeMapping` maps the ID token's claims and, as Cognito reads them too, the provider's
+/// userInfo answer (`user_info`, whose `sub` must be the ID token's; a claim in both: the
+/// userInfo one).
 pub(crate) fn link_user(
     ctx: &Ctx,
     pool: &UserPool,
     idp: &IdentityProvider,
     claims: &Map<String, Value>,
     token_response: &Map<String, Value>,
+    user_info: Option<&Map<String, Value>>,
     client_id: &str,
 ) -> Result<User, ApiError> {
     let sub = claims
         .get("sub")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    if let Some(info) = user_info
+        && info.get("sub").and_then(Value::as_str) != Some(sub)
+    {
+        // OpenID Connect Core 5.3.2: a userInfo answer about another subject is not used.
+        return Err(ApiError::invalid(
+            "The identity provider's userInfo answer is about another user than its ID token.",
+        ));
+    }
     let username = links::federated_username(&idp.name, sub);
     let now = ctx.now();
     let mut mapped = BTreeMap::new();
@@ -272,7 +297,11 @@ pub(crate) fn link_user(
         if pool_attr == "username" {
             continue;
         }
-        if let Some(v) = claims.get(idp_claim).and_then(claim_text) {
+        let value = user_info
+            .and_then(|info| info.get(idp_claim))
+            .or_else(|| claims.get(idp_claim))
+            .and_then(claim_text);
+        if let Some(v) = value {
             mapped.insert(pool_attr.clone(), v);
         }
     }
@@ -288,7 +317,7 @@ pub(crate) fn link_user(
         attributes: FederatedAttributes {
             token_response: Some(strings(token_response)),
             id_token: Some(strings(claims)),
-            user_info: None,
+            user_info: user_info.map(strings),
         },
     };
     if let Some(replaced) = triggers::inbound_federation(ctx, pool, &username, client_id, request)?
