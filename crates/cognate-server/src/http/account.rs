@@ -18,16 +18,15 @@ use cognate_model::idp::{self, Operation};
 use cognate_model::validate;
 use serde_json::{Map, Value, json};
 
-use super::blocking;
 use super::endpoints::{outcome_page, sign_in_form};
 use super::form::Fields;
 use super::pages::{self, Field};
-use super::respond::{authorize_params, error_page, refused};
+use super::respond::{error_page, page};
 use super::site::Site;
 use crate::error::ApiError;
 use crate::model::{AppClient, UserPool};
 use crate::services::Ctx;
-use crate::services::oauth::authorize::{self, AuthorizeRequest};
+use crate::services::oauth::authorize::AuthorizeRequest;
 use crate::services::oauth::hosted;
 
 /// Calls operation `op` as an app client would, `body` validated against the model first.
@@ -60,44 +59,6 @@ fn request(client: &AppClient, username: &str) -> Map<String, Value> {
         );
     }
     body
-}
-
-/// The authorization request a page carries in its query, checked as `/authorize` checks it;
-/// a page for the clients that sign in the pool's own users only.
-fn checked(ctx: &Ctx, site: &Site, query: &str) -> Result<AuthorizeRequest, Box<Response>> {
-    let params = Fields::parse(query.as_bytes());
-    let req = authorize::check(ctx, &site.pool, &authorize_params(&params))
-        .map_err(|e| Box::new(refused(e)))?;
-    if !req.cognito {
-        return Err(Box::new(error_page(
-            StatusCode::BAD_REQUEST,
-            "The app client does not sign in the user pool's own users.",
-        )));
-    }
-    Ok(req)
-}
-
-/// Serves a page of its own: the authorization request of its query, checked; its form's
-/// action (`path` with the same query); the page's work on the blocking pool (a panic is a
-/// 500 page).
-pub(super) async fn page(
-    ctx: Arc<Ctx>,
-    site: Site,
-    uri: Uri,
-    path: &'static str,
-    work: impl FnOnce(&Ctx, &Site, AuthorizeRequest, &str, String) -> Response + Send + 'static,
-) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let outcome = blocking(move || match checked(&ctx, &site, &query) {
-        Ok(req) => {
-            let action = format!("{}?{query}", site.path(path));
-            work(&ctx, &site, req, &query, action)
-        }
-        Err(page) => *page,
-    })
-    .await;
-    outcome
-        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
 }
 
 /// The sign-in page of the request, with `notice` above it and `username` filled in.

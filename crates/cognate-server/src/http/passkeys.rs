@@ -17,10 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::account::page;
 use super::form::Fields;
 use super::passkey_pages;
-use super::respond::{error_page, finish, finish_sign_in, redirect};
+use super::respond::{error_page, finish, finish_sign_in, page, redirect};
 use super::session;
 use super::site::Site;
 use crate::error::ApiError;

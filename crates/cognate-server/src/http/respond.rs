@@ -1,11 +1,14 @@
 //! What the domain's pages answer besides their own page: a redirect, an error page, an
 //! authorization request refused (a page or a redirect, where Cognito does each), and a
-//! signed-in user sent back to the app. Shared by the endpoints, the account pages and the
-//! federation handlers.
+//! signed-in user sent back to the app; and the skeleton of a page of its own ([`page`]).
+//! Shared by the endpoints, the account and passkey pages and the federation handlers.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use super::blocking;
 use super::form::{Fields, with_params};
 use super::pages;
 use super::session;
@@ -101,4 +104,42 @@ pub(super) fn finish_sign_in(
 ) -> Response {
     let cookie = session::issue(ctx, &site.pool.id, user, site.cookie_path());
     finish(ctx, site, req, user, ctx.now(), Some(cookie))
+}
+
+/// The authorization request a page carries in its query, checked as `/authorize` checks it;
+/// a page for the clients that sign in the pool's own users only.
+fn checked(ctx: &Ctx, site: &Site, query: &str) -> Result<AuthorizeRequest, Box<Response>> {
+    let params = Fields::parse(query.as_bytes());
+    let req = authorize::check(ctx, &site.pool, &authorize_params(&params))
+        .map_err(|e| Box::new(refused(e)))?;
+    if !req.cognito {
+        return Err(Box::new(error_page(
+            StatusCode::BAD_REQUEST,
+            "The app client does not sign in the user pool's own users.",
+        )));
+    }
+    Ok(req)
+}
+
+/// Serves a page of its own: the authorization request of its query, checked; its form's
+/// action (`path` with the same query); the page's work on the blocking pool (a panic is a
+/// 500 page).
+pub(super) async fn page(
+    ctx: Arc<Ctx>,
+    site: Site,
+    uri: Uri,
+    path: &'static str,
+    work: impl FnOnce(&Ctx, &Site, AuthorizeRequest, &str, String) -> Response + Send + 'static,
+) -> Response {
+    let query = uri.query().unwrap_or("").to_owned();
+    let outcome = blocking(move || match checked(&ctx, &site, &query) {
+        Ok(req) => {
+            let action = format!("{}?{query}", site.path(path));
+            work(&ctx, &site, req, &query, action)
+        }
+        Err(page) => *page,
+    })
+    .await;
+    outcome
+        .unwrap_or_else(|| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."))
 }

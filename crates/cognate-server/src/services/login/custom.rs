@@ -261,7 +261,7 @@ fn srp_challenge(
     // An unknown name's challenge looks like a real one and its answer is always refused
     // (`decoy`), as after USER_SRP_AUTH.
     let verifier = if who.unknown {
-        super::password::decoy_verifier(ctx, pool, &user.username)?
+        super::decoy::decoy_verifier(ctx, pool, &user.username)?
     } else {
         crate::services::users::load_verifier(user)?
     };

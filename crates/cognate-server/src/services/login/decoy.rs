@@ -2,19 +2,21 @@
 //! errors, where a real user would get a challenge: a stand-in user (for the events and the
 //! sealed session), the code challenges of `USER_AUTH` (a masked destination, no code sent: any
 //! answer is a wrong code) and its passkey challenge (request options shaped as a real user's,
-//! with one credential id the name always gets: any answer is refused). The password
-//! challenges' stand-ins are in [`super::password`].
+//! with one credential id the name always gets: any answer is refused); and what the password
+//! challenges of such a name are made of (a stand-in SRP verifier and user id, a lockout key),
+//! all derived from the server's decoy key so that one name always gets the same.
 
 use std::collections::HashMap;
 
 use cognate_model::idp::types::ChallengeNameType as C;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
-use super::password::{decoy_mac, decoy_user_id};
 use super::{Answer, Step, issue, state_for};
 use crate::error::ApiError;
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::services::outbox::{self, Medium};
-use crate::services::{Ctx, passkeys, triggers};
+use crate::services::{Ctx, passkeys, triggers, users};
 
 /// The pending-challenge key of a stand-in passkey challenge (a real one is `sign-in:{uuid}`).
 pub(crate) const PASSKEY: &str = "decoy";
@@ -99,4 +101,84 @@ pub(crate) fn passkey_challenge(
         Some(session),
         [("CREDENTIAL_REQUEST_OPTIONS", options.to_string())],
     ))
+}
+
+/// HMAC-SHA256 under the server's decoy key of `parts`, separated by NUL bytes.
+pub(crate) fn decoy_mac(ctx: &Ctx, parts: &[&[u8]]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&ctx.decoy_key) {
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                mac.update(b"\0");
+            }
+            mac.update(part);
+        }
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
+pub(crate) fn decoy_salt(ctx: &Ctx, pool: &UserPool, username: &str) -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&decoy_mac(ctx, &[pool.id.as_bytes(), username.as_bytes()])[..16]);
+    salt[0] |= 1; // no leading zero byte: SALT goes out as minimal hex either way
+    salt
+}
+
+/// The stand-in SRP verifier of a user that does not exist (PreventUserExistenceErrors): the
+/// salt and `v` derived from the server's decoy key, the pool and the name, so one unknown name
+/// always gets the same SALT, as a real user does. `v` is a keyed hash below N rather than
+/// g^x of some password: making g^x would cost an exponentiation that a real user's login does
+/// not make, and the time would tell the two apart.
+pub(crate) fn decoy_verifier(
+    ctx: &Ctx,
+    pool: &UserPool,
+    username: &str,
+) -> Result<cognate_srp::Verifier, ApiError> {
+    let name = users::normalize_name(pool, username);
+    let mut v = Vec::with_capacity(384);
+    for block in 0u8..12 {
+        v.extend_from_slice(&decoy_mac(
+            ctx,
+            &[b"v", pool.id.as_bytes(), name.as_bytes(), &[block]],
+        ));
+    }
+    // N (RFC 5054's 3072-bit group) starts with 0xFF…: a clear top bit keeps v below it.
+    v[0] &= 0x7f;
+    v[0] |= 0x40;
+    let salt = decoy_salt(ctx, pool, &name);
+    let salt_hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    cognate_srp::Verifier::from_parts(&salt_hex, &v).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The `USER_ID_FOR_SRP` of an unknown name: the name itself where a real user's would be the
+/// name too; a UUID derived from the name where a real user's would be a UUID (pools that sign
+/// in with email or phone number) or another name (an alias), so the form does not tell.
+pub(crate) fn decoy_user_id(ctx: &Ctx, pool: &UserPool, username: &str) -> String {
+    let name = users::normalize_name(pool, username);
+    let by_attribute = !pool.username_attributes.is_empty()
+        || (!pool.alias_attributes.is_empty() && (name.contains('@') || name.starts_with('+')));
+    if !by_attribute {
+        return name;
+    }
+    let h = decoy_mac(ctx, &[b"id", pool.id.as_bytes(), name.as_bytes()]);
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The lockout counter of an unknown name: a key no real user name can be (user names have no
+/// white space), so unknown names are locked out exactly as real users are.
+pub(crate) fn decoy_lockout_key(pool: &UserPool, username: &str) -> String {
+    format!("unknown {}", users::normalize_name(pool, username))
 }
