@@ -12,7 +12,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::login::AuthFlow;
 
 /// The environment variable that points every Cognito call at another endpoint (a local
 /// server such as `cognate serve`). It wins over the AWS variables.
@@ -95,6 +94,18 @@ impl RetryPolicy {
         let frac = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
         cap.mul_f64(frac)
     }
+}
+
+/// Which login flow to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AuthFlow {
+    /// `USER_SRP_AUTH`: the password never leaves the process (the default, and mandatory for
+    /// some pools).
+    #[default]
+    UserSrp,
+    /// `USER_PASSWORD_AUTH`: the password is sent (over TLS) to Cognito.
+    UserPassword,
 }
 
 /// A Cognito app client, configured: how to reach Cognito and how to sign requests for this

@@ -1,19 +1,15 @@
-//! Device tracking: confirm a device after login, remember its secret, and prove it with
-//! `DEVICE_SRP_AUTH` on later logins.
+//! Device tracking: the device a login confirmed and its secret ([`RememberedDevice`]), and
+//! where they are kept ([`DeviceStore`]) to prove the device with `DEVICE_SRP_AUTH` on later
+//! logins. (Confirming one: `crate::device_confirm`.)
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use aws_sdk_cognitoidentityprovider::types::{
-    DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
-};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
-use crate::error::{Error, Result, from_sdk};
-use crate::tokens::TokenSet;
+use crate::error::{Error, Result};
 
 /// A device this program confirmed: its key, its group key and its password (secret).
 #[derive(Clone, Serialize, Deserialize)]
@@ -116,54 +112,5 @@ impl<T: DeviceStore> DeviceStore for std::sync::Arc<T> {
     }
     fn forget(&self, username: &str) -> Result<()> {
         (**self).forget(username)
-    }
-}
-
-impl Client {
-    /// `ConfirmDevice` with a fresh device secret, then `UpdateDeviceStatus(remembered)`.
-    pub(crate) async fn confirm_device(
-        &self,
-        tokens: &TokenSet,
-        device_key: &str,
-        device_group_key: &str,
-    ) -> Result<RememberedDevice> {
-        let secret = cognate_srp::DeviceSecret::generate(
-            &mut cognate_srp::os_rng(),
-            device_group_key,
-            device_key,
-        )?;
-        let config = DeviceSecretVerifierConfigType::builder()
-            .password_verifier(secret.config.password_verifier.clone())
-            .salt(secret.config.salt.clone())
-            .build();
-        let access = tokens.access_token().as_str();
-        self.with_retry("ConfirmDevice", || async {
-            self.sdk()
-                .confirm_device()
-                .access_token(access)
-                .device_key(device_key)
-                .device_secret_verifier_config(config.clone())
-                .device_name("cognate")
-                .send()
-                .await
-                .map_err(from_sdk)
-        })
-        .await?;
-        self.with_retry("UpdateDeviceStatus", || async {
-            self.sdk()
-                .update_device_status()
-                .access_token(access)
-                .device_key(device_key)
-                .device_remembered_status(DeviceRememberedStatusType::Remembered)
-                .send()
-                .await
-                .map_err(from_sdk)
-        })
-        .await?;
-        Ok(RememberedDevice::new(
-            device_key.to_owned(),
-            device_group_key.to_owned(),
-            SecretString::from(secret.device_password.to_string()),
-        ))
     }
 }

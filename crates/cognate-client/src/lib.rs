@@ -47,6 +47,7 @@ mod account;
 mod client;
 mod clock;
 mod device;
+mod device_confirm;
 mod error;
 mod http;
 mod identity;
@@ -62,8 +63,8 @@ mod user_auth;
 
 pub use account::{CodeDelivery, SignUpOutcome, UserInfo};
 pub use client::{
-    AWS_ENDPOINT_ENV, AWS_IDENTITY_ENDPOINT_ENV, AWS_IDP_ENDPOINT_ENV, Client, ClientBuilder,
-    ENDPOINT_ENV, RetryPolicy, region_of,
+    AWS_ENDPOINT_ENV, AWS_IDENTITY_ENDPOINT_ENV, AWS_IDP_ENDPOINT_ENV, AuthFlow, Client,
+    ClientBuilder, ENDPOINT_ENV, RetryPolicy, region_of,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use device::{DeviceStore, MemoryDeviceStore, RememberedDevice};
@@ -71,7 +72,7 @@ pub use error::{Error, Result};
 pub use http::{Authenticator, COGNITO_SECURITY_TOKEN, HeaderStyle, X_API_KEY};
 pub use identity::{IdentityPoolCredentials, IdentityPoolCredentialsBuilder};
 pub use login::{
-    AnswerError, AuthFlow, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
+    AnswerError, Challenge, CodeChallenge, Credentials, LoginStep, MfaSetup, MfaType,
     NewPasswordRequired, OtherChallenge, SelectMfaType, SoftwareTokenSetup, otpauth_uri,
 };
 pub use oauth::{

@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::Client;
+use crate::client::{AuthFlow, Client};
 use crate::device::RememberedDevice;
 use crate::error::{Error, Result, from_sdk};
 use crate::tokens::TokenSet;
@@ -45,18 +45,6 @@ impl fmt::Debug for Credentials {
             .field("password", &"<redacted>")
             .finish()
     }
-}
-
-/// Which login flow to start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum AuthFlow {
-    /// `USER_SRP_AUTH`: the password never leaves the process (the default, and mandatory for
-    /// some pools).
-    #[default]
-    UserSrp,
-    /// `USER_PASSWORD_AUTH`: the password is sent (over TLS) to Cognito.
-    UserPassword,
 }
 
 /// Where a login stands: done, or waiting for the caller to answer a challenge.

@@ -20,6 +20,9 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! This module and `crate::login` name each other's types on purpose: the login state machine's
+//! `Challenge` lists these steps, and each step's answer is again a `LoginStep` of it.
 
 use std::collections::HashMap;
 
