@@ -4,8 +4,8 @@
 //! - against `cognate serve` (in this process): `configure --client-credentials`, `token`
 //!   (cached in the 0600 file; a second run within the token's life makes no request — the
 //!   server mints a new `jti` per request, so the same token proves it; 20 concurrent runs on
-//!   an expired token make one request), `whoami`, `curl` to an API behind cognate-verify,
-//!   `logout`; and `login --no-browser` with Debian's Chromium (playwright-core) signing in on
+//!   an expired token make one request), `whoami`, `auth status`, `curl` to an API behind
+//!   cognate-verify, `logout`; and `login --no-browser` with Debian's Chromium (playwright-core) signing in on
 //!   the hosted page, then `token` and `logout` (revoked at /oauth2/revoke);
 //! - against oidc-provider (npm), which counts its token requests.
 //!
