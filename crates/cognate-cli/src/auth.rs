@@ -1,17 +1,21 @@
 //! `cognate auth status`: what each profile is logged in as, read from the token files alone
-//! (no network): the user, when each token expires, and whether a refresh token is stored.
+//! (no network): the user, when each token expires, and whether a refresh token is stored; for
+//! a machine-to-machine profile the app client, its token endpoint and scopes, whether a secret
+//! is at hand (never the secret) and when the cached token expires (never the token).
 
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
-use cognate_client::{FileStore, TokenStore};
+use cognate_client::{ClientTokenStore, FileStore, TokenStore};
 use serde_json::{Value, json};
 
+use crate::connection::{Connection, ConnectionArgs, Source};
 use crate::decode::words;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::machine::{CLIENT_CREDENTIALS, Machine};
 use crate::output::{Output, Ui, print_json};
 use crate::session::{client_error, profile_flag, token_dir};
 
@@ -25,11 +29,13 @@ pub struct AuthArgs {
 #[derive(Subcommand, Debug)]
 enum AuthCommand {
     /// Show, for each profile (or one), the user logged in, when each token expires and whether
-    /// a refresh token is stored. Offline: reads the token files only.
+    /// a refresh token is stored; for a machine-to-machine profile, the app client, token
+    /// endpoint, scopes and cached token. Offline: reads the config and token files only.
     #[command(after_help = "\
 Exit status: 0 when the profile (without --profile: at least one profile) is logged in, 3 when
 not. An expired access token is still \"logged in\" when a refresh token is stored: the next
-`cognate token` refreshes it.
+`cognate token` refreshes it. A machine-to-machine profile counts as logged in while its cached
+token is valid or a client secret is at hand (stored, or COGNATE_CLIENT_SECRET).
 
 Examples:
   cognate auth status
@@ -70,6 +76,27 @@ enum State {
         id_expires: i64,
         refresh: bool,
     },
+    /// A machine-to-machine profile (`grant = "client_credentials"`).
+    Machine(MachineState),
+    /// A machine-to-machine profile that cannot ask for a token as configured.
+    Misconfigured(String),
+}
+
+/// What `auth status` shows of a machine-to-machine profile: no secret, no token.
+struct MachineState {
+    client_id: String,
+    /// Known without a request: given, or the domain's `/oauth2/token`.
+    token_url: Option<String>,
+    domain: Option<String>,
+    /// The issuer whose discovery document names the token endpoint.
+    issuer: Option<String>,
+    /// Asked for (none: every scope the app client allows).
+    scopes: Vec<String>,
+    resource: Option<String>,
+    /// Where the client secret comes from, if anywhere.
+    secret: Option<Source>,
+    /// The cached token's expiry (this machine's clock) and granted scopes, or why unreadable.
+    token: std::result::Result<Option<(i64, Vec<String>)>, String>,
 }
 
 impl Entry {
@@ -81,8 +108,16 @@ impl Entry {
                 refresh,
                 ..
             } => *refresh || *access_expires > now,
+            State::Machine(m) => m.secret.is_some() || m.fresh(now),
             _ => false,
         }
+    }
+}
+
+impl MachineState {
+    /// A cached token that has not expired.
+    fn fresh(&self, now: i64) -> bool {
+        matches!(&self.token, Ok(Some((exp, _))) if *exp > now)
     }
 }
 
@@ -99,19 +134,29 @@ fn run_status(args: StatusArgs, ui: &Ui) -> Result<()> {
     }
     let dir = token_dir()?;
     let store = FileStore::new(&dir);
+    let config_path = crate::profile::config_path()?;
+    let config = crate::connection::load_config(&config_path)?;
     let explicit = args
         .profile
         .clone()
         .or_else(|| crate::connection::process_env("COGNATE_PROFILE"));
     let names: Vec<String> = match &explicit {
         Some(name) => vec![name.clone()],
-        None => profile_names(&dir)?,
+        None => profile_names(&config, &dir),
     };
     let now = now();
     let entries: Vec<Entry> = names
         .into_iter()
         .map(|profile| {
-            let state = read_state(&store, &profile);
+            let machine = config
+                .profiles
+                .get(&profile)
+                .is_some_and(|p| p.grant.as_deref() == Some(CLIENT_CREDENTIALS));
+            let state = if machine {
+                read_machine_state(&profile, &config_path)
+            } else {
+                read_state(&store, &profile)
+            };
             Entry { profile, state }
         })
         .collect();
@@ -126,6 +171,26 @@ fn run_status(args: StatusArgs, ui: &Ui) -> Result<()> {
         return Ok(());
     }
     let flag = explicit.as_deref().map(profile_flag).unwrap_or_default();
+    if let (Some(name), [entry]) = (&explicit, entries.as_slice())
+        && let State::Misconfigured(why) = &entry.state
+    {
+        return Err(CliError::new(
+            Exit::Auth,
+            format!("profile {name} cannot ask for a token: {why}"),
+        )
+        .hint(format!("see `cognate configure list{flag}`")));
+    }
+    if let (Some(name), [entry]) = (&explicit, entries.as_slice())
+        && matches!(entry.state, State::Machine(_))
+    {
+        return Err(CliError::new(
+            Exit::Auth,
+            format!("profile {name} has no valid token and no app client secret"),
+        )
+        .hint(format!(
+            "set COGNATE_CLIENT_SECRET, or store it with `printf %s \"$SECRET\" | cognate configure{flag} --client-secret-stdin`"
+        )));
+    }
     let what = match &explicit {
         Some(name) => format!("profile {name} is not logged in"),
         None if entries.is_empty() => "no profiles and no tokens yet".to_owned(),
@@ -135,9 +200,7 @@ fn run_status(args: StatusArgs, ui: &Ui) -> Result<()> {
 }
 
 /// Every profile of the config file and every token file's profile, sorted.
-fn profile_names(dir: &std::path::Path) -> Result<Vec<String>> {
-    let path = crate::profile::config_path()?;
-    let config = crate::connection::load_config(&path)?;
+fn profile_names(config: &crate::profile::Config, dir: &std::path::Path) -> Vec<String> {
     let mut names: BTreeSet<String> = config.profiles.keys().cloned().collect();
     if let Ok(read) = std::fs::read_dir(dir) {
         for entry in read.flatten() {
@@ -151,7 +214,43 @@ fn profile_names(dir: &std::path::Path) -> Result<Vec<String>> {
             }
         }
     }
-    Ok(names.into_iter().collect())
+    names.into_iter().collect()
+}
+
+/// A machine-to-machine profile's settings as `cognate token --profile NAME` would resolve them
+/// (flags aside), and its cached token's expiry.
+fn read_machine_state(profile: &str, config: &std::path::Path) -> State {
+    let args = ConnectionArgs {
+        profile: Some(profile.to_owned()),
+        ..ConnectionArgs::default()
+    };
+    let machine = Connection::resolve(&args, &crate::connection::process_env, config)
+        .and_then(|c| Machine::from_connection(profile.to_owned(), c));
+    let machine = match machine {
+        Ok(Some(m)) => m,
+        Ok(None) => return State::NotLoggedIn,
+        Err(e) => return State::Misconfigured(e.to_string()),
+    };
+    let (token_url, domain, issuer) = machine.token_endpoint();
+    let token = machine
+        .store
+        .load_client_token(profile)
+        .map(|t| t.map(|t| (t.expires_at(), t.scopes().map(str::to_owned).collect())))
+        .map_err(|e| client_error(e).to_string());
+    State::Machine(MachineState {
+        client_id: machine.client_id().to_owned(),
+        token_url,
+        domain: domain.map(str::to_owned),
+        issuer: issuer.map(str::to_owned),
+        scopes: machine.scopes().to_vec(),
+        resource: machine
+            .connection
+            .resource
+            .as_ref()
+            .map(|r| r.value.clone()),
+        secret: machine.secret_source().cloned(),
+        token,
+    })
 }
 
 fn read_state(store: &FileStore, profile: &str) -> State {
@@ -233,9 +332,84 @@ fn print_text(entries: &[Entry], now: i64) -> Result<()> {
                     }
                 )?;
             }
+            State::Machine(m) => print_machine(&mut out, &e.profile, m, now)?,
+            State::Misconfigured(why) => writeln!(
+                out,
+                "  machine to machine (client_credentials), not usable: {why}"
+            )?,
         }
     }
     Ok(())
+}
+
+fn print_machine(out: &mut impl Write, profile: &str, m: &MachineState, now: i64) -> Result<()> {
+    writeln!(out, "  app client {} (client_credentials)", m.client_id)?;
+    match (&m.token_url, &m.issuer) {
+        (Some(url), _) => writeln!(out, "  token URL:     {url}")?,
+        (None, Some(issuer)) => writeln!(
+            out,
+            "  token URL:     from the discovery document of {issuer}"
+        )?,
+        (None, None) => {}
+    }
+    let scopes = if m.scopes.is_empty() {
+        "(every scope the app client allows)".to_owned()
+    } else {
+        m.scopes.join(" ")
+    };
+    writeln!(out, "  scopes:        {scopes}")?;
+    if let Some(resource) = &m.resource {
+        writeln!(out, "  resource:      {resource}")?;
+    }
+    let secret = match &m.secret {
+        Some(Source::Profile(_)) => "stored in the profile".to_owned(),
+        Some(source) => format!("from {source}"),
+        None => format!(
+            "none: set COGNATE_CLIENT_SECRET or store one with `cognate configure{} --client-secret-stdin`",
+            profile_flag(profile)
+        ),
+    };
+    writeln!(out, "  client secret: {secret}")?;
+    match &m.token {
+        Ok(Some((exp, _))) => writeln!(out, "  access token:  {}", expiry(*exp, now))?,
+        Ok(None) => writeln!(
+            out,
+            "  access token:  none cached: `cognate token{}` asks for one",
+            profile_flag(profile)
+        )?,
+        Err(why) => writeln!(out, "  access token:  token file unreadable: {why}")?,
+    }
+    Ok(())
+}
+
+fn machine_json(e: &Entry, m: &MachineState, now: i64) -> Value {
+    let token = match &m.token {
+        Ok(Some((exp, scopes))) => json!({
+            "expires_at": utc_rfc3339(*exp),
+            "expires_in": exp - now,
+            "expired": *exp <= now,
+            "scopes": scopes,
+        }),
+        Ok(None) => Value::Null,
+        Err(why) => json!({ "error": why }),
+    };
+    json!({
+        "profile": e.profile,
+        "logged_in": e.logged_in(now),
+        "principal": "client",
+        "grant": CLIENT_CREDENTIALS,
+        "client_id": m.client_id,
+        "token_url": m.token_url,
+        "domain": m.domain,
+        "issuer": m.issuer,
+        "scopes": m.scopes,
+        "resource": m.resource,
+        "client_secret": m.secret.as_ref().map(|s| match s {
+            Source::Profile(_) => "profile".to_owned(),
+            other => other.to_string(),
+        }),
+        "access_token": token,
+    })
 }
 
 fn to_json(e: &Entry, now: i64) -> Value {
@@ -245,6 +419,14 @@ fn to_json(e: &Entry, now: i64) -> Value {
         State::Unreadable(why) => {
             json!({ "profile": e.profile, "logged_in": false, "error": why })
         }
+        State::Machine(m) => machine_json(e, m, now),
+        State::Misconfigured(why) => json!({
+            "profile": e.profile,
+            "logged_in": false,
+            "principal": "client",
+            "grant": CLIENT_CREDENTIALS,
+            "error": why,
+        }),
         State::LoggedIn {
             username,
             user_pool_id,

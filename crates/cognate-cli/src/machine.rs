@@ -56,6 +56,12 @@ impl Machine {
     pub fn open(args: &ConnectionArgs) -> Result<Option<Machine>> {
         let config = crate::profile::config_path()?;
         let connection = Connection::resolve(args, &process_env, &config)?;
+        Self::from_connection(profile_name(args, &process_env), connection)
+    }
+
+    /// The machine-to-machine profile `profile` with its resolved settings, or `None` when
+    /// they are a user's.
+    pub fn from_connection(profile: String, connection: Connection) -> Result<Option<Machine>> {
         if connection
             .grant
             .as_ref()
@@ -63,7 +69,6 @@ impl Machine {
         {
             return Ok(None);
         }
-        let profile = profile_name(args, &process_env);
         let store = FileStore::new(token_dir()?);
         store.path(&profile).map_err(client_error)?;
         let client_id = connection
@@ -126,6 +131,26 @@ impl Machine {
     /// The app client.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The scopes asked for (none: every scope the app client allows).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Where the secret comes from, if there is one (never the secret itself).
+    pub fn secret_source(&self) -> Option<&crate::connection::Source> {
+        self.connection.client_secret.as_ref().map(|s| &s.source)
+    }
+
+    /// The token endpoint as far as it is known without a request: `(token URL, domain,
+    /// issuer whose discovery document names it)`, one of them set.
+    pub fn token_endpoint(&self) -> (Option<String>, Option<&str>, Option<&str>) {
+        match &self.endpoint {
+            Endpoint::TokenUrl(u) => (Some(u.clone()), None, None),
+            Endpoint::Domain(d) => (Some(self.endpoint.describe()), Some(d), None),
+            Endpoint::Issuer(i) => (None, None, Some(i)),
+        }
     }
 
     /// The token source, with the token file (or `store`) for a cache.

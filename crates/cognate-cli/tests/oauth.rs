@@ -4,8 +4,8 @@
 //! - against `cognate serve` (in this process): `configure --client-credentials`, `token`
 //!   (cached in the 0600 file; a second run within the token's life makes no request — the
 //!   server mints a new `jti` per request, so the same token proves it; 20 concurrent runs on
-//!   an expired token make one request), `whoami`, `curl` to an API behind cognate-verify,
-//!   `logout`; and `login --no-browser` with Debian's Chromium (playwright-core) signing in on
+//!   an expired token make one request), `whoami`, `auth status`, `curl` to an API behind
+//!   cognate-verify, `logout`; and `login --no-browser` with Debian's Chromium (playwright-core) signing in on
 //!   the hosted page, then `token` and `logout` (revoked at /oauth2/revoke);
 //! - against oidc-provider (npm), which counts its token requests.
 //!
@@ -365,6 +365,207 @@ fn m2m_profile_token_whoami_curl_logout() {
 
     home.ok(&["logout", "--profile", "bot"]);
     assert!(!file.exists());
+}
+
+/// `cognate auth status` (offline) and `whoami` for machine-to-machine profiles: the app client,
+/// token endpoint, scopes, where the secret comes from and the cached token's expiry; never the
+/// secret or the token.
+#[test]
+fn m2m_profiles_in_auth_status_and_whoami() {
+    let shop = shop("http://localhost:3000/callback");
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        &shop.machine,
+        "--domain",
+        &shop.domain(),
+        "--scope",
+        SCOPE_READ,
+    ]);
+    let status = |args: &[&str], secret: Option<&str>| {
+        let mut cmd = home.cognate(&[&["auth", "status"], args].concat());
+        if let Some(secret) = secret {
+            cmd.env("COGNATE_CLIENT_SECRET", secret);
+        }
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(!stdout.contains(&shop.secret), "secret printed: {stdout}");
+        (out.status.code(), stdout, stderr)
+    };
+
+    // No secret, no token: shown, and not logged in.
+    let (code, shown, err) = status(&["--profile", "bot"], None);
+    assert_eq!(code, Some(3), "{err}");
+    let head = format!(
+        "bot\n  app client {} (client_credentials)\n  token URL:     {}/oauth2/token\n  scopes:        {SCOPE_READ}\n",
+        shop.machine,
+        shop.domain()
+    );
+    assert!(shown.starts_with(&head), "{shown}");
+    assert!(
+        shown.contains("  client secret: none: set COGNATE_CLIENT_SECRET"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  access token:  none cached: `cognate token --profile bot` asks for one"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("not logged in: run `cognate login"),
+        "{shown}"
+    );
+    assert!(
+        err.contains("profile bot has no valid token and no app client secret")
+            && err.contains("--client-secret-stdin"),
+        "{err}"
+    );
+    // The secret in the environment: ready.
+    let (code, shown, err) = status(&["--profile", "bot"], Some(&shop.secret));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        shown.contains("  client secret: from env COGNATE_CLIENT_SECRET\n"),
+        "{shown}"
+    );
+
+    // A cached token: its expiry and granted scopes, not the token.
+    let out = home
+        .cognate(&["token", "--profile", "bot"])
+        .env("COGNATE_CLIENT_SECRET", &shop.secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    let (code, shown, err) = status(&["--profile", "bot", "-o", "json"], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!shown.contains(&token), "token printed: {shown}");
+    let doc: Value = serde_json::from_str(&shown).unwrap();
+    let bot = &doc["profiles"][0];
+    assert_eq!(bot["profile"], "bot");
+    assert_eq!(bot["logged_in"], true);
+    assert_eq!(bot["principal"], "client");
+    assert_eq!(bot["grant"], "client_credentials");
+    assert_eq!(bot["client_id"], shop.machine.as_str());
+    assert_eq!(
+        bot["token_url"],
+        format!("{}/oauth2/token", shop.domain()).as_str()
+    );
+    assert_eq!(bot["domain"], shop.domain().as_str());
+    assert_eq!(bot["issuer"], Value::Null);
+    assert_eq!(bot["scopes"], json!([SCOPE_READ]));
+    assert_eq!(bot["client_secret"], Value::Null);
+    assert_eq!(bot["access_token"]["expired"], false);
+    assert_eq!(bot["access_token"]["scopes"], json!([SCOPE_READ]));
+    let left = bot["access_token"]["expires_in"].as_i64().unwrap();
+    assert!((3000..=3600).contains(&left), "{left}");
+    assert!(
+        bot["access_token"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    let (_, shown, _) = status(&["--profile", "bot"], None);
+    assert!(shown.contains("  access token:  valid until "), "{shown}");
+    assert!(!shown.contains(&token), "token printed: {shown}");
+
+    // Expired, and no secret at hand: not logged in.
+    home.expire_client_token("bot");
+    let (code, shown, _) = status(&["--profile", "bot"], None);
+    assert_eq!(code, Some(3), "{shown}");
+    assert!(shown.contains("  access token:  EXPIRED at "), "{shown}");
+    // The secret stored in the profile: ready again.
+    let out = home.run(
+        &["configure", "--profile", "bot", "--client-secret-stdin"],
+        &format!("{}\n", shop.secret),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (code, shown, err) = status(&["--profile", "bot"], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        shown.contains("  client secret: stored in the profile\n"),
+        "{shown}"
+    );
+    let (_, shown, _) = status(&["--profile", "bot", "-o", "json"], None);
+    let doc: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(doc["profiles"][0]["client_secret"], "profile");
+
+    // Every profile: a user profile beside an M2M one whose token endpoint comes from the
+    // pool's discovery document.
+    home.ok(&[
+        "configure",
+        "--profile",
+        "disc",
+        "--client-credentials",
+        "--client-id",
+        &shop.machine,
+        "--user-pool-id",
+        &shop.pool,
+        "--endpoint",
+        &shop.endpoint,
+    ]);
+    home.ok(&[
+        "configure",
+        "--profile",
+        "web",
+        "--client-id",
+        &shop.web,
+        "--user-pool-id",
+        &shop.pool,
+        "--endpoint",
+        &shop.endpoint,
+    ]);
+    let (code, shown, err) = status(&[], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        shown.contains(&format!(
+            "disc\n  app client {} (client_credentials)\n  token URL:     from the discovery document of {}\n  scopes:        (every scope the app client allows)\n",
+            shop.machine,
+            shop.domain()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("web\n  not logged in: run `cognate login --profile web`"),
+        "{shown}"
+    );
+    let (_, shown, _) = status(&["-o", "json"], None);
+    let doc: Value = serde_json::from_str(&shown).unwrap();
+    let names: Vec<&str> = doc["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bot", "disc", "web"]);
+    assert_eq!(doc["profiles"][1]["issuer"], shop.domain().as_str());
+    assert_eq!(doc["profiles"][1]["access_token"], Value::Null);
+    assert!(doc["profiles"][2].get("principal").is_none());
+
+    // whoami: the client and the scopes, in each output style.
+    let shown = home.ok(&["whoami", "--profile", "bot"]);
+    assert!(
+        shown.contains(&format!("client: {}\n", shop.machine)),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("scopes: {SCOPE_READ}\n")),
+        "{shown}"
+    );
+    let shown = home.ok(&["whoami", "--profile", "bot", "-o", "env"]);
+    assert!(
+        shown.contains(&format!(
+            "export COGNATE_WHOAMI_CLIENT_ID='{}'\n",
+            shop.machine
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("export COGNATE_WHOAMI_SCOPES='{SCOPE_READ}'\n")),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -53,6 +53,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "the machine-to-machine profile above (tests/oauth.rs)",
     ),
     (
+        "cognate auth status --profile worker",
+        "the machine-to-machine profile above (tests/oauth.rs)",
+    ),
+    (
         "cognate login --browser …",
         "waits for a person in a browser: tests/oauth.rs drives Debian's Chromium through \
          `cognate login --no-browser`",

@@ -264,7 +264,9 @@ impl TokenSource {
         if let Some(t) = self.valid_while_backing_off() {
             return Ok(t);
         }
-        self.renew(None).await
+        // Boxed: the renewal's state (requests, the store, the lock) would otherwise make every
+        // caller's future as large, copied on each move even when the cached path answers.
+        Box::pin(self.renew(None)).await
     }
 
     /// Still-valid cached tokens during the pause after a failed refresh.

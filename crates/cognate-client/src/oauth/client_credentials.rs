@@ -319,7 +319,9 @@ impl ClientCredentials {
         if let Some(t) = self.fresh_cached() {
             return Ok(t);
         }
-        self.renew(None).await
+        // Boxed: the renewal's state (requests, the store, the lock) would otherwise make every
+        // caller's future as large, copied on each move even when the cached path answers.
+        Box::pin(self.renew(None)).await
     }
 
     /// The access token as a string.
