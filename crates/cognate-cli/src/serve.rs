@@ -157,7 +157,19 @@ async fn run(args: ServeArgs) -> Result<()> {
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
     }
-    let where_ = if let Some(url) = &args.database {
+    // Parsed before the store is chosen: the seed may name the database (`database = …`), used
+    // when no flag or variable chose the store; and so that what applying it created can be
+    // shown (`Seed::applied`).
+    let seed = match &args.seed {
+        Some(path) => Some(cognate_server::Seed::from_file(path)?),
+        None => None,
+    };
+    let database = args.database.clone().or_else(|| {
+        (args.data.is_none() && !args.in_memory)
+            .then(|| seed.as_ref().and_then(|s| s.database.clone()))
+            .flatten()
+    });
+    let where_ = if let Some(url) = &database {
         builder = builder.database(url);
         "PostgreSQL".to_owned()
     } else if args.in_memory {
@@ -192,11 +204,6 @@ async fn run(args: ServeArgs) -> Result<()> {
         builder = builder.lambda_endpoint(endpoint);
     }
     builder = builder.trigger_timeout(args.trigger_timeout);
-    // Parsed here so that what applying it created can be shown (`Seed::applied`).
-    let seed = match &args.seed {
-        Some(path) => Some(cognate_server::Seed::from_file(path)?),
-        None => None,
-    };
     if let Some(seed) = &seed {
         builder = builder.seed_data(seed.clone());
     }
@@ -221,7 +228,7 @@ async fn run(args: ServeArgs) -> Result<()> {
             .cause(source.to_string())
             .into());
         }
-        Err(cognate_server::Error::Store(e)) if args.database.is_some() => {
+        Err(cognate_server::Error::Store(e)) if database.is_some() => {
             // One line naming the database (never its password) and what went wrong.
             return Err(crate::error::CliError::new(
                 crate::exit::Exit::Failure,

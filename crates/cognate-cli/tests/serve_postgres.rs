@@ -45,15 +45,32 @@ struct Node {
 
 impl Node {
     fn start(database: &str) -> Node {
-        let seed =
-            std::env::temp_dir().join(format!("cognate-procs-seed-{}.toml", std::process::id()));
-        std::fs::write(&seed, SEED).unwrap();
-        let mut child = Command::cargo_bin("cognate")
-            .unwrap()
+        Node::spawn(SEED, Some(database), &[])
+    }
+
+    /// A node started with the seed file `seed`, `COGNATE_DATABASE_URL` = `database` (none:
+    /// unset) and the `extra` arguments.
+    fn spawn(seed_text: &str, database: Option<&str>, extra: &[&str]) -> Node {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let seed = std::env::temp_dir().join(format!(
+            "cognate-procs-seed-{}-{}.toml",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::write(&seed, seed_text).unwrap();
+        let mut command = Command::cargo_bin("cognate").unwrap();
+        command
             .args(["serve", "--bind", "127.0.0.1:0", "--public-url", PUBLIC])
+            .args(extra)
             .arg("--seed")
             .arg(&seed)
-            .env("COGNATE_DATABASE_URL", database)
+            .env_remove("COGNATE_DATABASE_URL")
+            .env_remove("COGNATE_DATA")
+            .env_remove("COGNATE_IN_MEMORY");
+        if let Some(database) = database {
+            command.env("COGNATE_DATABASE_URL", database);
+        }
+        let mut child = command
             .env_remove("COGNATE_LOG")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -168,6 +185,34 @@ fn two_processes_on_one_database_share_logins() {
         )
         .1
     );
+}
+
+/// A team's one seed file can name the shared database (`database = …`): a node started with
+/// that seed alone keeps its state there; a flag or variable that chooses the store wins.
+#[test]
+fn the_seed_file_can_name_the_database() {
+    let url = postgres::shared_database();
+    let seeded = format!("database = {url:?}\n{SEED}");
+    let a = Node::spawn(&seeded, None, &[]);
+    let tokens = login(&a);
+    // A node on that database through the variable sees the seeded node's login.
+    let b = Node::start(&url);
+    let (status, me) = b
+        .call("GetUser", &json!({"AccessToken": tokens["AccessToken"]}))
+        .unwrap();
+    assert_eq!(
+        (status, me["Username"].as_str()),
+        (200, Some("alice")),
+        "{me}"
+    );
+    // --in-memory wins over the seed's database: that node's logins are its own.
+    let c = Node::spawn(&seeded, None, &["--in-memory"]);
+    let own = login(&c);
+    let (status, refused) = b
+        .call("GetUser", &json!({"AccessToken": own["AccessToken"]}))
+        .unwrap();
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["__type"], "NotAuthorizedException", "{refused}");
 }
 
 fn get(endpoint: &str, path: &str) -> (u16, Value) {

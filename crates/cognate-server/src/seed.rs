@@ -20,6 +20,8 @@
 //! enabled = true
 //! attributes = { email_verified = "true", "custom:companyId" = "42" }
 //!
+//! database = "postgres://cognate@db.internal:5432/cognate"   # optional: see Seed::database
+//!
 //! [trigger_handlers]                   # Lambda triggers run from handler files (see below)
 //! pre-signup = "triggers/pre_signup.mjs"   # function name (or ARN) = file, relative to this file
 //!
@@ -67,6 +69,12 @@ pub struct Seed {
     /// `ServerBuilder::trigger_handler`).
     #[serde(default)]
     pub trigger_handlers: BTreeMap<String, std::path::PathBuf>,
+    /// The PostgreSQL database to keep state in (`postgres://USER:PASSWORD@HOST:PORT/DB`), for
+    /// `cognate serve` started without `--database`, `COGNATE_DATABASE_URL`, `--data` or
+    /// `--in-memory` (those win). A team's one seed file then starts every node on the shared
+    /// database. Applying a seed never reads it: choosing the store is the program's.
+    #[serde(default)]
+    pub database: Option<String>,
     /// The directory of the seed file, for relative handler paths.
     #[serde(skip)]
     base_dir: Option<std::path::PathBuf>,
