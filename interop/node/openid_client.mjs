@@ -53,11 +53,18 @@ assert.equal(resp.status, 302);
 const loginUrl = new URL(resp.headers.get('location'), authorizeUrl);
 resp = await fetch(loginUrl);
 assert.equal(resp.status, 200);
-assert.match(await resp.text(), /<form method="post"/);
+// The sign-in form carries an anti-forgery token, also set as a cookie (as Cognito's pages do).
+const xsrfCookie = resp.headers.get('set-cookie').split(';')[0];
+assert.match(xsrfCookie, /^XSRF-TOKEN=/);
+const page = await resp.text();
+assert.match(page, /<form method="post"/);
+const csrf = page.match(/name="_csrf" value="([^"]+)"/)[1];
+assert.equal(`XSRF-TOKEN=${csrf}`, xsrfCookie);
 resp = await fetch(loginUrl, {
 	method: 'POST',
 	redirect: 'manual',
-	body: new URLSearchParams({ username: config.username, password: config.password }),
+	headers: { cookie: xsrfCookie },
+	body: new URLSearchParams({ username: config.username, password: config.password, _csrf: csrf }),
 });
 assert.equal(resp.status, 302);
 const callback = new URL(resp.headers.get('location'));

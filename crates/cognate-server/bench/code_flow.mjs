@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The full authorization code flow, as fast as it goes: GET /oauth2/authorize (redirected to
-// the sign-in page), POST /login with the password (redirected back with a code), POST
-// /oauth2/token with the PKCE verifier. No cookies kept: every flow signs in.
+// the sign-in page), GET /login (the page, with its anti-forgery cookie and field), POST /login
+// with the password and the token (redirected back with a code), POST /oauth2/token with the
+// PKCE verifier. No session kept: every flow signs in.
 //
 // usage: node code_flow.mjs BASE CLIENT SECONDS CONCURRENCY
 //   BASE: the domain's path form, http://127.0.0.1:PORT/{poolId}
@@ -27,10 +28,15 @@ async function flow() {
 	let resp = await fetch(`${base}/oauth2/authorize?${query}`, { redirect: 'manual' });
 	if (resp.status !== 302) throw new Error(`authorize ${resp.status}`);
 	const login = new URL(resp.headers.get('location'), origin);
+	resp = await fetch(login, { redirect: 'manual' });
+	if (resp.status !== 200) throw new Error(`login page ${resp.status}`);
+	const cookie = resp.headers.get('set-cookie').split(';')[0];
+	const csrf = (await resp.text()).match(/name="_csrf" value="([^"]+)"/)[1];
 	resp = await fetch(login, {
 		method: 'POST',
 		redirect: 'manual',
-		body: new URLSearchParams({ username: 'bench', password: 'Correct horse 1!' }),
+		headers: { cookie },
+		body: new URLSearchParams({ username: 'bench', password: 'Correct horse 1!', _csrf: csrf }),
 	});
 	if (resp.status !== 302) throw new Error(`login ${resp.status}`);
 	const code = new URL(resp.headers.get('location')).searchParams.get('code');

@@ -14,6 +14,7 @@
 //! page from `pages`); they block on the store and the RSA keys as `wire` does.
 
 mod account;
+mod csrf;
 mod endpoints;
 mod federation;
 mod form;
@@ -39,6 +40,7 @@ where
     Arc<Ctx>: FromRef<S>,
 {
     let mut router = Router::new();
+    let mut forms = Router::new();
     for prefix in ["", "/{pool}"] {
         router = router
             .route(
@@ -51,11 +53,16 @@ where
                 get(endpoints::user_info).post(endpoints::user_info),
             )
             .route(&format!("{prefix}/oauth2/revoke"), post(endpoints::revoke))
+            .route(&format!("{prefix}/logout"), get(endpoints::logout))
+            .route(
+                &format!("{prefix}/oauth2/idpresponse"),
+                get(federation::idp_response),
+            );
+        forms = forms
             .route(
                 &format!("{prefix}/login"),
                 get(endpoints::login_page).post(endpoints::login_form),
             )
-            .route(&format!("{prefix}/logout"), get(endpoints::logout))
             .route(
                 &format!("{prefix}/signup"),
                 get(account::sign_up_page).post(account::sign_up_form),
@@ -67,13 +74,10 @@ where
             .route(
                 &format!("{prefix}/passkeys/add"),
                 get(passkeys::add_form_page).post(passkeys::add_form),
-            )
-            .route(
-                &format!("{prefix}/oauth2/idpresponse"),
-                get(federation::idp_response),
             );
     }
-    router
+    // The pages with forms check and hand out the anti-forgery token (`csrf`).
+    router.merge(forms.layer(axum::middleware::from_fn(csrf::layer)))
 }
 
 /// The base URL of a pool's domain endpoints that the discovery document names: the path

@@ -403,6 +403,21 @@ pub(crate) fn error(message: &str) -> String {
     )
 }
 
+/// The answer to a form posted without its anti-forgery token (`super::csrf`); `again` is the
+/// page's own address, which shows the form anew.
+pub(crate) fn form_expired(again: &str) -> String {
+    document(
+        "Sign-in error",
+        &format!(
+            "<h1>An error was encountered with the requested page.</h1>\
+<p class=\"error\" role=\"alert\">This form came without this browser's anti-forgery \
+cookie: it was sent from another site, or the browser did not keep the cookie.</p>\
+<p><a href=\"{}\">Open the page again</a> and send the form from there.</p>",
+            escape(again)
+        ),
+    )
+}
+
 /// The page after `/logout` when the request names nowhere to go.
 pub(crate) fn signed_out() -> String {
     document("Signed out", "<h1>You are signed out.</h1>")

@@ -23,11 +23,11 @@ async fn page(env: &Env, url: &str) -> String {
     resp.text().await.unwrap()
 }
 
-async fn post(env: &Env, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(env: &Env, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     env.http
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encode(form))
+        .body(form(fields))
         .send()
         .await
         .unwrap()

@@ -36,6 +36,11 @@ attributes = { email = "alice@example.com", email_verified = "true", name = "Ali
 "#;
 
 const CALLBACK: &str = "http://localhost:3000/callback";
+
+/// The anti-forgery token of the tests' browser: [`Env::http`] sends it as the `XSRF-TOKEN`
+/// cookie, and [`form`] as the `_csrf` field of a hosted form (the double submit the pages
+/// check). `pages::forms_carry_an_anti_forgery_token` follows a token the server hands out.
+const XSRF: &str = "dGhlLXRlc3RzLWJyb3dzZXItYW50aS1mb3JnZXJ5LXQ";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 struct Env {
@@ -58,6 +63,7 @@ async fn start_with(more: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Env {
     let server = more(builder).start().await.unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(browser_cookie())
         .resolve("shop.auth.localhost", server.local_addr())
         .build()
         .unwrap();
@@ -137,6 +143,28 @@ impl Env {
         let resp = req.send().await.unwrap();
         (resp.status().as_u16(), resp.json().await.unwrap())
     }
+}
+
+/// The headers the tests' browser sends with every request: its anti-forgery cookie.
+fn browser_cookie() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::COOKIE,
+        format!("XSRF-TOKEN={XSRF}").parse().unwrap(),
+    );
+    h
+}
+
+/// `cookie` (a session cookie) and the browser's anti-forgery cookie, as one `Cookie` header.
+fn with_xsrf(cookie: &str) -> String {
+    format!("{cookie}; XSRF-TOKEN={XSRF}")
+}
+
+/// A hosted form's body: `pairs` and the browser's anti-forgery field.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut all = pairs.to_vec();
+    all.push(("_csrf", XSRF));
+    encode(&all)
 }
 
 fn encode(pairs: &[(&str, &str)]) -> String {
@@ -238,10 +266,14 @@ async fn sign_in(env: &Env, authorize: &str, username: &str, password: &str) -> 
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("<label for=\"password\">"), "{html}");
+    assert!(
+        html.contains(&format!("name=\"_csrf\" value=\"{XSRF}\"")),
+        "the form carries the browser's token: {html}"
+    );
     env.http
         .post(&login_url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encode(&[("username", username), ("password", password)]))
+        .body(form(&[("username", username), ("password", password)]))
         .send()
         .await
         .unwrap()

@@ -406,7 +406,7 @@ async fn new_password_and_totp_through_the_sign_in_page() {
         .http
         .post(&login_url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encode(&[
+        .body(form(&[
             ("challenge", "NEW_PASSWORD_REQUIRED"),
             ("session", &session),
             ("username", "bob"),
@@ -491,7 +491,7 @@ async fn new_password_and_totp_through_the_sign_in_page() {
             env.http
                 .post(&login_url)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(encode(&[
+                .body(form(&[
                     ("challenge", "SOFTWARE_TOKEN_MFA"),
                     ("session", &session),
                     ("username", "bob"),
@@ -552,7 +552,7 @@ async fn a_choice_of_factors_then_an_emailed_code_through_the_sign_in_page() {
             env.http
                 .post(&login_url)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(encode(&pairs))
+                .body(form(&pairs))
                 .send()
                 .await
                 .unwrap()
@@ -595,4 +595,143 @@ async fn a_choice_of_factors_then_an_emailed_code_through_the_sign_in_page() {
     .await;
     assert_eq!(resp.status().as_u16(), 302);
     assert!(query_param(resp.headers()["location"].to_str().unwrap(), "code").is_some());
+}
+
+#[tokio::test]
+async fn forms_carry_an_anti_forgery_token() {
+    let env = start().await;
+    let s = setup(&env).await;
+    // A browser that holds no cookie yet.
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = authorize_url(&env, &s.web, &[("scope", "openid")]);
+    let login_url = format!("{}?{}", env.url("/login"), url.split_once('?').unwrap().1);
+    let page = fresh.get(&login_url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let set_cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let (pair, attributes) = set_cookie.split_once(';').unwrap();
+    let token = pair.strip_prefix("XSRF-TOKEN=").unwrap().to_owned();
+    assert_eq!(token.len(), 43, "{set_cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(attributes.contains(attribute), "{set_cookie}");
+    }
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "<form method=\"post\" action=\"{}",
+            env.url("/login")
+                .split_once(&env.server.endpoint_url())
+                .unwrap()
+                .1
+        )) && html.contains(&format!(
+            "><input type=\"hidden\" name=\"_csrf\" value=\"{token}\">"
+        )),
+        "{html}"
+    );
+    let cookie = format!("XSRF-TOKEN={token}");
+    let post = |cookie: Option<String>, fields: Vec<(&'static str, String)>| {
+        let fresh = fresh.clone();
+        let url = login_url.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let mut req = fresh
+                .post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(encode(&pairs));
+            if let Some(c) = cookie {
+                req = req.header("Cookie", c);
+            }
+            req.send().await.unwrap()
+        }
+    };
+    let password = |csrf: Option<&str>| {
+        let mut v = vec![
+            ("username", "alice".to_owned()),
+            ("password", "Correct horse 1!".to_owned()),
+        ];
+        if let Some(c) = csrf {
+            v.push(("_csrf", c.to_owned()));
+        }
+        v
+    };
+    let refused = |resp: reqwest::Response| async move {
+        assert_eq!(resp.status().as_u16(), 403);
+        assert!(resp.headers().get("location").is_none());
+        assert!(resp.headers().get("set-cookie").is_none());
+        let html = resp.text().await.unwrap();
+        assert!(html.contains("anti-forgery"), "{html}");
+        assert!(html.contains("Open the page again"), "{html}");
+    };
+    // The field alone (a form posted from another site), the cookie alone, another token, the
+    // token twice: refused before the password is looked at, with no session.
+    refused(post(None, password(Some(&token))).await).await;
+    refused(post(Some(cookie.clone()), password(None)).await).await;
+    let other = "A".repeat(43);
+    refused(post(Some(cookie.clone()), password(Some(&other))).await).await;
+    refused(post(Some(format!("XSRF-TOKEN={other}")), password(Some(&token))).await).await;
+    let mut twice = password(Some(&token));
+    twice.push(("_csrf", token.clone()));
+    refused(post(Some(cookie.clone()), twice).await).await;
+    // The other forms are guarded too (their handlers never run: no account is made).
+    for path in ["/signup", "/forgotPassword", "/passkeys/add"] {
+        let target = format!("{}?{}", env.url(path), url.split_once('?').unwrap().1);
+        let resp = fresh
+            .post(&target)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(encode(&[
+                ("username", "mallory"),
+                ("password", "Correct horse 1!"),
+                ("email", "m@example.com"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        refused(resp).await;
+    }
+    let (_, err) = env
+        .error(
+            "AdminGetUser",
+            json!({"UserPoolId": POOL, "Username": "mallory"}),
+        )
+        .await;
+    assert_eq!(err, "User does not exist.");
+    // A wrong password answers the page again with the same token and no new cookie; the
+    // matching pair signs in.
+    let again = post(
+        Some(cookie.clone()),
+        vec![
+            ("username", "alice".into()),
+            ("password", "wrong".into()),
+            ("_csrf", token.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert!(again.headers().get("set-cookie").is_none());
+    let html = again.text().await.unwrap();
+    assert!(html.contains("Incorrect username or password."), "{html}");
+    assert!(html.contains(&format!("name=\"_csrf\" value=\"{token}\"")));
+    let ok = post(Some(cookie), password(Some(&token))).await;
+    assert_eq!(ok.status().as_u16(), 302);
+    let location = ok.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(CALLBACK), "{location}");
+    assert!(query_param(location, "code").is_some());
+    // The OAuth endpoints are not forms: a client posts to the token endpoint without a token.
+    let resp = fresh
+        .post(env.url("/oauth2/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(encode(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &s.web),
+            ("code", "nope"),
+            ("redirect_uri", CALLBACK),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
 }

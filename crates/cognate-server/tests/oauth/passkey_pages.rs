@@ -25,6 +25,7 @@ async fn allow_passkeys(env: &Env) {
 fn localhost_client(env: &Env) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(browser_cookie())
         .resolve("localhost", env.server.local_addr())
         .build()
         .unwrap()
@@ -38,10 +39,10 @@ fn on_localhost(env: &Env, url: &str) -> String {
     )
 }
 
-async fn post(http: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     http.post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encode(form))
+        .body(form(fields))
         .send()
         .await
         .unwrap()
@@ -207,12 +208,12 @@ async fn a_password_sign_in_offers_to_add_a_passkey() {
     assert!(page.contains("<h1>Add a passkey</h1>"), "{page}");
     assert!(page.contains("data-mode=\"create\""));
     assert!(page.contains("&quot;rp&quot;:{") || page.contains("&quot;rp&quot;: {"));
-    let with_cookie = |form: Vec<(&'static str, &'static str)>| {
+    let with_cookie = |fields: Vec<(&'static str, &'static str)>| {
         localhost
             .post(&add)
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("Cookie", cookie.clone())
-            .body(encode(&form))
+            .header("Cookie", with_xsrf(&cookie))
+            .body(form(&fields))
             .send()
     };
     // The browser gave nothing, or something that is no credential: the page again, with why.
