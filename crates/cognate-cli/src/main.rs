@@ -23,6 +23,7 @@ mod login_method;
 mod login_prompt;
 mod login_settings;
 mod machine;
+mod oidc_profile;
 mod output;
 mod passkey;
 mod profile;
