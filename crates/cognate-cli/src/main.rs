@@ -31,6 +31,7 @@ mod serve;
 mod session;
 mod style;
 mod token;
+mod utc;
 mod verify;
 
 use std::process::ExitCode;

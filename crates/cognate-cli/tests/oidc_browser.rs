@@ -269,6 +269,23 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
         issuer
     );
     assert_eq!(mode(&home.token_file("partner")), 0o600);
+    // auth status (offline): the provider, the user, the saved sign-in; never a token.
+    let shown = home.ok(&["auth", "status", "--profile", "partner"]);
+    assert!(
+        shown.starts_with(&format!(
+            "partner\n  OpenID provider {issuer} (client web-1)\n  logged in as erin\n  access token:  valid until "
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("  refresh token: stored"), "{shown}");
+    let status: Value =
+        serde_json::from_str(&home.ok(&["auth", "status", "--profile", "partner", "-o", "json"]))
+            .unwrap();
+    let entry = &status["profiles"][0];
+    assert_eq!(entry["logged_in"], true, "{status}");
+    assert_eq!(entry["subject"], "erin");
+    assert_eq!(entry["issuer"], issuer.as_str());
+    assert_eq!(entry["refresh_token"], true);
 
     // `cognate token`: the saved access token (opaque here), no request while it lives.
     let access = home.ok(&["token", "--profile", "partner"]);
@@ -340,6 +357,19 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("not logged in"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = home.run(&["auth", "status", "--profile", "partner"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("  not logged in: run `cognate login --profile partner --browser`"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("hint: run `cognate login --profile partner --browser`"),
         "{}",
         text(&out.stderr)
     );
