@@ -220,48 +220,28 @@ fn oidc_token(
         println!("{}: {value}", style.header_name());
         return Ok(());
     }
-    let mut values = Vec::new();
-    for k in [args.kind.unwrap_or(Kind::Access)] {
-        let v = match k {
-            Kind::Access => tokens.access_token().to_owned(),
-            Kind::Id => id()?,
-            Kind::Refresh => tokens
-                .refresh_token()
-                .map(|r| r.expose_secret().to_owned())
-                .ok_or_else(|| CliError::new(Exit::Auth, "the saved login has no refresh token"))?,
-        };
-        values.push((k, v));
-    }
+    let kind = args.kind.unwrap_or(Kind::Access);
+    let value = match kind {
+        Kind::Access => tokens.access_token().to_owned(),
+        Kind::Id => id()?,
+        Kind::Refresh => tokens
+            .refresh_token()
+            .map(|r| r.expose_secret().to_owned())
+            .ok_or_else(|| CliError::new(Exit::Auth, "the saved login has no refresh token"))?,
+    };
+    let (env_name, json_name) = match kind {
+        Kind::Access => ("COGNATE_ACCESS_TOKEN", "access_token"),
+        Kind::Id => ("COGNATE_ID_TOKEN", "id_token"),
+        Kind::Refresh => ("COGNATE_REFRESH_TOKEN", "refresh_token"),
+    };
     match ui.output {
-        Output::Text => {
-            for (_, v) in values {
-                println!("{v}");
-            }
-        }
-        Output::Env => {
-            for (k, v) in values {
-                let name = match k {
-                    Kind::Access => "COGNATE_ACCESS_TOKEN",
-                    Kind::Id => "COGNATE_ID_TOKEN",
-                    Kind::Refresh => "COGNATE_REFRESH_TOKEN",
-                };
-                println!("{}", crate::output::env_line(name, &v));
-            }
-        }
-        Output::Json => {
-            let mut doc = serde_json::Map::new();
-            for (k, v) in values {
-                let name = match k {
-                    Kind::Access => "access_token",
-                    Kind::Id => "id_token",
-                    Kind::Refresh => "refresh_token",
-                };
-                doc.insert(name.to_owned(), json!(v));
-            }
-            doc.insert("expires_at".to_owned(), json!(tokens.expires_at()));
-            doc.insert("scope".to_owned(), json!(tokens.scope()));
-            crate::output::print_json(&serde_json::Value::Object(doc))?;
-        }
+        Output::Text => println!("{value}"),
+        Output::Env => println!("{}", crate::output::env_line(env_name, &value)),
+        Output::Json => crate::output::print_json(&json!({
+            json_name: value,
+            "expires_at": tokens.expires_at(),
+            "scope": tokens.scope(),
+        }))?,
     }
     Ok(())
 }

@@ -292,6 +292,10 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
     assert!(!access.trim().is_empty());
     assert_eq!(home.ok(&["token", "--profile", "partner"]), access);
     assert_eq!(provider.token_requests(), 1, "a valid token was refreshed");
+    let doc: Value =
+        serde_json::from_str(&home.ok(&["token", "--profile", "partner", "-o", "json"])).unwrap();
+    assert_eq!(doc["access_token"].as_str(), Some(access.trim()));
+    assert!(doc["scope"].as_str().unwrap().contains("openid"), "{doc}");
     let id = home.ok(&["token", "--profile", "partner", "--kind", "id"]);
     assert_eq!(id.trim().split('.').count(), 3, "{id}");
 
