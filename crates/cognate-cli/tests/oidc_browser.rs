@@ -431,3 +431,43 @@ fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one
     let out = home.run(&["token", "--profile", "partner"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
 }
+
+/// A machine-to-machine profile at another provider finds its token endpoint in the issuer's
+/// discovery document (`--issuer`), and asks for a token once while it lives.
+#[test]
+fn a_machine_profile_finds_the_token_endpoint_through_the_issuer() {
+    let provider = Provider::start("http://127.0.0.1:1/callback");
+    let issuer = provider.issuer.clone();
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        "machine-1",
+        "--issuer",
+        &issuer,
+        "--scope",
+        "api:read",
+    ]);
+    let token = || {
+        let out = home
+            .cognate(&["token", "--profile", "bot"])
+            .env("COGNATE_CLIENT_SECRET", "machine-secret-1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let first = token();
+    assert_eq!(token(), first);
+    assert_eq!(provider.token_requests(), 1);
+    let status: Value =
+        serde_json::from_str(&home.ok(&["auth", "status", "--profile", "bot", "-o", "json"]))
+            .unwrap();
+    let entry = &status["profiles"][0];
+    assert_eq!(entry["principal"], "client", "{status}");
+    assert_eq!(entry["issuer"], issuer.as_str());
+    assert_eq!(entry["access_token"]["scopes"], json!(["api:read"]));
+}

@@ -82,7 +82,8 @@ pub struct ConfigureArgs {
     /// A machine-to-machine profile: the app client's own tokens (the client_credentials
     /// grant at the token endpoint), no user. Needs the client id, its secret (stored with
     /// --client-secret-stdin, or COGNATE_CLIENT_SECRET when a command runs) and the token
-    /// endpoint: --domain, --token-url, or the pool's discovery document (--user-pool-id).
+    /// endpoint: --domain, --token-url, or a discovery document (the pool's with --user-pool-id,
+    /// another provider's with --issuer).
     #[arg(long, help_heading = "OAuth")]
     client_credentials: bool,
     /// The pool's domain, e.g. https://shop.auth.us-east-1.amazoncognito.com (for
