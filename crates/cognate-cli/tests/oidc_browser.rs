@@ -320,11 +320,35 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
         "{shown}"
     );
 
-    // Expired: one refresh at the provider's token endpoint, the new tokens saved.
+    // Expired: 10 processes at once, one refresh at the provider's token endpoint (the others
+    // wait on the profile's lock and read the new tokens; oidc-provider rotates refresh tokens,
+    // so a second refresh with the old one would be refused).
     home.expire("partner");
-    let fresh = home.ok(&["token", "--profile", "partner"]);
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            home.cognate(&["token", "--profile", "partner"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            text(&out.stdout)
+        })
+        .collect();
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
+    let fresh = outputs[0].clone();
     assert_ne!(fresh, access);
-    assert_eq!(provider.token_requests(), 2);
+    assert_eq!(
+        provider.token_requests(),
+        2,
+        "10 runs on an expired token made more than one request"
+    );
     assert_eq!(home.ok(&["token", "--profile", "partner"]), fresh);
     assert_eq!(provider.token_requests(), 2);
     let refresh = home.ok(&["token", "--profile", "partner", "--kind", "refresh"]);
