@@ -10,6 +10,7 @@ use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::machine::Machine;
+use crate::oidc_profile::OidcProfile;
 use crate::output::{Output, Ui, env_line};
 use crate::session::{Session, runtime};
 
@@ -34,6 +35,9 @@ pub struct LogoutArgs {
 pub fn whoami(args: WhoamiArgs, ui: &Ui) -> Result<()> {
     if let Some(machine) = Machine::open(&args.connection)? {
         return machine_whoami(&machine, ui);
+    }
+    if let Some(oidc) = OidcProfile::open(&args.connection)? {
+        return oidc.whoami(ui);
     }
     let session = Session::open(&args.connection)?;
     let (_source, tokens) = session.source()?;
@@ -133,6 +137,9 @@ pub fn logout(args: LogoutArgs, ui: &Ui) -> Result<()> {
             }))?;
         }
         return Ok(());
+    }
+    if let Some(oidc) = OidcProfile::open(&args.connection)? {
+        return oidc.logout(ui);
     }
     let session = Session::open(&args.connection)?;
     let stored = session

@@ -1,7 +1,8 @@
 //! `cognate auth status`: what each profile is logged in as, read from the token files alone
 //! (no network): the user, when each token expires, and whether a refresh token is stored; for
 //! a machine-to-machine profile the app client, its token endpoint and scopes, whether a secret
-//! is at hand (never the secret) and when the cached token expires (never the token).
+//! is at hand (never the secret) and when the cached token expires (never the token); for a
+//! profile at an OpenID provider the issuer, the client, the user and the saved sign-in.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -12,12 +13,12 @@ use cognate_client::{ClientTokenStore, FileStore, TokenStore};
 use serde_json::{Value, json};
 
 use crate::connection::{Connection, ConnectionArgs, Source};
-use crate::decode::words;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::machine::{CLIENT_CREDENTIALS, Machine};
 use crate::output::{Output, Ui, print_json};
 use crate::session::{client_error, profile_flag, token_dir};
+use crate::utc::{expiry, utc_rfc3339};
 
 /// `cognate auth`.
 #[derive(Args, Debug)]
@@ -80,6 +81,25 @@ enum State {
     Machine(MachineState),
     /// A machine-to-machine profile that cannot ask for a token as configured.
     Misconfigured(String),
+    /// A profile that signs in at an OpenID provider (`issuer`).
+    Provider(ProviderState),
+}
+
+/// What `auth status` shows of a profile at an OpenID provider: no token.
+struct ProviderState {
+    issuer: String,
+    client_id: Option<String>,
+    /// The saved sign-in, or why unreadable.
+    tokens: std::result::Result<Option<ProviderTokens>, String>,
+}
+
+struct ProviderTokens {
+    /// The ID token's `sub`, if there is one.
+    subject: Option<String>,
+    /// The access token's expiry, on this machine's clock.
+    access_expires: i64,
+    refresh: bool,
+    scopes: Vec<String>,
 }
 
 /// What `auth status` shows of a machine-to-machine profile: no secret, no token.
@@ -109,6 +129,9 @@ impl Entry {
                 ..
             } => *refresh || *access_expires > now,
             State::Machine(m) => m.secret.is_some() || m.fresh(now),
+            State::Provider(p) => {
+                matches!(&p.tokens, Ok(Some(t)) if t.refresh || t.access_expires > now)
+            }
             _ => false,
         }
     }
@@ -152,8 +175,11 @@ fn run_status(args: StatusArgs, ui: &Ui) -> Result<()> {
                 .profiles
                 .get(&profile)
                 .is_some_and(|p| p.grant.as_deref() == Some(CLIENT_CREDENTIALS));
+            let issuer = config.profiles.get(&profile).and_then(|p| p.issuer.clone());
             let state = if machine {
                 read_machine_state(&profile, &config_path)
+            } else if let Some(issuer) = issuer {
+                read_provider_state(&store, &profile, issuer, &config)
             } else {
                 read_state(&store, &profile)
             };
@@ -196,7 +222,11 @@ fn run_status(args: StatusArgs, ui: &Ui) -> Result<()> {
         None if entries.is_empty() => "no profiles and no tokens yet".to_owned(),
         None => "no profile is logged in".to_owned(),
     };
-    Err(CliError::new(Exit::Auth, what).hint(format!("run `cognate login{flag}`")))
+    let browser = match entries.as_slice() {
+        [entry] if explicit.is_some() && matches!(entry.state, State::Provider(_)) => " --browser",
+        _ => "",
+    };
+    Err(CliError::new(Exit::Auth, what).hint(format!("run `cognate login{flag}{browser}`")))
 }
 
 /// Every profile of the config file and every token file's profile, sorted.
@@ -253,6 +283,39 @@ fn read_machine_state(profile: &str, config: &std::path::Path) -> State {
     })
 }
 
+/// A profile at an OpenID provider: its settings and saved sign-in (never a token).
+fn read_provider_state(
+    store: &FileStore,
+    profile: &str,
+    issuer: String,
+    config: &crate::profile::Config,
+) -> State {
+    let tokens = store
+        .load_oauth_tokens(profile)
+        .map(|t| {
+            t.map(|t| ProviderTokens {
+                subject: t.id_token().and_then(crate::oidc_profile::id_token_subject),
+                access_expires: t.expires_at(),
+                refresh: t.refresh_token().is_some(),
+                scopes: t
+                    .scope()
+                    .unwrap_or_default()
+                    .split_ascii_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        })
+        .map_err(|e| client_error(e).to_string());
+    State::Provider(ProviderState {
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        client_id: config
+            .profiles
+            .get(profile)
+            .and_then(|p| p.client_id.clone()),
+        tokens,
+    })
+}
+
 fn read_state(store: &FileStore, profile: &str) -> State {
     let tokens = match store.load(profile) {
         Ok(Some(t)) => t,
@@ -272,15 +335,6 @@ fn read_state(store: &FileStore, profile: &str) -> State {
         access_expires: tokens.access_token().claims().exp - tokens.clock_skew_secs(),
         id_expires: tokens.id_token().claims().exp - tokens.clock_skew_secs(),
         refresh: tokens.refresh_token().is_some(),
-    }
-}
-
-/// "valid, expires 2026-12-05 01:00 UTC (in 59 min)" or "EXPIRED 2026-… (3 h ago)".
-fn expiry(exp: i64, now: i64) -> String {
-    if exp > now {
-        format!("valid until {} (in {})", utc(exp), words(exp - now))
-    } else {
-        format!("EXPIRED at {} ({} ago)", utc(exp), words(now - exp))
     }
 }
 
@@ -333,6 +387,7 @@ fn print_text(entries: &[Entry], now: i64) -> Result<()> {
                 )?;
             }
             State::Machine(m) => print_machine(&mut out, &e.profile, m, now)?,
+            State::Provider(p) => print_provider(&mut out, &e.profile, p, now)?,
             State::Misconfigured(why) => writeln!(
                 out,
                 "  machine to machine (client_credentials), not usable: {why}"
@@ -382,6 +437,59 @@ fn print_machine(out: &mut impl Write, profile: &str, m: &MachineState, now: i64
     Ok(())
 }
 
+fn print_provider(out: &mut impl Write, profile: &str, p: &ProviderState, now: i64) -> Result<()> {
+    let client = p.client_id.as_deref().unwrap_or("(no client id)");
+    writeln!(out, "  OpenID provider {} (client {client})", p.issuer)?;
+    match &p.tokens {
+        Ok(Some(t)) => {
+            let user = t.subject.as_deref().unwrap_or("(no ID token)");
+            writeln!(out, "  logged in as {user}")?;
+            writeln!(out, "  access token:  {}", expiry(t.access_expires, now))?;
+            writeln!(
+                out,
+                "  refresh token: {}",
+                if t.refresh {
+                    "stored (opaque: its expiry is known only to the provider)"
+                } else {
+                    "none: sign in again when the access token expires"
+                }
+            )?;
+            writeln!(out, "  scopes:        {}", t.scopes.join(" "))?;
+        }
+        Ok(None) => writeln!(
+            out,
+            "  not logged in: run `cognate login{} --browser`",
+            profile_flag(profile)
+        )?,
+        Err(why) => writeln!(out, "  token file unreadable: {why}")?,
+    }
+    Ok(())
+}
+
+fn provider_json(e: &Entry, p: &ProviderState, now: i64) -> Value {
+    let mut doc = json!({
+        "profile": e.profile,
+        "logged_in": e.logged_in(now),
+        "issuer": p.issuer,
+        "client_id": p.client_id,
+    });
+    match &p.tokens {
+        Ok(Some(t)) => {
+            doc["subject"] = json!(t.subject);
+            doc["scopes"] = json!(t.scopes);
+            doc["access_token"] = json!({
+                "expires_at": utc_rfc3339(t.access_expires),
+                "expires_in": t.access_expires - now,
+                "expired": t.access_expires <= now,
+            });
+            doc["refresh_token"] = json!(t.refresh);
+        }
+        Ok(None) => {}
+        Err(why) => doc["error"] = json!(why),
+    }
+    doc
+}
+
 fn machine_json(e: &Entry, m: &MachineState, now: i64) -> Value {
     let token = match &m.token {
         Ok(Some((exp, scopes))) => json!({
@@ -420,6 +528,7 @@ fn to_json(e: &Entry, now: i64) -> Value {
             json!({ "profile": e.profile, "logged_in": false, "error": why })
         }
         State::Machine(m) => machine_json(e, m, now),
+        State::Provider(p) => provider_json(e, p, now),
         State::Misconfigured(why) => json!({
             "profile": e.profile,
             "logged_in": false,
@@ -446,44 +555,5 @@ fn to_json(e: &Entry, now: i64) -> Value {
             "id_token": token(*id_expires),
             "refresh_token": refresh,
         }),
-    }
-}
-
-/// (year, month, day, hour, minute, second) of a Unix time, UTC (Howard Hinnant's civil date).
-fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
-}
-
-/// `2026-12-05 01:00 UTC`.
-fn utc(t: i64) -> String {
-    let (y, mo, d, h, mi, _) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
-}
-
-/// `2026-12-05T01:00:00Z`.
-fn utc_rfc3339(t: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unix_times_in_utc() {
-        assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc(1_796_432_461), "2026-12-05 01:01 UTC");
     }
 }

@@ -6,13 +6,14 @@
 
 use std::time::Duration;
 
-use cognate_client::BrowserSignIn;
+use cognate_client::{BrowserSignIn, OAuthTokens};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::connection::ConnectionArgs;
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
+use crate::oidc_profile::OidcProfile;
 use crate::output::{Output, Ui, print_json};
 use crate::session::{Session, client_error, profile_flag, runtime};
 
@@ -62,35 +63,9 @@ pub fn run(
     if let Some(secret) = &session.connection.client_secret {
         builder = builder.client_secret(secret.value.expose_secret());
     }
-    let rt = runtime()?;
-    let tokens = rt.block_on(async {
+    let tokens = runtime()?.block_on(async {
         let sign_in = builder.build().await.map_err(client_error)?;
-        let pending = sign_in.start().await.map_err(|e| {
-            client_error(e).hint(format!(
-                "another program may be using port {}; pick another with --port (it must be in the app client's callback URLs)",
-                opts.port
-            ))
-        })?;
-        eprintln!(
-            "Open this URL in a browser to sign in:\n\n  {}\n",
-            pending.authorize_url()
-        );
-        if !opts.no_browser && let Err(e) = open_browser(pending.authorize_url()) {
-            eprintln!("(could not open a browser: {e}; open the URL yourself)");
-        }
-        ui.status(&format!(
-            "waiting for the sign-in to come back to {} …",
-            pending.redirect_uri()
-        ));
-        pending.finish().await.map_err(|e| match e.oauth_error() {
-            Some(code) => CliError::new(Exit::Auth, format!("the sign-in did not succeed: {e}"))
-                .hint(if code == "invalid_scope" {
-                    "ask only for scopes the app client allows (--scope)".to_owned()
-                } else {
-                    format!("run `cognate login{p} --browser` again")
-                }),
-            None => client_error(e),
-        })
+        in_the_browser(&sign_in, opts, &p, ui).await
     })?;
     let tokens = tokens.into_token_set().map_err(|e| {
         client_error(e).hint("the browser sign-in needs the openid scope for an ID token")
@@ -119,6 +94,92 @@ pub fn run(
             "username": username,
             "token_file": session.token_path().display().to_string(),
             "expires_at": tokens.expires_at_local(),
+            "saved_settings": saved,
+        }))?;
+    }
+    Ok(())
+}
+
+/// Opens the loopback listener, shows (and opens) the authorization URL, and waits for the
+/// sign-in to come back.
+async fn in_the_browser(
+    sign_in: &BrowserSignIn,
+    opts: &BrowserLogin<'_>,
+    p: &str,
+    ui: &Ui,
+) -> Result<OAuthTokens> {
+    let pending = sign_in.start().await.map_err(|e| {
+        client_error(e).hint(format!(
+            "another program may be using port {}; pick another with --port (it must be in the app client's callback URLs)",
+            opts.port
+        ))
+    })?;
+    eprintln!(
+        "Open this URL in a browser to sign in:\n\n  {}\n",
+        pending.authorize_url()
+    );
+    if !opts.no_browser
+        && let Err(e) = open_browser(pending.authorize_url())
+    {
+        eprintln!("(could not open a browser: {e}; open the URL yourself)");
+    }
+    ui.status(&format!(
+        "waiting for the sign-in to come back to {} …",
+        pending.redirect_uri()
+    ));
+    pending.finish().await.map_err(|e| match e.oauth_error() {
+        Some(code) => CliError::new(Exit::Auth, format!("the sign-in did not succeed: {e}")).hint(
+            if code == "invalid_scope" {
+                "ask only for scopes the app client allows (--scope)".to_owned()
+            } else {
+                format!("run `cognate login{p} --browser` again")
+            },
+        ),
+        None => client_error(e),
+    })
+}
+
+/// The browser sign-in at an OpenID provider that is not a Cognito pool (`--issuer`, or the
+/// profile's `issuer`): the tokens go to the profile's OAuth token file.
+pub fn run_at_issuer(oidc: &OidcProfile, opts: &BrowserLogin<'_>, ui: &Ui) -> Result<()> {
+    let p = profile_flag(&oidc.profile);
+    let scopes: Vec<String> = opts
+        .scope
+        .map(str::to_owned)
+        .or_else(|| oidc.connection.scope.as_ref().map(|s| s.value.clone()))
+        .unwrap_or_else(|| "openid".to_owned())
+        .split_ascii_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let tokens = runtime()?.block_on(async {
+        let sign_in = oidc.sign_in(opts.port, scopes, opts.timeout).await?;
+        in_the_browser(&sign_in, opts, &p, ui).await
+    })?;
+    let subject = tokens
+        .id_token()
+        .and_then(crate::oidc_profile::id_token_subject);
+    oidc.store()
+        .save_oauth_tokens(&oidc.profile, &tokens)
+        .map_err(client_error)?;
+    let saved = oidc.remember()?;
+    let who = subject
+        .as_deref()
+        .map(|s| format!("as {s} "))
+        .unwrap_or_default();
+    ui.status(&format!(
+        "logged in {who}at {} through the browser (profile {}); tokens saved in {}",
+        oidc.issuer(),
+        oidc.profile,
+        oidc.token_path().display()
+    ));
+    if ui.output == Output::Json {
+        print_json(&json!({
+            "profile": oidc.profile,
+            "issuer": oidc.issuer(),
+            "subject": subject,
+            "scopes": tokens.scope().unwrap_or_default().split_ascii_whitespace().collect::<Vec<_>>(),
+            "token_file": oidc.token_path().display().to_string(),
+            "expires_at": tokens.expires_at(),
             "saved_settings": saved,
         }))?;
     }

@@ -117,6 +117,8 @@ pub struct Connection {
     pub grant: Option<Setting<String>>,
     /// The pool's domain (OAuth endpoints).
     pub domain: Option<Setting<String>>,
+    /// An OpenID provider's issuer (a browser sign-in there, not at a Cognito pool).
+    pub issuer: Option<Setting<String>>,
     /// The token endpoint, given.
     pub token_url: Option<Setting<String>>,
     /// The scopes to ask for.
@@ -259,6 +261,7 @@ impl Connection {
             identity_pool_id: pick(&None, &["COGNATE_IDENTITY_POOL_ID"], &p.identity_pool_id),
             grant: pick(&None, &[], &p.grant),
             domain: pick(&None, &["COGNATE_DOMAIN"], &p.domain),
+            issuer: pick(&None, &["COGNATE_ISSUER"], &p.issuer),
             token_url: pick(&None, &["COGNATE_TOKEN_URL"], &p.token_url),
             scope: pick(&None, &["COGNATE_SCOPE"], &p.scope),
             resource: pick(&None, &["COGNATE_RESOURCE"], &p.resource),
@@ -323,6 +326,7 @@ impl Connection {
         for (key, setting) in [
             ("grant", &self.grant),
             ("domain", &self.domain),
+            ("issuer", &self.issuer),
             ("token_url", &self.token_url),
             ("scope", &self.scope),
             ("resource", &self.resource),

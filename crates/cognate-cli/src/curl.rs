@@ -271,6 +271,40 @@ fn user_headers(list: &[String]) -> Result<HeaderMap> {
     Ok(headers)
 }
 
+/// The headers of a profile that signs in at an OpenID provider: its access token (or ID
+/// token, for the ID header styles), fresh, and the API key.
+fn oidc_headers(
+    oidc: &crate::oidc_profile::OidcProfile,
+    style: Style,
+    api_key: Option<&str>,
+    headers: &mut HeaderMap,
+) -> Result<()> {
+    let tokens = oidc.tokens()?;
+    let value = match style {
+        Style::Access => tokens.access_token().to_owned(),
+        Style::Bearer => format!("Bearer {}", tokens.access_token()),
+        Style::Id | Style::SecurityToken => {
+            tokens.id_token().map(str::to_owned).ok_or_else(|| {
+                CliError::new(Exit::Auth, "the provider sent no ID token")
+                    .hint("use --header-style access or bearer")
+            })?
+        }
+    };
+    let value = HeaderValue::from_str(&value)
+        .map_err(|_| CliError::new(Exit::Auth, "the token is not a usable header value"))?;
+    let name = HeaderName::from_static(match style {
+        Style::SecurityToken => "x-amz-cognito-security-token",
+        _ => "authorization",
+    });
+    headers.insert(name, value);
+    if let Some(key) = api_key {
+        let v = HeaderValue::from_str(key)
+            .map_err(|_| CliError::usage("the API key is not a usable header value"))?;
+        headers.insert(HeaderName::from_static("x-api-key"), v);
+    }
+    Ok(())
+}
+
 /// A token from the environment, for this style: `COGNATE_ACCESS_TOKEN` or `COGNATE_ID_TOKEN`.
 fn token_from_env(style: Style) -> Option<(String, &'static str)> {
     let var = match style {
@@ -324,7 +358,22 @@ pub fn send(args: &RequestArgs, req: Request<'_>, ui: &Ui) -> Result<Vec<u8>> {
         Some(_) => None,
         None => Machine::open(&args.connection)?,
     };
+    let oidc = match (&env_token, &machine) {
+        (None, None) => crate::oidc_profile::OidcProfile::open(&args.connection)?,
+        _ => None,
+    };
+    if let Some(oidc) = &oidc {
+        let style = match args.style {
+            Some(s) => s,
+            None => Style::from_profile(&oidc.connection)?.unwrap_or(req.default_style),
+        };
+        oidc_headers(oidc, style, args.api_key.as_deref(), &mut headers)?;
+    }
     let (client, session) = match (env_token, machine) {
+        // A profile at an OpenID provider: its token (refreshed first if needed) is in headers.
+        (None, None) if oidc.is_some() => {
+            (reqwest_middleware::ClientBuilder::new(http).build(), None)
+        }
         (Some((token, var)), _) => {
             tracing::info!("using the token in {var}");
             let value = match env_style {

@@ -72,6 +72,17 @@ pub struct LoginArgs {
     /// COGNATE_DOMAIN] [default: the profile's domain]; saved in the profile.
     #[arg(long, value_name = "URL", help_heading = "Browser sign-in")]
     domain: Option<String>,
+    /// Sign in at an OpenID Connect provider that is not a Cognito pool, e.g.
+    /// https://login.example.com (its discovery document names the endpoints), with
+    /// --client-id as registered there [env: COGNATE_ISSUER] [default: the profile's issuer];
+    /// saved in the profile.
+    #[arg(
+        long,
+        value_name = "URL",
+        help_heading = "Browser sign-in",
+        conflicts_with = "domain"
+    )]
+    issuer: Option<String>,
     /// The loopback port of the redirect.
     #[arg(
         long,
@@ -113,8 +124,32 @@ pub fn run(args: LoginArgs, ui: &Ui) -> Result<()> {
     if ui.output == Output::Env {
         return Err(ui.unsupported("login", &[Output::Text, Output::Json]));
     }
+    let browser = args.browser || args.no_browser;
+    if let Some(oidc) =
+        crate::oidc_profile::OidcProfile::open_for_login(&args.connection, args.issuer.as_deref())?
+    {
+        if !browser || args.method.is_some() || args.password_stdin {
+            return Err(CliError::usage(format!(
+                "profile {} signs in at the OpenID provider {} through the browser only",
+                oidc.profile,
+                oidc.issuer()
+            ))
+            .hint(format!(
+                "run `cognate login{} --browser` (or --no-browser to print the URL)",
+                crate::session::profile_flag(&oidc.profile)
+            )));
+        }
+        let opts = crate::browser_login::BrowserLogin {
+            no_browser: args.no_browser,
+            domain: None,
+            port: args.port,
+            scope: args.scope.as_deref(),
+            timeout: std::time::Duration::from_secs(args.wait.max(1)),
+        };
+        return crate::browser_login::run_at_issuer(&oidc, &opts, ui);
+    }
     let session = Session::open_for_login(&args.connection)?;
-    if args.browser || args.no_browser {
+    if browser {
         if let Some(m) = args.method {
             return Err(CliError::usage(format!(
                 "--method {} and --browser do not go together: the hosted page offers the ways to sign in",

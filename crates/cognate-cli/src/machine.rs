@@ -86,6 +86,9 @@ impl Machine {
             Endpoint::TokenUrl(url.value.clone())
         } else if let Some(domain) = &connection.domain {
             Endpoint::Domain(domain.value.clone())
+        } else if let Some(issuer) = &connection.issuer {
+            // Another OAuth provider: its discovery document names the token endpoint.
+            Endpoint::Issuer(issuer.value.trim_end_matches('/').to_owned())
         } else if let Some(pool) = &connection.user_pool_id {
             // The pool's issuer: its discovery document names the token endpoint.
             let issuer = match &connection.endpoint {
@@ -103,7 +106,7 @@ impl Machine {
         } else {
             return Err(CliError::usage("no token endpoint for this machine-to-machine profile")
                 .hint(format!(
-                    "save the pool's domain with `cognate configure{} --domain URL` (or --token-url, or --user-pool-id for discovery)",
+                    "save the pool's domain with `cognate configure{} --domain URL` (or --token-url, or --user-pool-id or --issuer for discovery)",
                     profile_flag(&profile)
                 )));
         };

@@ -23,6 +23,7 @@ mod login_method;
 mod login_prompt;
 mod login_settings;
 mod machine;
+mod oidc_profile;
 mod output;
 mod passkey;
 mod profile;
@@ -30,6 +31,7 @@ mod serve;
 mod session;
 mod style;
 mod token;
+mod utc;
 mod verify;
 
 use std::process::ExitCode;

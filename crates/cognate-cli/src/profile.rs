@@ -17,6 +17,11 @@
 //! client_id = "7example"
 //! domain = "https://shop.auth.us-east-1.amazoncognito.com"
 //! scope = "billing/charge billing/read"
+//!
+//! [profiles.partner]                   # a browser sign-in at another OpenID provider
+//! issuer = "https://login.example.com"
+//! client_id = "cli"
+//! scope = "openid email offline_access"
 //! ```
 //!
 //! The file is always written with mode 0600 (it may hold a client secret), atomically: a
@@ -57,6 +62,10 @@ pub struct Profile {
     /// `cognate serve`'s `http://127.0.0.1:9229/{poolId}`): its OAuth endpoints.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// An OpenID Connect provider that is not a Cognito pool (its discovery document at
+    /// `{issuer}/.well-known/openid-configuration`): `cognate login --browser` signs in there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
     /// The token endpoint, when it is not `{domain}/oauth2/token` nor in the pool's discovery
     /// document.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,9 @@ pub fn run(args: TokenArgs, ui: &Ui) -> Result<()> {
     if let Some(machine) = Machine::open(&args.connection)? {
         return machine_token(&machine, &args, args.header_style.or(old_style), header, ui);
     }
+    if let Some(oidc) = crate::oidc_profile::OidcProfile::open(&args.connection)? {
+        return oidc_token(&oidc, &args, args.header_style.or(old_style), header, ui);
+    }
     let session = Session::open(&args.connection)?;
     let header_style = match args.header_style.or(old_style) {
         Some(s) => Some(s),
@@ -183,6 +186,61 @@ fn machine_token(
             "expires_at": token.expires_at(),
             "scope": token.scope(),
             "client_id": machine.client_id(),
+        }))?,
+    }
+    Ok(())
+}
+
+/// `cognate token` for a profile that signs in at an OpenID provider: its tokens, refreshed at
+/// the provider's token endpoint first when the access token would expire.
+fn oidc_token(
+    oidc: &crate::oidc_profile::OidcProfile,
+    args: &TokenArgs,
+    style: Option<Style>,
+    header: bool,
+    ui: &Ui,
+) -> Result<()> {
+    let tokens = oidc.tokens()?;
+    let id = || {
+        tokens.id_token().map(str::to_owned).ok_or_else(|| {
+            CliError::new(Exit::Auth, "the provider sent no ID token")
+                .hint("sign in again with the openid scope (--scope 'openid …')")
+        })
+    };
+    if header {
+        let style = match style {
+            Some(s) => s,
+            None => Style::from_profile(&oidc.connection)?.unwrap_or(Style::Access),
+        };
+        let value = match style {
+            Style::Access => tokens.access_token().to_owned(),
+            Style::Bearer => format!("Bearer {}", tokens.access_token()),
+            Style::Id | Style::SecurityToken => id()?,
+        };
+        println!("{}: {value}", style.header_name());
+        return Ok(());
+    }
+    let kind = args.kind.unwrap_or(Kind::Access);
+    let value = match kind {
+        Kind::Access => tokens.access_token().to_owned(),
+        Kind::Id => id()?,
+        Kind::Refresh => tokens
+            .refresh_token()
+            .map(|r| r.expose_secret().to_owned())
+            .ok_or_else(|| CliError::new(Exit::Auth, "the saved login has no refresh token"))?,
+    };
+    let (env_name, json_name) = match kind {
+        Kind::Access => ("COGNATE_ACCESS_TOKEN", "access_token"),
+        Kind::Id => ("COGNATE_ID_TOKEN", "id_token"),
+        Kind::Refresh => ("COGNATE_REFRESH_TOKEN", "refresh_token"),
+    };
+    match ui.output {
+        Output::Text => println!("{value}"),
+        Output::Env => println!("{}", crate::output::env_line(env_name, &value)),
+        Output::Json => crate::output::print_json(&json!({
+            json_name: value,
+            "expires_at": tokens.expires_at(),
+            "scope": tokens.scope(),
         }))?,
     }
     Ok(())

@@ -75,6 +75,11 @@ const NOT_RUN: &[(&str, &str)] = &[
         "the browser sign-in above (tests/oauth.rs)",
     ),
     (
+        "cognate whoami --profile partner",
+        "the sign-in at an OpenID provider above: tests/oidc_browser.rs signs in at oidc-provider \
+         with Chromium and runs token, whoami, curl and logout",
+    ),
+    (
         "cognate serve migrate",
         "needs a PostgreSQL server (tests/serve_postgres.rs runs it against a throwaway one)",
     ),

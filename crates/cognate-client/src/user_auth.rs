@@ -21,8 +21,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This module and `crate::login` name each other's types on purpose: the login state machine's
-//! `Challenge` lists these steps, and each step's answer is again a `LoginStep` of it.
+//! This module and `crate::login::challenges` name each other's types on purpose: the login
+//! state machine's `Challenge` lists these steps, and each step's answer is again a `LoginStep`
+//! of it (one enum and its variants' answers; split across two files they must name each other).
 
 use std::collections::HashMap;
 
@@ -30,7 +31,8 @@ use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::login::{LoginStep, Pending};
+use crate::login::challenges::LoginStep;
+use crate::login::state::Pending;
 use crate::passkey::{Authenticator, RequestOptions};
 
 /// A first factor of a choice-based sign-in.

@@ -347,6 +347,61 @@ async fn a_pool_fixed_to_one_issuer_form_rejects_the_other_and_lookalikes() {
     );
 }
 
+/// A multi-Region pool's replicas share its id, and the updated issuer names the primary Region
+/// whichever replica signed (AWS's IssuerConfigurationType), so `UserPool::new` covers them and
+/// refuses an issuer naming the replica's Region. AWS documents no issuer of a replica's own;
+/// a deployment that meets one (a report in aws-jwt-verify issue #282, July 2026, later seen to
+/// name the primary Region again) lists it as one more issuer, with its own keys and cache.
+#[tokio::test]
+async fn a_replica_regions_issuer_only_when_listed_with_its_own_keys() {
+    let server = JwksServer::with_pools().await;
+    server.set_keys("replica-eu-west-1", &[&keys().a_access]);
+    let clock = clock();
+    let updated = format!("https://issuer-cognito-idp.us-east-1.amazonaws.com/{POOL_A}");
+    let replica = format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL_A}");
+    let sign = |iss: &str| keys().a_access.sign(&m2m_claims(iss, CLIENT_A, "rs/read"));
+    let primary = || {
+        UserPool::new(POOL_A)
+            .unwrap()
+            .jwks_url(format!("{}/{POOL_A}/.well-known/jwks.json", server.base))
+            .client_id(CLIENT_A)
+    };
+    let pool_only = CognitoJwtVerifier::builder()
+        .user_pool(primary())
+        .token_use(TokenUse::Access)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    assert!(pool_only.verify(&sign(&updated)).await.is_ok());
+    assert_eq!(
+        pool_only.verify(&sign(&replica)).await.unwrap_err(),
+        VerifyError::Issuer {
+            iss: replica.clone()
+        }
+    );
+    let listed = CognitoJwtVerifier::builder()
+        .user_pool(primary())
+        .user_pool(
+            UserPool::from_issuer(&replica)
+                .jwks_url(format!(
+                    "{}/replica-eu-west-1/.well-known/jwks.json",
+                    server.base
+                ))
+                .client_id(CLIENT_A),
+        )
+        .token_use(TokenUse::Access)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let (a, r) = (server.hits(POOL_A), server.hits("replica-eu-west-1"));
+    assert!(listed.verify(&sign(&updated)).await.is_ok());
+    assert!(listed.verify(&sign(&replica)).await.is_ok());
+    assert_eq!(
+        (server.hits(POOL_A), server.hits("replica-eu-west-1")),
+        (a + 1, r + 1)
+    );
+}
+
 // --- several pools and clients, hydrate ---
 
 #[tokio::test]

@@ -82,13 +82,19 @@ pub struct ConfigureArgs {
     /// A machine-to-machine profile: the app client's own tokens (the client_credentials
     /// grant at the token endpoint), no user. Needs the client id, its secret (stored with
     /// --client-secret-stdin, or COGNATE_CLIENT_SECRET when a command runs) and the token
-    /// endpoint: --domain, --token-url, or the pool's discovery document (--user-pool-id).
+    /// endpoint: --domain, --token-url, or a discovery document (the pool's with --user-pool-id,
+    /// another provider's with --issuer).
     #[arg(long, help_heading = "OAuth")]
     client_credentials: bool,
     /// The pool's domain, e.g. https://shop.auth.us-east-1.amazoncognito.com (for
     /// `cognate serve`: http://127.0.0.1:9229/{poolId}); '' removes it.
     #[arg(long, value_name = "URL", help_heading = "OAuth")]
     domain: Option<String>,
+    /// An OpenID Connect provider that is not a Cognito pool, e.g. https://login.example.com
+    /// (its discovery document names the endpoints): `cognate login --browser` signs in there
+    /// with --client-id; '' removes it.
+    #[arg(long, value_name = "URL", help_heading = "OAuth")]
+    issuer: Option<String>,
     /// The token endpoint, when it is neither {domain}/oauth2/token nor in the discovery
     /// document; '' removes it.
     #[arg(long, value_name = "URL", help_heading = "OAuth")]
@@ -153,6 +159,7 @@ pub fn run(args: ConfigureArgs, ui: &Ui) -> Result<()> {
         (&args.endpoint, &mut profile.endpoint),
         (&args.identity_pool_id, &mut profile.identity_pool_id),
         (&args.domain, &mut profile.domain),
+        (&args.issuer, &mut profile.issuer),
         (&args.token_url, &mut profile.token_url),
         (&args.scope, &mut profile.scope),
         (&args.resource, &mut profile.resource),

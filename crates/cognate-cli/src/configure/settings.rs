@@ -15,7 +15,7 @@ use crate::profile::{Profile, config_path};
 #[derive(Args, Debug)]
 pub(super) struct GetArgs {
     /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
-    /// grant, domain, token_url, scope or resource.
+    /// grant, domain, issuer, token_url, scope or resource.
     key: String,
     /// The profile [env: COGNATE_PROFILE] [default: default].
     #[arg(long, value_name = "NAME")]
@@ -25,7 +25,7 @@ pub(super) struct GetArgs {
 #[derive(Args, Debug)]
 pub(super) struct SetArgs {
     /// region, user_pool_id, client_id, username, endpoint, header_style, identity_pool_id,
-    /// grant, domain, token_url, scope or resource.
+    /// grant, domain, issuer, token_url, scope or resource.
     key: String,
     /// The new value ('' removes the setting).
     value: String,
@@ -97,7 +97,7 @@ pub(super) fn run_list(args: &ListArgs, ui: &Ui) -> Result<()> {
 }
 
 /// The settings `get` and `set` know, by their profile key (`-` accepted for `_`).
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "region",
     "user_pool_id",
     "client_id",
@@ -108,6 +108,7 @@ const KEYS: [&str; 13] = [
     "identity_pool_id",
     "grant",
     "domain",
+    "issuer",
     "token_url",
     "scope",
     "resource",
@@ -133,6 +134,7 @@ fn field<'p>(
         "header_style" => &mut profile.header_style,
         "grant" => &mut profile.grant,
         "domain" => &mut profile.domain,
+        "issuer" => &mut profile.issuer,
         "token_url" => &mut profile.token_url,
         "scope" => &mut profile.scope,
         "resource" => &mut profile.resource,

@@ -28,7 +28,11 @@ pub(super) fn validate(p: &Profile) -> Result<()> {
     if let Some(url) = &p.endpoint {
         check_endpoint(url)?;
     }
-    for (key, url) in [("--domain", &p.domain), ("--token-url", &p.token_url)] {
+    for (key, url) in [
+        ("--domain", &p.domain),
+        ("--issuer", &p.issuer),
+        ("--token-url", &p.token_url),
+    ] {
         if let Some(url) = url {
             check_endpoint(url).map_err(|e| e.hint(format!("{key} takes an http(s) URL")))?;
         }

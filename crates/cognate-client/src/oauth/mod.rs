@@ -14,6 +14,7 @@ mod client_credentials;
 mod client_token;
 mod endpoints;
 mod loopback;
+mod oauth_token_file;
 mod oauth_tokens;
 mod transport;
 

@@ -49,7 +49,9 @@ impl UserPool {
     ///
     /// A multi-Region pool's replicas share its id, and its updated issuer names the primary
     /// Region (the `{region}` of the id) whichever replica signed the token, so this one
-    /// `UserPool` covers them; an issuer naming another Region is refused.
+    /// `UserPool` covers them; an issuer naming another Region is refused. AWS documents no
+    /// issuer of a replica's own Region; should one appear, list it as another pool with
+    /// [`from_issuer`](Self::from_issuer).
     pub fn new(pool_id: &str) -> Result<Self, VerifyError> {
         let Some((region, suffix)) = pool_id.split_once('_') else {
             return Err(VerifyError::Config(format!(

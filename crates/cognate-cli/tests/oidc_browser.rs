@@ -1,0 +1,497 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+#![cfg(unix)]
+//! `cognate login --browser` at an OpenID provider that is not a Cognito pool: oidc-provider
+//! (npm), started here, its login and consent pages driven by Debian's Chromium
+//! (playwright-core). Then `cognate token` (no request while the token lives; a refresh at the
+//! provider's token endpoint once it has expired), `whoami` (the scopes and the userInfo
+//! claims), `curl` and `logout` (the refresh token revoked at the provider: it refuses it).
+//!
+//! Needs the interop tools (`bash scripts/install-interop`).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+const HINT: &str = "run `bash scripts/install-interop`";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn node(script: &str, config: &Value) -> Command {
+    let dir = repo().join("interop/node");
+    assert!(
+        dir.join("node_modules/oidc-provider").exists()
+            && dir.join("node_modules/playwright-core").exists(),
+        "interop/node/node_modules is missing: {HINT}"
+    );
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&dir).arg(script).arg(config.to_string());
+    cmd
+}
+
+/// oidc-provider on a free port, with the public client `web-1` whose redirect URI is
+/// `callback`; killed when dropped.
+struct Provider {
+    child: Child,
+    // Kept open: the provider must not write into a closed pipe.
+    _stdout: BufReader<ChildStdout>,
+    issuer: String,
+}
+
+impl Provider {
+    fn start(callback: &str) -> Provider {
+        let mut child = node(
+            "oidc_provider.mjs",
+            &json!({"port": free_port(), "machine": "machine-1", "machineSecret": "machine-secret-1",
+                    "web": "web-1", "callback": callback}),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let issuer =
+            serde_json::from_str::<Value>(&line).expect("oidc-provider did not start")["issuer"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        Provider {
+            child,
+            _stdout: stdout,
+            issuer,
+        }
+    }
+
+    /// How many token requests (POST /token) it has answered.
+    fn token_requests(&self) -> u64 {
+        let v: Value = blocking_get(&format!("{}/test/token-requests", self.issuer));
+        v["count"].as_u64().unwrap()
+    }
+
+    /// The status and `error` of a refresh with `refresh` at its token endpoint.
+    fn refresh_with(&self, refresh: &str) -> (u16, Value) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("client_id", "web-1")
+            .append_pair("refresh_token", refresh.trim())
+            .finish();
+        runtime().block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("{}/token", self.issuer))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        })
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn blocking_get(url: &str) -> Value {
+    runtime().block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
+/// A user's machine: its own config file and token directory.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cognate(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognate"));
+        cmd.env_clear()
+            .env("COGNATE_CONFIG", self.dir.path().join("config.toml"))
+            .env("COGNATE_TOKEN_DIR", self.dir.path().join("tokens"))
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .args(args);
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cognate(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn token_file(&self, profile: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("tokens/oauth-tokens")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Makes the saved access token of `profile` one that expired ten seconds ago.
+    fn expire(&self, profile: &str) {
+        let file = self.token_file(profile);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        v["received_at"] = json!(now - 3610);
+        v["expires_at"] = json!(now - 10);
+        std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium: {HINT}"
+    );
+    let port = free_port();
+    let callback = format!("http://localhost:{port}/callback");
+    let provider = Provider::start(&callback);
+    let issuer = provider.issuer.clone();
+    let home = Home::new();
+
+    // `--no-browser`: the URL is printed; Chromium opens it and signs in at oidc-provider's
+    // login and consent pages.
+    let mut login = home
+        .cognate(&[
+            "login",
+            "--no-browser",
+            "--profile",
+            "partner",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "web-1",
+            "--port",
+            &port.to_string(),
+            "--scope",
+            "openid email offline_access",
+            "--wait",
+            "60",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(login.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(url) = line.trim().strip_prefix("http") {
+            break format!("http{url}");
+        }
+    };
+    assert!(url.starts_with(&format!("{issuer}/auth?")), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let out = node(
+        "sign_in_browser.mjs",
+        &json!({"url": url, "kind": "oidc-provider", "username": "erin", "password": "anything",
+                "callback": callback}),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let status = login.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains(&format!("logged in as erin at {issuer}")),
+        "{rest}"
+    );
+    assert_eq!(provider.token_requests(), 1);
+    // The provider and the client are saved in the profile; the tokens in a 0600 file.
+    assert_eq!(
+        home.ok(&["configure", "get", "issuer", "--profile", "partner"])
+            .trim(),
+        issuer
+    );
+    assert_eq!(mode(&home.token_file("partner")), 0o600);
+    // auth status (offline): the provider, the user, the saved sign-in; never a token.
+    let shown = home.ok(&["auth", "status", "--profile", "partner"]);
+    assert!(
+        shown.starts_with(&format!(
+            "partner\n  OpenID provider {issuer} (client web-1)\n  logged in as erin\n  access token:  valid until "
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("  refresh token: stored"), "{shown}");
+    let status: Value =
+        serde_json::from_str(&home.ok(&["auth", "status", "--profile", "partner", "-o", "json"]))
+            .unwrap();
+    let entry = &status["profiles"][0];
+    assert_eq!(entry["logged_in"], true, "{status}");
+    assert_eq!(entry["subject"], "erin");
+    assert_eq!(entry["issuer"], issuer.as_str());
+    assert_eq!(entry["refresh_token"], true);
+
+    // `cognate token`: the saved access token (opaque here), no request while it lives.
+    let access = home.ok(&["token", "--profile", "partner"]);
+    assert!(!access.trim().is_empty());
+    assert_eq!(home.ok(&["token", "--profile", "partner"]), access);
+    assert_eq!(provider.token_requests(), 1, "a valid token was refreshed");
+    let doc: Value =
+        serde_json::from_str(&home.ok(&["token", "--profile", "partner", "-o", "json"])).unwrap();
+    assert_eq!(doc["access_token"].as_str(), Some(access.trim()));
+    assert!(doc["scope"].as_str().unwrap().contains("openid"), "{doc}");
+    let id = home.ok(&["token", "--profile", "partner", "--kind", "id"]);
+    assert_eq!(id.trim().split('.').count(), 3, "{id}");
+
+    // whoami: the subject, the userInfo claims, the granted scopes.
+    let who: Value =
+        serde_json::from_str(&home.ok(&["whoami", "--profile", "partner", "-o", "json"])).unwrap();
+    assert_eq!(who["subject"], "erin");
+    assert_eq!(who["issuer"], issuer.as_str());
+    assert_eq!(who["client_id"], "web-1");
+    assert_eq!(who["claims"]["email"], "erin@example.test");
+    let scopes = who["scopes"].as_array().unwrap();
+    assert!(
+        scopes.contains(&json!("openid")) && scopes.contains(&json!("email")),
+        "{who}"
+    );
+    let shown = home.ok(&["whoami", "--profile", "partner"]);
+    assert!(shown.starts_with("subject: erin\n"), "{shown}");
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("scopes: ") && l.split(' ').any(|s| s == "openid")),
+        "{shown}"
+    );
+
+    // Expired: 10 processes at once, one refresh at the provider's token endpoint (the others
+    // wait on the profile's lock and read the new tokens; oidc-provider rotates refresh tokens,
+    // so a second refresh with the old one would be refused).
+    home.expire("partner");
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            home.cognate(&["token", "--profile", "partner"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            text(&out.stdout)
+        })
+        .collect();
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
+    let fresh = outputs[0].clone();
+    assert_ne!(fresh, access);
+    assert_eq!(
+        provider.token_requests(),
+        2,
+        "10 runs on an expired token made more than one request"
+    );
+    assert_eq!(home.ok(&["token", "--profile", "partner"]), fresh);
+    assert_eq!(provider.token_requests(), 2);
+    let refresh = home.ok(&["token", "--profile", "partner", "--kind", "refresh"]);
+
+    // curl sends it: oidc-provider's userInfo endpoint answers for erin.
+    let me: Value = serde_json::from_str(&home.ok(&[
+        "curl",
+        "--profile",
+        "partner",
+        "--header-style",
+        "bearer",
+        &format!("{issuer}/me"),
+    ]))
+    .unwrap();
+    assert_eq!(me["sub"], "erin");
+
+    // logout revokes the refresh token at the provider, which refuses it afterwards (it was
+    // never used, so only the revocation can have ended it).
+    let out = home.run(&["logout", "--profile", "partner"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("refresh token revoked at the provider"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!home.token_file("partner").exists());
+    let (status, body) = provider.refresh_with(&refresh);
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_grant")),
+        "{body}"
+    );
+    let out = home.run(&["token", "--profile", "partner"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not logged in"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = home.run(&["auth", "status", "--profile", "partner"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("  not logged in: run `cognate login --profile partner --browser`"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("hint: run `cognate login --profile partner --browser`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one_line() {
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "partner",
+        "--issuer",
+        "http://127.0.0.1:9/",
+        "--client-id",
+        "web-1",
+    ]);
+    // Without --browser: a usage error that says what to run.
+    let out = home.run(&["login", "--profile", "partner", "--password-stdin"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("signs in at the OpenID provider http://127.0.0.1:9 through the browser only")
+            && err.contains("cognate login --profile partner --browser"),
+        "{err}"
+    );
+    // Nothing answers at the issuer: a network error naming the discovery document.
+    let out = home.run(&[
+        "login",
+        "--no-browser",
+        "--profile",
+        "partner",
+        "--port",
+        "0",
+        "--wait",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the OpenID provider http://127.0.0.1:9 did not answer as one")
+            && err.contains("http://127.0.0.1:9/.well-known/openid-configuration"),
+        "{err}"
+    );
+    // Not a URL: refused when saved.
+    let out = home.run(&[
+        "configure",
+        "--profile",
+        "x",
+        "--issuer",
+        "login.example.com",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // Not logged in yet.
+    let out = home.run(&["token", "--profile", "partner"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
+/// A machine-to-machine profile at another provider finds its token endpoint in the issuer's
+/// discovery document (`--issuer`), and asks for a token once while it lives.
+#[test]
+fn a_machine_profile_finds_the_token_endpoint_through_the_issuer() {
+    let provider = Provider::start("http://127.0.0.1:1/callback");
+    let issuer = provider.issuer.clone();
+    let home = Home::new();
+    home.ok(&[
+        "configure",
+        "--profile",
+        "bot",
+        "--client-credentials",
+        "--client-id",
+        "machine-1",
+        "--issuer",
+        &issuer,
+        "--scope",
+        "api:read",
+    ]);
+    let token = || {
+        let out = home
+            .cognate(&["token", "--profile", "bot"])
+            .env("COGNATE_CLIENT_SECRET", "machine-secret-1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let first = token();
+    assert_eq!(token(), first);
+    assert_eq!(provider.token_requests(), 1);
+    let status: Value =
+        serde_json::from_str(&home.ok(&["auth", "status", "--profile", "bot", "-o", "json"]))
+            .unwrap();
+    let entry = &status["profiles"][0];
+    assert_eq!(entry["principal"], "client", "{status}");
+    assert_eq!(entry["issuer"], issuer.as_str());
+    assert_eq!(entry["access_token"]["scopes"], json!(["api:read"]));
+}
