@@ -170,6 +170,50 @@ impl FileStore {
         self.write_atomic(path, stem, bytes)
     }
 
+    /// The JSON record in `path`, `None` when there is no such file; the bytes read are
+    /// zeroized (they hold tokens). `what` names the record in errors.
+    pub(crate) fn read_record<R: serde::de::DeserializeOwned>(
+        &self,
+        path: &Path,
+        what: &str,
+    ) -> Result<Option<R>> {
+        let bytes = match fs::read(path) {
+            Ok(b) => zeroize::Zeroizing::new(b),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot read", path, e)),
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Store(format!("{} is not {what}: {e}", path.display())))
+    }
+
+    /// Writes `record` as JSON to `path` (0600, atomically, in a 0700 directory), under the
+    /// lock of the profile, which the caller holds; `stem` names the temporary file.
+    pub(crate) fn write_record<R: Serialize>(
+        &self,
+        path: &Path,
+        stem: &str,
+        record: &R,
+    ) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            self.ensure_private_dir(dir)?;
+        }
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec_pretty(record)
+                .map_err(|e| Error::Store(format!("cannot encode {}: {e}", path.display())))?,
+        );
+        self.write_atomic(path, stem, &json)
+    }
+
+    /// Removes `path`; no such file is no error.
+    pub(crate) fn remove_record(&self, path: &Path) -> Result<()> {
+        match fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io("cannot remove", path, e)),
+        }
+    }
+
     /// Creates `dir` (and the store's directory) with mode 0700.
     pub(crate) fn ensure_private_dir(&self, dir: &Path) -> Result<()> {
         let mut b = fs::DirBuilder::new();
@@ -248,15 +292,7 @@ fn check_profile(profile: &str) -> Result<()> {
 impl FileStore {
     /// Reads `profile`'s file without locking (the caller holds a lock).
     fn read_unlocked(&self, profile: &str) -> Result<Option<TokenFile>> {
-        let path = self.path(profile)?;
-        let bytes = match fs::read(&path) {
-            Ok(b) => zeroize::Zeroizing::new(b),
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io("cannot read", &path, e)),
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))
+        self.read_record(&self.path(profile)?, "a token file")
     }
 
     /// Writes `profile`'s file without locking (the caller holds the exclusive lock).
@@ -410,39 +446,14 @@ impl TokenStore for LockedProfile {
 /// command-line tool keeps skipping MFA on a remembered device across runs.
 impl crate::device::DeviceStore for FileStore {
     fn load(&self, username: &str) -> Result<Option<crate::device::RememberedDevice>> {
-        let path = self.device_path(username);
-        let bytes = match fs::read(&path) {
-            Ok(b) => zeroize::Zeroizing::new(b),
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io("cannot read", &path, e)),
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::Store(format!("{} is not a device file: {e}", path.display())))
+        self.read_record(&self.device_path(username), "a device file")
     }
 
     fn save(&self, username: &str, device: &crate::device::RememberedDevice) -> Result<()> {
-        let path = self.device_path(username);
-        let devices = self.dir.join("devices");
-        let mut b = fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-        b.create(&devices)
-            .map_err(|e| self.io("cannot create", &devices, e))?;
-        let json = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(device)
-                .map_err(|e| Error::Store(format!("cannot encode the device: {e}")))?,
-        );
-        self.write_atomic(&path, "device", &json)
+        self.write_record(&self.device_path(username), "device", device)
     }
 
     fn forget(&self, username: &str) -> Result<()> {
-        let path = self.device_path(username);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.io("cannot remove", &path, e)),
-        }
+        self.remove_record(&self.device_path(username))
     }
 }

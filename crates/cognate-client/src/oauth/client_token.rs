@@ -1,13 +1,11 @@
 //! An app client's access token (`client_credentials`) and where it is kept between runs.
 
 use std::fmt;
-use std::fs;
-use std::io::ErrorKind;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::{FileStore, LockedProfile, MemoryStore};
 
 /// An app client's own access token, from the `client_credentials` grant.
@@ -168,38 +166,18 @@ impl FileStore {
 
     fn read_client_unlocked(&self, profile: &str) -> Result<Option<ClientToken>> {
         let path = self.client_token_path(profile)?;
-        let bytes = match fs::read(&path) {
-            Ok(b) => zeroize::Zeroizing::new(b),
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::Store(format!("cannot read {}: {e}", path.display()))),
-        };
-        serde_json::from_slice(&bytes)
-            .map(|r| Some(ClientToken::from_record(r)))
-            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))
+        Ok(self
+            .read_record(&path, "a token file")?
+            .map(ClientToken::from_record))
     }
 
     fn write_client_unlocked(&self, profile: &str, token: &ClientToken) -> Result<()> {
         let path = self.client_token_path(profile)?;
-        if let Some(dir) = path.parent() {
-            self.ensure_private_dir(dir)?;
-        }
-        let json = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&token.to_record())
-                .map_err(|e| Error::Store(format!("cannot encode the token: {e}")))?,
-        );
-        self.write_file_atomic(&path, profile, &json)
+        self.write_record(&path, profile, &token.to_record())
     }
 
     fn remove_client_unlocked(&self, profile: &str) -> Result<()> {
-        let path = self.client_token_path(profile)?;
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::Store(format!(
-                "cannot remove {}: {e}",
-                path.display()
-            ))),
-        }
+        self.remove_record(&self.client_token_path(profile)?)
     }
 }
 

@@ -6,15 +6,13 @@
 //!
 //! [`TokenSet`]: crate::TokenSet
 
-use std::fs;
-use std::io::ErrorKind;
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::oauth_tokens::OAuthTokens;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::{FileStore, LockedProfile};
 use crate::tokens::RefreshToken;
 
@@ -110,38 +108,18 @@ impl FileStore {
 
     fn read_oauth_unlocked(&self, profile: &str) -> Result<Option<OAuthTokens>> {
         let path = self.oauth_tokens_path(profile)?;
-        let bytes = match fs::read(&path) {
-            Ok(b) => zeroize::Zeroizing::new(b),
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::Store(format!("cannot read {}: {e}", path.display()))),
-        };
-        serde_json::from_slice(&bytes)
-            .map(|r| Some(OAuthTokens::from_record(r)))
-            .map_err(|e| Error::Store(format!("{} is not a token file: {e}", path.display())))
+        Ok(self
+            .read_record(&path, "a token file")?
+            .map(OAuthTokens::from_record))
     }
 
     fn write_oauth_unlocked(&self, profile: &str, tokens: &OAuthTokens) -> Result<()> {
         let path = self.oauth_tokens_path(profile)?;
-        if let Some(dir) = path.parent() {
-            self.ensure_private_dir(dir)?;
-        }
-        let json = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&tokens.to_record())
-                .map_err(|e| Error::Store(format!("cannot encode the tokens: {e}")))?,
-        );
-        self.write_file_atomic(&path, profile, &json)
+        self.write_record(&path, profile, &tokens.to_record())
     }
 
     fn remove_oauth_unlocked(&self, profile: &str) -> Result<()> {
-        let path = self.oauth_tokens_path(profile)?;
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::Store(format!(
-                "cannot remove {}: {e}",
-                path.display()
-            ))),
-        }
+        self.remove_record(&self.oauth_tokens_path(profile)?)
     }
 }
 
@@ -185,7 +163,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
         let back = store.load_oauth_tokens("p").unwrap().unwrap();
