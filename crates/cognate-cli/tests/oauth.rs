@@ -11,39 +11,19 @@
 //!
 //! Needs the interop tools (`bash scripts/install-interop`).
 
-use std::io::{BufRead, BufReader, Write as _};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
+mod home;
+use home::{Home, free_port, mode, repo, text};
+
 const SCOPE_READ: &str = "https://api.shop/read";
 const PASSWORD: &str = "Correct horse 1!";
 const PORT_FILE_HINT: &str = "run `bash scripts/install-interop`";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_cognate"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A runtime kept for the whole test binary (servers live on it).
 fn rt() -> &'static tokio::runtime::Runtime {
@@ -166,103 +146,6 @@ fn shop(callback: &str) -> Shop {
     }
 }
 
-/// A user's machine: its own config file and token directory.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Self {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn cognate(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(bin());
-        cmd.env_clear()
-            .env("COGNATE_CONFIG", self.dir.path().join("config.toml"))
-            .env("COGNATE_TOKEN_DIR", self.dir.path().join("tokens"))
-            .env("HOME", self.dir.path())
-            .env("NO_COLOR", "1")
-            .args(args);
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cognate(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args, "");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn client_token_file(&self, profile: &str) -> PathBuf {
-        self.dir
-            .path()
-            .join("tokens/client-tokens")
-            .join(format!("{profile}.json"))
-    }
-
-    /// Makes the cached client token of `profile` one that expired ten seconds ago.
-    fn expire_client_token(&self, profile: &str) {
-        let file = self.client_token_file(profile);
-        let mut v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        v["obtained_at"] = json!(now - 3610);
-        v["expires_at"] = json!(now - 10);
-        std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
-    }
-
-    /// Runs `cognate ARGS` in `n` processes at once; their outputs.
-    fn concurrently(&self, n: usize, args: &[&str]) -> Vec<String> {
-        let children: Vec<_> = (0..n)
-            .map(|_| {
-                self.cognate(args)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        children
-            .into_iter()
-            .map(|c| {
-                let out = c.wait_with_output().unwrap();
-                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-                text(&out.stdout)
-            })
-            .collect()
-    }
-}
-
 fn claims(jwt: &str) -> Value {
     use base64::Engine as _;
     let payload = jwt.trim().split('.').nth(1).unwrap();
@@ -272,11 +155,6 @@ fn claims(jwt: &str) -> Value {
             .unwrap(),
     )
     .unwrap()
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -324,7 +202,7 @@ fn m2m_profile_token_whoami_curl_logout() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 
     // Expired: 20 processes at once, one request (one new token for all of them).
-    home.expire_client_token("bot");
+    home.expire(&home.client_token_file("bot"), "obtained_at");
     let outputs = home.concurrently(20, &["token", "--profile", "bot"]);
     assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
     assert_ne!(outputs[0], first);
@@ -472,7 +350,7 @@ fn m2m_profiles_in_auth_status_and_whoami() {
     assert!(!shown.contains(&token), "token printed: {shown}");
 
     // Expired, and no secret at hand: not logged in.
-    home.expire_client_token("bot");
+    home.expire(&home.client_token_file("bot"), "obtained_at");
     let (code, shown, _) = status(&["--profile", "bot"], None);
     assert_eq!(code, Some(3), "{shown}");
     assert!(shown.contains("  access token:  EXPIRED at "), "{shown}");
@@ -688,7 +566,7 @@ fn m2m_against_oidc_provider_counts_requests() {
     assert_eq!(count(), 1);
     assert_eq!(token(&home), first);
     assert_eq!(count(), 1, "a run within the token's life made a request");
-    home.expire_client_token("m");
+    home.expire(&home.client_token_file("m"), "obtained_at");
     let children: Vec<_> = (0..20)
         .map(|_| {
             home.cognate(&["token", "--profile", "m"])

@@ -9,31 +9,15 @@
 //! Needs the interop tools (`bash scripts/install-interop`).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
 
+mod home;
+use home::{Home, free_port, mode, repo, text};
+
 const HINT: &str = "run `bash scripts/install-interop`";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn node(script: &str, config: &Value) -> Command {
     let dir = repo().join("interop/node");
@@ -127,74 +111,6 @@ fn blocking_get(url: &str) -> Value {
     runtime().block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
 
-/// A user's machine: its own config file and token directory.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Self {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn cognate(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognate"));
-        cmd.env_clear()
-            .env("COGNATE_CONFIG", self.dir.path().join("config.toml"))
-            .env("COGNATE_TOKEN_DIR", self.dir.path().join("tokens"))
-            .env("HOME", self.dir.path())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .args(args);
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cognate(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn token_file(&self, profile: &str) -> PathBuf {
-        self.dir
-            .path()
-            .join("tokens/oauth-tokens")
-            .join(format!("{profile}.json"))
-    }
-
-    /// Makes the saved access token of `profile` one that expired ten seconds ago.
-    fn expire(&self, profile: &str) {
-        let file = self.token_file(profile);
-        let mut v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        v["received_at"] = json!(now - 3610);
-        v["expires_at"] = json!(now - 10);
-        std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
-    }
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[test]
 fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() {
     assert!(
@@ -268,7 +184,7 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
             .trim(),
         issuer
     );
-    assert_eq!(mode(&home.token_file("partner")), 0o600);
+    assert_eq!(mode(&home.oauth_token_file("partner")), 0o600);
     // auth status (offline): the provider, the user, the saved sign-in; never a token.
     let shown = home.ok(&["auth", "status", "--profile", "partner"]);
     assert!(
@@ -323,7 +239,7 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
     // Expired: 10 processes at once, one refresh at the provider's token endpoint (the others
     // wait on the profile's lock and read the new tokens; oidc-provider rotates refresh tokens,
     // so a second refresh with the old one would be refused).
-    home.expire("partner");
+    home.expire(&home.oauth_token_file("partner"), "received_at");
     let children: Vec<_> = (0..10)
         .map(|_| {
             home.cognate(&["token", "--profile", "partner"])
@@ -367,28 +283,28 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
 
     // logout revokes the refresh token at the provider, which refuses it afterwards (it was
     // never used, so only the revocation can have ended it).
-    let out = home.run(&["logout", "--profile", "partner"]);
+    let out = home.run(&["logout", "--profile", "partner"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("refresh token revoked at the provider"),
         "{}",
         text(&out.stderr)
     );
-    assert!(!home.token_file("partner").exists());
+    assert!(!home.oauth_token_file("partner").exists());
     let (status, body) = provider.refresh_with(&refresh);
     assert_eq!(
         (status, &body["error"]),
         (400, &json!("invalid_grant")),
         "{body}"
     );
-    let out = home.run(&["token", "--profile", "partner"]);
+    let out = home.run(&["token", "--profile", "partner"], "");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("not logged in"),
         "{}",
         text(&out.stderr)
     );
-    let out = home.run(&["auth", "status", "--profile", "partner"]);
+    let out = home.run(&["auth", "status", "--profile", "partner"], "");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout)
@@ -416,7 +332,7 @@ fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one
         "web-1",
     ]);
     // Without --browser: a usage error that says what to run.
-    let out = home.run(&["login", "--profile", "partner", "--password-stdin"]);
+    let out = home.run(&["login", "--profile", "partner", "--password-stdin"], "");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
@@ -425,16 +341,19 @@ fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one
         "{err}"
     );
     // Nothing answers at the issuer: a network error naming the discovery document.
-    let out = home.run(&[
-        "login",
-        "--no-browser",
-        "--profile",
-        "partner",
-        "--port",
-        "0",
-        "--wait",
-        "5",
-    ]);
+    let out = home.run(
+        &[
+            "login",
+            "--no-browser",
+            "--profile",
+            "partner",
+            "--port",
+            "0",
+            "--wait",
+            "5",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
@@ -443,16 +362,19 @@ fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one
         "{err}"
     );
     // Not a URL: refused when saved.
-    let out = home.run(&[
-        "configure",
-        "--profile",
-        "x",
-        "--issuer",
-        "login.example.com",
-    ]);
+    let out = home.run(
+        &[
+            "configure",
+            "--profile",
+            "x",
+            "--issuer",
+            "login.example.com",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     // Not logged in yet.
-    let out = home.run(&["token", "--profile", "partner"]);
+    let out = home.run(&["token", "--profile", "partner"], "");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
 }
 
