@@ -69,6 +69,12 @@ impl Store for PostgresStore {
         }
         self.with(move |db| async move {
             let mut c = db.get().await?;
+            if let [(change, _)] = prepared.as_slice()
+                && super::units::is_one_statement(change)
+                && let Some((change, encoded)) = prepared.pop()
+            {
+                return super::units::run_change(&c, change, encoded.unwrap_or_default()).await;
+            }
             let tx = c.transaction().await?;
             for (change, encoded) in prepared {
                 super::units::run_change(&tx, change, encoded.unwrap_or_default()).await?;

@@ -2,14 +2,39 @@
 //! inside the unit's transaction: the preconditions (a use-once claim, a refresh token not
 //! rotated already) are decided here, by the database.
 
+use deadpool_postgres::GenericClient;
+
 use super::sql::{DELETE_DOC, PUT_DOC, encode, exec, expires_of, record};
 use crate::error::StoreError;
 use crate::model::RefreshRecord;
 use crate::store::Change;
 
-/// Runs one change of a unit of work inside its transaction.
+/// Whether `change` is one SQL statement, which PostgreSQL runs atomically on its own: a unit
+/// of work of just this change needs no transaction of its own, which saves `BEGIN` and
+/// `COMMIT`, two round trips (a sign-in's unit is one refresh token, so every sign-in).
+pub(super) fn is_one_statement(change: &Change) -> bool {
+    matches!(
+        change,
+        Change::InsertRefresh(_)
+            | Change::PutDoc { .. }
+            | Change::Claim { .. }
+            | Change::DeleteDoc { .. }
+            | Change::DeleteDocsIn { .. }
+            | Change::DeleteUser { .. }
+            | Change::DeletePool { .. }
+            | Change::DeleteClientsOf { .. }
+            | Change::DeleteUsersOf { .. }
+            | Change::DeleteRefreshOf {
+                username: Some(_),
+                ..
+            }
+    )
+}
+
+/// Runs one change of a unit of work inside its transaction (or alone, for a unit of one
+/// change that [`is_one_statement`]).
 pub(super) async fn run_change(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &impl GenericClient,
     change: Change,
     data: String,
 ) -> Result<(), StoreError> {
