@@ -181,8 +181,9 @@ impl ServerBuilder {
     }
 
     /// Whether pools and app clients are kept decoded in memory in front of the store
-    /// ([`store::CachedStore`]; on by default). Switch it off when another process writes the
-    /// same store.
+    /// ([`store::CachedStore`]; on by default). Never on a store other processes write too
+    /// ([`Store::shared`]: PostgreSQL); switch it off when another process writes a store of
+    /// your own.
     pub fn cache(mut self, on: bool) -> Self {
         self.cache = on;
         self
@@ -287,18 +288,17 @@ impl ServerBuilder {
             StoreChoice::Dir(dir) => Some(datadir::lock(dir)?),
             _ => None,
         };
-        let mut shared = false;
         let store: Arc<dyn Store> = match self.store {
             StoreChoice::Custom(s) => s,
             StoreChoice::Memory => Arc::new(blocking(SqliteStore::in_memory).await?),
             StoreChoice::Dir(dir) => Arc::new(blocking(move || SqliteStore::open_dir(&dir)).await?),
             StoreChoice::Postgres(url) => {
-                shared = true;
                 Arc::new(blocking(move || store::PostgresStore::open(&url)).await?)
             }
         };
-        // A shared database may be written by other servers: no process-local copies.
-        let store: Arc<dyn Store> = if self.cache && !shared {
+        // A shared database may be written by other servers: no process-local copies, whether
+        // the server opened it (`database`) or was given it (`store`).
+        let store: Arc<dyn Store> = if self.cache && !store.shared() {
             Arc::new(store::CachedStore::new(store))
         } else {
             store
