@@ -33,18 +33,20 @@ password = "Correct horse 1!"
 "#;
 
 /// The test's certificates: a CA, a server certificate it signed for the name `localhost`
-/// only (no IP address), and another CA that signed nothing of this.
+/// only (no IP address), and another CA that signed nothing of this. The CA files live in the
+/// cluster's directory, removed with it.
 struct Certs {
-    dir: PathBuf,
+    ca: PathBuf,
+    other_ca: PathBuf,
 }
 
 impl Certs {
     fn ca(&self) -> PathBuf {
-        self.dir.join("ca.crt")
+        self.ca.clone()
     }
 
     fn other_ca(&self) -> PathBuf {
-        self.dir.join("other-ca.crt")
+        self.other_ca.clone()
     }
 }
 
@@ -61,80 +63,99 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-fn certs() -> &'static Certs {
-    static CERTS: OnceLock<Certs> = OnceLock::new();
-    CERTS.get_or_init(|| {
+/// Makes the certificates in `dir`.
+fn make_certs(dir: &Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for name in ["ca", "other-ca"] {
+        let (key, crt, subject) = (
+            format!("{name}.key"),
+            format!("{name}.crt"),
+            format!("/CN=cognate test {name}"),
+        );
+        let mut args = vec!["req", "-x509", "-days", "2", "-subj", &subject];
+        args.extend(ec);
+        args.extend([
+            "-keyout",
+            &key,
+            "-out",
+            &crt,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        openssl(dir, &args);
+    }
+    let mut args = vec!["req", "-new", "-subj", "/CN=localhost"];
+    args.extend(ec);
+    args.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    openssl(dir, &args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+    );
+}
+
+/// The cluster serving TLS (one for this test process), and the certificates.
+fn tls() -> &'static (postgres::TestPostgres, Certs) {
+    static CLUSTER: OnceLock<(postgres::TestPostgres, Certs)> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("cognate-pg-tls-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ];
-        for name in ["ca", "other-ca"] {
-            let (key, crt, subject) = (
-                format!("{name}.key"),
-                format!("{name}.crt"),
-                format!("/CN=cognate test {name}"),
-            );
-            let mut args = vec!["req", "-x509", "-days", "2", "-subj", &subject];
-            args.extend(ec);
-            args.extend([
-                "-keyout",
-                &key,
-                "-out",
-                &crt,
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ]);
-            openssl(&dir, &args);
-        }
-        let mut args = vec!["req", "-new", "-subj", "/CN=localhost"];
-        args.extend(ec);
-        args.extend(["-keyout", "server.key", "-out", "server.csr"]);
-        openssl(&dir, &args);
-        std::fs::write(
-            dir.join("server.ext"),
-            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
-             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(
-            &dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                "server.ext",
-                "-out",
-                "server.crt",
-            ],
+        make_certs(&dir);
+        let pg = postgres::TestPostgres::start_with_tls(
+            &dir.join("server.crt"),
+            &dir.join("server.key"),
         );
-        Certs { dir }
+        let keep = |name: &str| {
+            let to = pg.dir().join(name);
+            std::fs::copy(dir.join(name), &to).unwrap();
+            to
+        };
+        let certs = Certs {
+            ca: keep("ca.crt"),
+            other_ca: keep("other-ca.crt"),
+        };
+        std::fs::remove_dir_all(&dir).unwrap();
+        (pg, certs)
     })
 }
 
-/// The cluster serving TLS (one for this test process).
 fn tls_cluster() -> &'static postgres::TestPostgres {
-    static CLUSTER: OnceLock<postgres::TestPostgres> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
-        let c = certs();
-        postgres::TestPostgres::start_with_tls(&c.dir.join("server.crt"), &c.dir.join("server.key"))
-    })
+    &tls().0
+}
+
+fn certs() -> &'static Certs {
+    &tls().1
 }
 
 /// `url` (a fresh database of the TLS cluster, on 127.0.0.1) on `host` with `params`.
@@ -151,7 +172,8 @@ struct Node {
 
 impl Node {
     fn start(database: &str) -> Node {
-        let mut child = serve(database)
+        let (mut command, seed) = serve(database);
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -166,6 +188,7 @@ impl Node {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
+        let _ = std::fs::remove_file(seed); // read at start
         std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
         Node { child, endpoint }
     }
@@ -203,7 +226,8 @@ impl Drop for Node {
     }
 }
 
-fn serve(database: &str) -> Command {
+/// `cognate serve` on `database` with the seed, and the seed file (the caller removes it).
+fn serve(database: &str) -> (Command, PathBuf) {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let seed = std::env::temp_dir().join(format!(
         "cognate-tls-seed-{}-{}.toml",
@@ -222,12 +246,14 @@ fn serve(database: &str) -> Command {
         .env_remove("COGNATE_LOG")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
-    command
+    (command, seed)
 }
 
 /// `cognate serve` on `database` refuses to start: its one line of error.
 fn refused(database: &str) -> String {
-    let out: Output = serve(database).output().unwrap();
+    let (mut command, seed) = serve(database);
+    let out: Output = command.output().unwrap();
+    let _ = std::fs::remove_file(seed);
     assert!(!out.status.success(), "it started on {database}");
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -156,11 +156,10 @@ impl TestPostgres {
             .arg(dir.join("data"))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            let _ = std::fs::remove_dir_all(&dir);
+            panic!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
         TestPostgres {
             bin,
             dir,
@@ -277,6 +276,11 @@ impl TestPostgres {
     pub fn restart(&mut self) {
         self.stop();
         self.run();
+    }
+
+    /// Its directory (removed with the cluster).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The port it listens on.
