@@ -125,7 +125,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Keep state in the PostgreSQL database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`),
+    /// Keep state in the PostgreSQL database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`,
+    /// with `?sslmode=…&sslrootcert=…` as libpq takes them: [`store::PostgresStore::open`]),
     /// which any number of servers may share ([`store::PostgresStore`]; its schema is brought
     /// up to date at start). The cache of pools and clients is off with this store: another
     /// server may change them.

@@ -98,7 +98,9 @@ impl std::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`, or the
-    /// `key=value` form libpq takes) and brings its schema up to date. Fails, naming the
+    /// `key=value` form libpq takes; TLS by its `sslmode` and `sslrootcert`, which mean what
+    /// they mean to libpq, e.g. `?sslmode=verify-full&sslrootcert=/etc/ca.pem`) and brings its
+    /// schema up to date. Fails, naming the
     /// database but never the password, when it cannot be reached or its schema is newer than
     /// this binary.
     pub fn open(url: &str) -> Result<Self, StoreError> {
