@@ -22,7 +22,9 @@ pub struct ServeArgs {
     in_memory: bool,
     /// Keep state in PostgreSQL (13 or newer) instead of SQLite:
     /// postgres://USER:PASSWORD@HOST:PORT/DB. Any number of servers may share one database
-    /// (give them one --public-url). Prefer the variable: a flag shows in `ps`.
+    /// (give them one --public-url). TLS as with psql: ?sslmode=require encrypts,
+    /// ?sslmode=verify-full&sslrootcert=CA.pem also checks the server. Prefer the variable: a
+    /// flag shows in `ps`.
     #[arg(
         long,
         env = "COGNATE_DATABASE_URL",

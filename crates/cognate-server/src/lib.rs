@@ -125,7 +125,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Keep state in the PostgreSQL database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`),
+    /// Keep state in the PostgreSQL database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`,
+    /// with `?sslmode=…&sslrootcert=…` as libpq takes them: [`store::PostgresStore::open`]),
     /// which any number of servers may share ([`store::PostgresStore`]; its schema is brought
     /// up to date at start). The cache of pools and clients is off with this store: another
     /// server may change them.
@@ -181,8 +182,9 @@ impl ServerBuilder {
     }
 
     /// Whether pools and app clients are kept decoded in memory in front of the store
-    /// ([`store::CachedStore`]; on by default). Switch it off when another process writes the
-    /// same store.
+    /// ([`store::CachedStore`]; on by default). Never on a store other processes write too
+    /// ([`Store::shared`]: PostgreSQL); switch it off when another process writes a store of
+    /// your own.
     pub fn cache(mut self, on: bool) -> Self {
         self.cache = on;
         self
@@ -287,18 +289,17 @@ impl ServerBuilder {
             StoreChoice::Dir(dir) => Some(datadir::lock(dir)?),
             _ => None,
         };
-        let mut shared = false;
         let store: Arc<dyn Store> = match self.store {
             StoreChoice::Custom(s) => s,
             StoreChoice::Memory => Arc::new(blocking(SqliteStore::in_memory).await?),
             StoreChoice::Dir(dir) => Arc::new(blocking(move || SqliteStore::open_dir(&dir)).await?),
             StoreChoice::Postgres(url) => {
-                shared = true;
                 Arc::new(blocking(move || store::PostgresStore::open(&url)).await?)
             }
         };
-        // A shared database may be written by other servers: no process-local copies.
-        let store: Arc<dyn Store> = if self.cache && !shared {
+        // A shared database may be written by other servers: no process-local copies, whether
+        // the server opened it (`database`) or was given it (`store`).
+        let store: Arc<dyn Store> = if self.cache && !store.shared() {
             Arc::new(store::CachedStore::new(store))
         } else {
             store

@@ -3,8 +3,14 @@
 //! the cap make room for a new client, and a shutdown finishes within its bound with a
 //! partial request open. Short configured timeouts, no long sleeps; time bounds only generous
 //! liveness bounds.
+//!
+//! The connection layer is the same whatever the store; the second pass of `scripts/test`
+//! (`COGNATE_TEST_BACKEND=postgres`) runs these on PostgreSQL too, where the store's pool of
+//! database connections lives beside the HTTP connections (and a shutdown closes both).
 
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,8 +22,7 @@ use cognate_server::{Limits, RunningServer, Server};
 const BOUND: Duration = Duration::from_secs(20);
 
 async fn start(limits: Limits) -> RunningServer {
-    Server::builder()
-        .in_memory()
+    common::in_memory(Server::builder())
         .bind("127.0.0.1:0")
         .limits(limits)
         .start()

@@ -2,17 +2,30 @@
 //! it on the same data directory, and find every acknowledged user and refresh token there;
 //! the database passes SQLite's integrity check after every crash.
 //!
+//! On PostgreSQL (the second pass of `scripts/test`, `COGNATE_TEST_BACKEND=postgres`) the
+//! server keeps its state in a cluster of the test's own: the same `kill -9`s of the server,
+//! then a crash of the database itself under the same load (an immediate shutdown: no
+//! checkpoint, recovery from the write-ahead log at the next start), which the server
+//! survives by reconnecting, without a restart of its own. SQLite's `integrity_check` has no
+//! PostgreSQL counterpart for the whole database; what stands for it is `amcheck`'s check of
+//! every B-tree index of cognate's tables against its table (`bt_index_check` with
+//! `heapallindexed`), after every crash.
+//!
 //! The server runs in a child process: this test binary re-executes itself with
-//! `COGNATE_CRASH_CHILD=<data dir>` and only the `crash_child` test selected.
+//! `COGNATE_CRASH_CHILD=<data dir>` (and, on PostgreSQL, `COGNATE_CRASH_DATABASE=<url>`) and
+//! only the `crash_child` test selected.
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::postgres::TestPostgres;
 use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_CrashTest";
@@ -31,8 +44,11 @@ fn crash_child() {
             "[[pools]]\nid = \"{POOL}\"\nname = \"crash\"\n[[pools.clients]]\nname = \"c\"\nid = \"{CLIENT}\"\nExplicitAuthFlows = [\"ALLOW_USER_PASSWORD_AUTH\", \"ALLOW_REFRESH_TOKEN_AUTH\"]\n"
         ))
         .unwrap();
-        let server = cognate_server::Server::builder()
-            .data_dir(dir)
+        let builder = match std::env::var("COGNATE_CRASH_DATABASE") {
+            Ok(url) => cognate_server::Server::builder().database(url),
+            Err(_) => cognate_server::Server::builder().data_dir(dir),
+        };
+        let server = builder
             .seed_data(seed)
             .bind("127.0.0.1:0")
             .start()
@@ -45,16 +61,74 @@ fn crash_child() {
     });
 }
 
-fn spawn_child(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env("COGNATE_CRASH_CHILD", dir)
+/// Where the server keeps its state: a data directory, or a database of a cluster of the
+/// test's own (the test crashes the cluster too).
+enum Backend {
+    Sqlite(PathBuf),
+    Postgres(TestPostgres, String),
+}
+
+impl Backend {
+    fn new() -> Backend {
+        if common::postgres::on_postgres() {
+            let pg = TestPostgres::start();
+            let url = pg.database();
+            Backend::Postgres(pg, url)
+        } else {
+            let dir = std::env::temp_dir().join(format!("cognate-crash-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            Backend::Sqlite(dir)
+        }
+    }
+
+    /// The database is sound after a crash: SQLite's integrity check, or amcheck's check of
+    /// every B-tree index of cognate's tables (with every table row found in its indexes).
+    fn check(&self, round: usize) {
+        match self {
+            Backend::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.join("cognate.sqlite3")).unwrap();
+                let check: String = conn
+                    .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(check, "ok", "round {round}: database corrupt after kill -9");
+            }
+            Backend::Postgres(pg, url) => {
+                pg.psql(url, "CREATE EXTENSION IF NOT EXISTS amcheck");
+                // One line per index checked; a damaged index fails the query.
+                let checked = pg.psql(
+                    url,
+                    "SELECT c.relname, bt_index_check(c.oid, true) FROM pg_index i \
+                     JOIN pg_class c ON c.oid = i.indexrelid \
+                     JOIN pg_am am ON am.oid = c.relam \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE am.amname = 'btree' AND n.nspname = 'public'",
+                );
+                let indexes: Vec<&str> = checked.lines().collect();
+                assert!(
+                    indexes.iter().any(|l| l.starts_with("users")),
+                    "round {round}: the users' indexes were not checked: {indexes:?}"
+                );
+            }
+        }
+    }
+}
+
+fn spawn_child(backend: &Backend) -> (Child, String) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args([
+        "--exact",
+        "crash_child",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ]);
+    match backend {
+        Backend::Sqlite(dir) => command.env("COGNATE_CRASH_CHILD", dir),
+        Backend::Postgres(_, url) => command
+            .env("COGNATE_CRASH_CHILD", "-")
+            .env("COGNATE_CRASH_DATABASE", url),
+    };
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -103,12 +177,18 @@ struct Acked {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_acknowledged_write() {
-    let dir = std::env::temp_dir().join(format!("cognate-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let mut backend = Backend::new();
     let http = reqwest::Client::new();
     let acked = Arc::new(Mutex::new(Acked::default()));
-    for round in 0..3 {
-        let (mut child, endpoint) = spawn_child(&dir);
+    // Three kill -9s of the server; on PostgreSQL then a crash of the database under load.
+    let rounds = match backend {
+        Backend::Sqlite(_) => 3,
+        Backend::Postgres(..) => 4,
+    };
+    // A server that outlived the last round (the database crashed, not the server).
+    let mut running: Option<(Child, String)> = None;
+    for round in 0..rounds {
+        let (mut child, endpoint) = running.take().unwrap_or_else(|| spawn_child(&backend));
         // Everything acknowledged before this crash (and earlier ones) is there.
         let before = {
             let a = acked.lock().unwrap();
@@ -175,19 +255,32 @@ async fn kill_9_loses_no_acknowledged_write() {
             .unwrap()
             .subsec_nanos();
         tokio::time::sleep(Duration::from_millis(300 + u64::from(nanos % 700))).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        for w in writers {
-            w.await.unwrap();
+        match &mut backend {
+            Backend::Postgres(pg, _) if round == 3 => {
+                // The database crashes under the server; requests in flight fail. It comes
+                // back on the same port, and the same server serves again (next round).
+                pg.crash();
+                for w in writers {
+                    w.await.unwrap();
+                }
+                pg.restart();
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "the server exited when the database crashed"
+                );
+                running = Some((child, endpoint));
+            }
+            _ => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                for w in writers {
+                    w.await.unwrap();
+                }
+            }
         }
-        let conn = rusqlite::Connection::open(dir.join("cognate.sqlite3")).unwrap();
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok", "round {round}: database corrupt after kill -9");
-        drop(conn);
+        backend.check(round);
     }
-    let (mut child, endpoint) = spawn_child(&dir);
+    let (mut child, endpoint) = running.take().unwrap_or_else(|| spawn_child(&backend));
     let a = std::mem::take(&mut *acked.lock().unwrap());
     assert!(
         a.users.len() > 20,
@@ -205,11 +298,13 @@ async fn kill_9_loses_no_acknowledged_write() {
         .unwrap_or_else(|e| panic!("acknowledged user {name} lost: {e}"));
     }
     eprintln!(
-        "{} acknowledged users and {} refresh tokens survived 3 kill -9s",
+        "{} acknowledged users and {} refresh tokens survived {rounds} crashes",
         a.users.len(),
         a.refresh_tokens.len()
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    if let Backend::Sqlite(dir) = &backend {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

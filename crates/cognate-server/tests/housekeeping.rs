@@ -1,6 +1,8 @@
 //! Housekeeping of the server's own records: a challenge session is used once, and the record
 //! that says so is deleted by the scheduled purge once the session has expired, so the store
-//! does not grow with every answered challenge.
+//! does not grow with every answered challenge. On SQLite, and on PostgreSQL in the second
+//! pass of `scripts/test` (`COGNATE_TEST_BACKEND=postgres`), where the purge deletes the rows
+//! from the shared database.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,7 +11,7 @@ mod common;
 use std::sync::Arc;
 
 use cognate_server::store::RecordKind;
-use cognate_server::{ManualClock, Seed, Server, SqliteStore, Store};
+use cognate_server::{ManualClock, Seed, Server};
 use serde_json::json;
 
 const POOL: &str = "us-east-1_Housekeep";
@@ -56,14 +58,13 @@ async fn answer_new_password(endpoint: &str, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn used_session_records_go_once_their_session_has_expired() {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
     let clock = Arc::new(ManualClock::starting_now());
     let seed = Seed::from_toml(&format!(
         "[[pools]]\nid = \"{POOL}\"\nname = \"housekeeping\"\n[[pools.clients]]\nname = \"c\"\nid = \"{CLIENT}\"\nExplicitAuthFlows = [\"ALLOW_USER_PASSWORD_AUTH\", \"ALLOW_REFRESH_TOKEN_AUTH\"]\n"
     ))
     .unwrap();
-    let server = Server::builder()
-        .store(store.clone())
+    let (builder, store) = common::inspected(Server::builder());
+    let server = builder
         .clock(clock.clone())
         .seed_data(seed)
         .bind("127.0.0.1:0")

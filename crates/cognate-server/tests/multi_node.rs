@@ -49,10 +49,21 @@ password = "{PASSWORD}"
 /// Two nodes on one fresh database, one after the other (the first applies the seed; the
 /// second finds it applied), sharing `clock`.
 async fn two_nodes(clock: Arc<dyn Clock>) -> (RunningServer, RunningServer) {
+    two_nodes_opened(clock, false).await
+}
+
+/// [`two_nodes`]; with `given`, each node is given a store of its own on the database
+/// (`ServerBuilder::store`) instead of opening it (`ServerBuilder::database`).
+async fn two_nodes_opened(clock: Arc<dyn Clock>, given: bool) -> (RunningServer, RunningServer) {
     let url = common::postgres::shared_database();
     let node = || {
-        Server::builder()
-            .database(url.clone())
+        let builder = if given {
+            let store = cognate_server::store::PostgresStore::open(&url).unwrap();
+            Server::builder().store(Arc::new(store))
+        } else {
+            Server::builder().database(url.clone())
+        };
+        builder
             .public_url(PUBLIC)
             .clock(clock.clone())
             .bind("127.0.0.1:0")
@@ -364,6 +375,117 @@ async fn a_burst_of_wrong_passwords_over_two_nodes_gets_five_guesses() {
         }
     }
     assert_eq!((checked, refused), (5, 59));
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// No node answers from a stale copy of what another node changed: after node A has served
+/// the client, the pool and the user (so that any cache of A's would hold them), node B
+/// changes each, and A's very next answer follows B's change — the client's token validity
+/// and auth flows, the pool's password policy, the user's status. (A's per-process cache of
+/// pools and clients would fail it; it is off on PostgreSQL.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_node_is_what_the_other_answers_at_once() {
+    let (a, b) = two_nodes(system()).await;
+    a_answers_what_b_changed(a, b).await;
+}
+
+/// The same with nodes given their `PostgresStore` (`ServerBuilder::store`, the library's way
+/// to choose a store): the cache stays off there too (the store says it is shared). Before,
+/// only `ServerBuilder::database` turned it off, and A answered with the old client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_given_their_store_answer_what_the_other_changed_too() {
+    let (a, b) = two_nodes_opened(system(), true).await;
+    a_answers_what_b_changed(a, b).await;
+}
+
+async fn a_answers_what_b_changed(a: RunningServer, b: RunningServer) {
+    let (on_a, on_b) = (a.endpoint_url(), b.endpoint_url());
+    let login = password_login(&a, CLIENT).await;
+    let lifetime = |login: &Value| {
+        let claims = common::claims(
+            login["AuthenticationResult"]["AccessToken"]
+                .as_str()
+                .unwrap(),
+        );
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()
+    };
+    assert_eq!(lifetime(&login), 3600);
+
+    // The client: access tokens for five minutes, then no USER_PASSWORD_AUTH.
+    let client = |flows: Value| {
+        json!({"UserPoolId": POOL, "ClientId": CLIENT, "ExplicitAuthFlows": flows,
+               "AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}})
+    };
+    idp_call(
+        &on_b,
+        "UpdateUserPoolClient",
+        client(json!([
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH"
+        ])),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lifetime(&password_login(&a, CLIENT).await), 300);
+    idp_call(
+        &on_b,
+        "UpdateUserPoolClient",
+        client(json!(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])),
+    )
+    .await
+    .unwrap();
+    let refused = idp_call(
+        &on_a,
+        "InitiateAuth",
+        json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": CLIENT,
+               "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.0, "InvalidParameterException", "{refused:?}");
+
+    // The pool: a password A took is too short once B asks for 20 characters.
+    let set_password = |password: &str| json!({"UserPoolId": POOL, "Username": "alice", "Password": password, "Permanent": true});
+    idp_call(
+        &on_a,
+        "AdminSetUserPassword",
+        set_password("Correct horse 2!"),
+    )
+    .await
+    .unwrap();
+    idp_call(
+        &on_b,
+        "UpdateUserPool",
+        json!({"UserPoolId": POOL, "Policies": {"PasswordPolicy": {"MinimumLength": 20}}}),
+    )
+    .await
+    .unwrap();
+    let refused = idp_call(
+        &on_a,
+        "AdminSetUserPassword",
+        set_password("Correct horse 3!"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.0, "InvalidPasswordException", "{refused:?}");
+
+    // The user: disabled on B, A's GetUser refuses the access token it had accepted.
+    let access = login["AuthenticationResult"]["AccessToken"].clone();
+    idp_call(&on_a, "GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
+    idp_call(
+        &on_b,
+        "AdminDisableUser",
+        json!({"UserPoolId": POOL, "Username": "alice"}),
+    )
+    .await
+    .unwrap();
+    let refused = idp_call(&on_a, "GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.0, "NotAuthorizedException", "{refused:?}");
     a.shutdown().await;
     b.shutdown().await;
 }

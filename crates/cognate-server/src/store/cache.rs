@@ -1,8 +1,10 @@
 //! A cache of decoded pools and app clients (read by every request) in front of any store.
 //!
 //! It is only right while it sees every write of the store: use it when one server process
-//! writes the store (the SQLite default), and leave it out when several do (switch it off with
-//! [`ServerBuilder::cache`](crate::ServerBuilder::cache)).
+//! writes the store (the SQLite default), and leave it out when several do. The server never
+//! puts it in front of a store that says it is [`shared`](Store::shared) (PostgreSQL); for a
+//! store of your own that another process writes, switch it off with
+//! [`ServerBuilder::cache`](crate::ServerBuilder::cache).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -235,6 +237,9 @@ impl Store for CachedStore {
 
     fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
         self.inner.lock(name)
+    }
+    fn shared(&self) -> bool {
+        self.inner.shared()
     }
     fn purge_expired(
         &self,

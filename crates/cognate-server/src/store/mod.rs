@@ -467,6 +467,14 @@ pub trait Store: Send + Sync + 'static {
         let _ = name;
         Ok(None)
     }
+
+    /// Whether other server processes may write this store while this one runs (PostgreSQL):
+    /// then no process may keep a copy of what it read, and the server never puts a
+    /// [`CachedStore`] in front of it, however the store was chosen. False (the default) when
+    /// one process at a time writes it, as with SQLite's data directory.
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 /// A lock shared by every server process on a store ([`Store::lock`]); released when dropped.

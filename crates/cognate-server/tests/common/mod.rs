@@ -18,6 +18,25 @@ pub fn in_memory(builder: cognate_server::ServerBuilder) -> cognate_server::Serv
     }
 }
 
+/// `builder` on a fresh store, and a store of the test's own on the same state to look into
+/// it: an in-memory SQLite store the server shares — or, on PostgreSQL, a fresh database the
+/// server opens as in production, and a second connection pool on it (as another node's).
+pub fn inspected(
+    builder: cognate_server::ServerBuilder,
+) -> (
+    cognate_server::ServerBuilder,
+    std::sync::Arc<dyn cognate_server::Store>,
+) {
+    if postgres::on_postgres() {
+        let url = postgres::shared_database();
+        let store = cognate_server::store::PostgresStore::open(&url).unwrap();
+        (builder.database(url), std::sync::Arc::new(store))
+    } else {
+        let store = std::sync::Arc::new(cognate_server::SqliteStore::in_memory().unwrap());
+        (builder.store(store.clone()), store)
+    }
+}
+
 /// `builder` keeping state durably in `dir` — or, on PostgreSQL, in the database that stands
 /// for `dir` in this process (the same one each time, so that a restarted server finds its
 /// state).

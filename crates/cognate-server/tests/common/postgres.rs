@@ -20,6 +20,8 @@ pub struct TestPostgres {
     dir: PathBuf,
     port: u16,
     watchdog: Option<Child>,
+    /// Settings given to the server (`-c name=value`) beyond the usual ones.
+    settings: Vec<String>,
 }
 
 /// The directory of PostgreSQL's programs: `COGNATE_POSTGRES_BIN`, else the newest
@@ -87,6 +89,44 @@ fn free_port() -> u16 {
 impl TestPostgres {
     /// initdb into a fresh temporary directory and start the server on a free loopback port.
     pub fn start() -> TestPostgres {
+        let mut pg = TestPostgres::init();
+        pg.run();
+        pg
+    }
+
+    /// As [`TestPostgres::start`], serving TLS (`ssl=on`) with the certificate (chain) and key
+    /// of the PEM files `cert` and `key` (copied into the cluster's directory, given to the
+    /// postgres user, the key readable by it alone).
+    pub fn start_with_tls(cert: &Path, key: &Path) -> TestPostgres {
+        let mut pg = TestPostgres::init();
+        for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+            let to = pg.dir.join(name);
+            std::fs::copy(from, &to).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if is_root() {
+                let ok = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&to)
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok, "cannot give {} to the postgres user", to.display());
+            }
+            let setting = if name == "server.crt" {
+                "ssl_cert_file"
+            } else {
+                "ssl_key_file"
+            };
+            pg.settings.push(format!("{setting}={}", to.display()));
+        }
+        pg.settings.push("ssl=on".into());
+        pg.run();
+        pg
+    }
+
+    /// initdb into a fresh temporary directory (not started).
+    fn init() -> TestPostgres {
         let bin = bin_dir();
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -116,19 +156,17 @@ impl TestPostgres {
             .arg(dir.join("data"))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut pg = TestPostgres {
+        if !out.status.success() {
+            let _ = std::fs::remove_dir_all(&dir);
+            panic!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        TestPostgres {
             bin,
             dir,
             port: free_port(),
             watchdog: None,
-        };
-        pg.run();
-        pg
+            settings: Vec::new(),
+        }
     }
 
     /// Starts the server (again) on the same directory and port, and waits until it answers.
@@ -141,6 +179,9 @@ impl TestPostgres {
                 .get_args()
                 .map(|a| a.to_string_lossy().into_owned()),
         );
+        for setting in &self.settings {
+            line.extend(["-c".to_owned(), setting.clone()]);
+        }
         let quoted: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
         // The watchdog: starts postgres, and stops it (by its pid) once the test process or
         // postgres is gone.
@@ -218,10 +259,28 @@ impl TestPostgres {
         }
     }
 
+    /// Crashes the server: an immediate shutdown (`SIGQUIT` to the postmaster, by its pid),
+    /// which stops every backend at once without a checkpoint, so that the next start recovers
+    /// from the write-ahead log as after a power cut of the database's machine. Waits until it
+    /// is gone; [`TestPostgres::restart`] starts it again.
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.watchdog.take() {
+            let _ = Command::new("kill")
+                .args(["-QUIT", &self.pid().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+
     /// Stops and starts the server again (same data, same port).
     pub fn restart(&mut self) {
         self.stop();
         self.run();
+    }
+
+    /// Its directory (removed with the cluster).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The port it listens on.

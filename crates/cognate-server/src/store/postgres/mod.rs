@@ -4,7 +4,8 @@
 //! # The driver, and how the synchronous [`Store`] reaches it
 //!
 //! `tokio-postgres` with the `deadpool-postgres` pool (TLS through rustls on the workspace's
-//! aws-lc provider, `tokio-postgres-rustls`): the lightest well-kept async driver, with no
+//! aws-lc provider, `tokio-postgres-rustls`, checking certificates as libpq's `sslmode` and
+//! `sslrootcert` say: see [`tls`]): the lightest well-kept async driver, with no
 //! compile-time query checking to wire into the build. The [`Store`] trait stays synchronous
 //! (every operation of the server is written against it, and the SQLite backend is
 //! synchronous by nature); this store owns a small tokio runtime of its own on which the pool
@@ -32,6 +33,7 @@
 mod migrate;
 mod ops;
 mod sql;
+mod tls;
 mod units;
 
 use std::future::Future;
@@ -96,7 +98,9 @@ impl std::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`, or the
-    /// `key=value` form libpq takes) and brings its schema up to date. Fails, naming the
+    /// `key=value` form libpq takes; TLS by its `sslmode` and `sslrootcert`, which mean what
+    /// they mean to libpq, e.g. `?sslmode=verify-full&sslrootcert=/etc/ca.pem`) and brings its
+    /// schema up to date. Fails, naming the
     /// database but never the password, when it cannot be reached or its schema is newer than
     /// this binary.
     pub fn open(url: &str) -> Result<Self, StoreError> {
@@ -105,9 +109,8 @@ impl PostgresStore {
 
     /// [`PostgresStore::open`] with options.
     pub fn open_with(url: &str, options: &PostgresOptions) -> Result<Self, StoreError> {
-        let store = Self::connect(url, options)?;
+        let (store, name) = Self::connect(url, options)?;
         let apply = options.migrate;
-        let name = describe(&Config::from_str(url).map_err(|e| config_error(&e))?);
         let db = store.pool.clone();
         store.run(async move {
             let mut client = db.get().await.map_err(|e| unreachable(&name, e))?;
@@ -127,8 +130,12 @@ impl PostgresStore {
         })
     }
 
-    fn connect(url: &str, options: &PostgresOptions) -> Result<Self, StoreError> {
-        let mut config = Config::from_str(url).map_err(|e| config_error(&e))?;
+    /// The store, and `HOST:PORT/DB` of the database (for messages).
+    fn connect(url: &str, options: &PostgresOptions) -> Result<(Self, String), StoreError> {
+        let (url, tls) = tls::split(url)?;
+        let mut config = Config::from_str(&url).map_err(|e| config_error(&e))?;
+        config.ssl_mode(tls.driver_mode());
+        let name = describe(&config);
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
@@ -147,20 +154,31 @@ impl PostgresStore {
         // A lock waited for longer than this fails (and its connection's wait with it).
         let mut lock_config = config.clone();
         lock_config.options("-c lock_timeout=20s");
-        let pool = Self::pool(config, options, options.max_connections.max(1))?;
-        let locks = Self::pool(lock_config, options, options.max_connections.max(1) * 2)?;
-        Ok(PostgresStore {
+        let pool = Self::pool(config, &tls, options, options.max_connections.max(1))?;
+        let locks = Self::pool(
+            lock_config,
+            &tls,
+            options,
+            options.max_connections.max(1) * 2,
+        )?;
+        let store = PostgresStore {
             pool,
             locks,
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
-        })
+        };
+        Ok((store, name))
     }
 
-    fn pool(config: Config, options: &PostgresOptions, size: usize) -> Result<Pool, StoreError> {
+    fn pool(
+        config: Config,
+        tls: &tls::TlsOptions,
+        options: &PostgresOptions,
+        size: usize,
+    ) -> Result<Pool, StoreError> {
         let manager = Manager::from_config(
             config,
-            tls()?,
+            tls.connector()?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -256,22 +274,6 @@ impl Drop for PostgresStore {
     }
 }
 
-/// TLS for `sslmode=prefer|require`: rustls on aws-lc with the system's roots.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| backend(format!("TLS set-up: {e}"), false))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-}
-
 /// `HOST:PORT/DB` of a configuration: what messages name (never the user or password).
 fn describe(config: &Config) -> String {
     let host = match config.get_hosts().first() {
@@ -313,12 +315,22 @@ fn backend(message: String, retryable: bool) -> StoreError {
 }
 
 /// What PostgreSQL said: the SQLSTATE and message of a database error, else the driver's text
-/// (which names the cause, e.g. `Connection refused`).
+/// with its causes (e.g. `Connection refused`, or `error performing TLS handshake: invalid
+/// peer certificate: UnknownIssuer`).
 fn pg_message(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 impl From<tokio_postgres::Error> for StoreError {

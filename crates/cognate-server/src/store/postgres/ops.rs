@@ -585,6 +585,10 @@ impl Store for PostgresStore {
         })
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
         self.advisory_lock(name)
     }
