@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sys
 from urllib.parse import parse_qs, urljoin, urlparse
 
@@ -186,12 +187,21 @@ assert resp.status_code == 302, resp.text
 login_url = urljoin(url, resp.headers["Location"])
 page = browser.get(login_url)
 assert page.status_code == 200 and 'name="password"' in page.text, page.text
-resp = browser.post(login_url, data={"username": CONFIG["username"], "password": "wrong"}, allow_redirects=False)
+# The form's anti-forgery field matches the XSRF-TOKEN cookie the page set (as Cognito's pages
+# do); the session sends the cookie back by itself.
+csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+assert browser.cookies.get("XSRF-TOKEN") == csrf, browser.cookies
+resp = browser.post(login_url, data={"username": CONFIG["username"], "password": CONFIG["password"]}, allow_redirects=False)
+assert resp.status_code == 403 and "anti-forgery" in resp.text and "Location" not in resp.headers, resp.text
+ok("hosted page: a post without the form's anti-forgery field is refused (403)")
+resp = browser.post(
+    login_url, data={"username": CONFIG["username"], "password": "wrong", "_csrf": csrf}, allow_redirects=False
+)
 assert resp.status_code == 200 and "Incorrect username or password." in resp.text, resp.text
 ok("hosted page: a wrong password shows Cognito's message")
 resp = browser.post(
     login_url,
-    data={"username": CONFIG["username"], "password": CONFIG["password"]},
+    data={"username": CONFIG["username"], "password": CONFIG["password"], "_csrf": csrf},
     allow_redirects=False,
 )
 assert resp.status_code == 302, resp.text

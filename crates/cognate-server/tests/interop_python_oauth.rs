@@ -13,5 +13,5 @@ mod common;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_authlib_and_pyjwt_use_the_domain() {
     let summary = common::python_summary("oauth_clients.py").await;
-    assert_eq!(summary["checks"].as_u64(), Some(13), "{summary}");
+    assert_eq!(summary["checks"].as_u64(), Some(14), "{summary}");
 }
