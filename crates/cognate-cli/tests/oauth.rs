@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-mod home;
-use home::{Home, free_port, mode, repo, text};
+mod support;
+use support::{Home, free_port, mode, repo, text};
 
 const SCOPE_READ: &str = "https://api.shop/read";
 const PASSWORD: &str = "Correct horse 1!";
@@ -160,7 +160,7 @@ fn claims(jwt: &str) -> Value {
 #[test]
 fn m2m_profile_token_whoami_curl_logout() {
     let shop = shop("http://localhost:3000/callback");
-    let home = Home::new();
+    let home = Home::unconfigured();
     let out = home.run(
         &[
             "configure",
@@ -251,7 +251,7 @@ fn m2m_profile_token_whoami_curl_logout() {
 #[test]
 fn m2m_profiles_in_auth_status_and_whoami() {
     let shop = shop("http://localhost:3000/callback");
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",
@@ -449,7 +449,7 @@ fn m2m_profiles_in_auth_status_and_whoami() {
 #[test]
 fn m2m_secret_from_the_environment_and_a_wrong_one() {
     let shop = shop("http://localhost:3000/callback");
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",
@@ -540,7 +540,7 @@ fn m2m_against_oidc_provider_counts_requests() {
                 .unwrap()
         })
     };
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",
@@ -600,7 +600,7 @@ fn browser_login_with_chromium_then_token_and_logout() {
     let port = free_port();
     let callback = format!("http://localhost:{port}/callback");
     let shop = shop(&callback);
-    let home = Home::new();
+    let home = Home::unconfigured();
     let mut login = home
         .cognate(&[
             "login",
@@ -724,7 +724,7 @@ fn assert_refresh_refused(shop: &Shop, refresh: &str) {
 
 #[test]
 fn the_oauth_settings_through_configure_get_set_and_list() {
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",

@@ -14,8 +14,8 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
 
-mod home;
-use home::{Home, free_port, mode, repo, text};
+mod support;
+use support::{Home, free_port, mode, repo, text};
 
 const HINT: &str = "run `bash scripts/install-interop`";
 
@@ -121,7 +121,7 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
     let callback = format!("http://localhost:{port}/callback");
     let provider = Provider::start(&callback);
     let issuer = provider.issuer.clone();
-    let home = Home::new();
+    let home = Home::unconfigured();
 
     // `--no-browser`: the URL is printed; Chromium opens it and signs in at oidc-provider's
     // login and consent pages.
@@ -321,7 +321,7 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
 
 #[test]
 fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one_line() {
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",
@@ -384,7 +384,7 @@ fn an_issuer_profile_signs_in_through_the_browser_only_and_a_wrong_issuer_is_one
 fn a_machine_profile_finds_the_token_endpoint_through_the_issuer() {
     let provider = Provider::start("http://127.0.0.1:1/callback");
     let issuer = provider.issuer.clone();
-    let home = Home::new();
+    let home = Home::unconfigured();
     home.ok(&[
         "configure",
         "--profile",

@@ -1,6 +1,7 @@
-//! What `interactive.rs` and `token_file.rs` share: a local Cognito (cognate-server in the test
-//! process), unsigned admin calls to it, and a user's machine (its own config file and token
-//! directory) with `cognate` pointed at that Cognito.
+//! What the CLI's end-to-end tests share: a local Cognito (cognate-server in the test process,
+//! started on first use), unsigned admin calls to it, and a user's machine (its own config file
+//! and token directory) running the `cognate` binary — pointed at that Cognito
+//! ([`Home::new`]) or at nothing but its profiles ([`Home::unconfigured`]).
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -140,13 +141,25 @@ pub fn last_code(pool: &str, user: &str, purpose: &str) -> Option<String> {
 pub struct Home {
     /// Everything of this user lives here.
     pub dir: tempfile::TempDir,
+    /// Whether `cognate` finds the local Cognito in its environment ([`Home::env`]).
+    connected: bool,
 }
 
 impl Home {
-    /// A new, empty home.
+    /// A new, empty home whose environment points `cognate` at the local Cognito.
     pub fn new() -> Self {
         Home {
             dir: tempfile::tempdir().unwrap(),
+            connected: true,
+        }
+    }
+
+    /// A new, empty home with no connection settings in its environment: what `cognate`
+    /// talks to comes from its profiles (and the local Cognito is not started for it).
+    pub fn unconfigured() -> Self {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+            connected: false,
         }
     }
 
@@ -160,8 +173,23 @@ impl Home {
         self.tokens().join(format!("{profile}.json"))
     }
 
-    /// The environment `cognate` runs with: nothing of the test runner's, only this.
+    /// The environment `cognate` runs with: nothing of the test runner's, only this (and, for
+    /// a home made by [`Home::new`], the local Cognito's endpoint, pool and app client).
     pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = self.shell_env();
+        if self.connected {
+            env.extend([
+                ("COGNATE_ENDPOINT".to_owned(), cognito().to_owned()),
+                ("COGNATE_USER_POOL_ID".to_owned(), POOL.to_owned()),
+                ("COGNATE_CLIENT_ID".to_owned(), CLIENT.to_owned()),
+            ]);
+        }
+        env
+    }
+
+    /// [`Home::env`] without the connection variables: what a person has in their shell, the
+    /// pool, app client and endpoint coming from a profile (see [`Home::configure`]).
+    pub fn shell_env(&self) -> Vec<(String, String)> {
         let mut env = vec![
             (
                 "COGNATE_CONFIG".to_owned(),
@@ -171,9 +199,6 @@ impl Home {
                 "COGNATE_TOKEN_DIR".to_owned(),
                 self.tokens().display().to_string(),
             ),
-            ("COGNATE_ENDPOINT".to_owned(), cognito().to_owned()),
-            ("COGNATE_USER_POOL_ID".to_owned(), POOL.to_owned()),
-            ("COGNATE_CLIENT_ID".to_owned(), CLIENT.to_owned()),
             ("HOME".to_owned(), self.dir.path().display().to_string()),
             ("NO_COLOR".to_owned(), "1".to_owned()),
         ];
@@ -181,20 +206,6 @@ impl Home {
             env.push(("PATH".to_owned(), path.to_string_lossy().into_owned()));
         }
         env
-    }
-
-    /// [`Home::env`] without the connection variables: what a person has in their shell, the
-    /// pool, app client and endpoint coming from a profile (see [`Home::configure`]).
-    pub fn shell_env(&self) -> Vec<(String, String)> {
-        self.env()
-            .into_iter()
-            .filter(|(k, _)| {
-                !matches!(
-                    k.as_str(),
-                    "COGNATE_ENDPOINT" | "COGNATE_USER_POOL_ID" | "COGNATE_CLIENT_ID"
-                )
-            })
-            .collect()
     }
 
     /// `cognate configure --profile PROFILE` with the local pool, app client and endpoint.
@@ -242,6 +253,68 @@ impl Home {
         child.wait_with_output().unwrap()
     }
 
+    /// Runs `cognate ARGS`, which must succeed; its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, "");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs `cognate ARGS` in `n` processes at once, which must all succeed; their outputs.
+    pub fn concurrently(&self, n: usize, args: &[&str]) -> Vec<String> {
+        use std::process::Stdio;
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.cognate(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                text(&out.stdout)
+            })
+            .collect()
+    }
+
+    /// The machine-to-machine token file of `profile`.
+    pub fn client_token_file(&self, profile: &str) -> PathBuf {
+        self.tokens()
+            .join("client-tokens")
+            .join(format!("{profile}.json"))
+    }
+
+    /// The token file of `profile` signed in at an OpenID provider.
+    pub fn oauth_token_file(&self, profile: &str) -> PathBuf {
+        self.tokens()
+            .join("oauth-tokens")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Makes the token in `file` one that expired ten seconds ago (obtained an hour before);
+    /// `obtained` is the file's name for when it was obtained.
+    pub fn expire(&self, file: &std::path::Path, obtained: &str) {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        v[obtained] = json!(now - 3610);
+        v["expires_at"] = json!(now - 10);
+        std::fs::write(file, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
     /// `cognate verify --token-use USE TOKEN` exits 0.
     pub fn assert_verifies(&self, token: &str, token_use: &str) {
         let out = self
@@ -250,6 +323,23 @@ impl Home {
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     }
+}
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A loopback port nobody listens on (now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The `cognate` binary under test.
