@@ -378,15 +378,7 @@ async fn identity_provider_records() {
             ("redirect_uri", CALLBACK)
         ])
     );
-    let page = env
-        .http
-        .get(&login)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&env.http, &login).await;
     assert!(page.contains("Sign in with Corp"), "{page}");
     let url = format!(
         "{}?{}",

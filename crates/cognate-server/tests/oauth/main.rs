@@ -167,6 +167,11 @@ fn form(pairs: &[(&str, &str)]) -> String {
     encode(&all)
 }
 
+/// The body of `GET url` through `http`.
+async fn page_text(http: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn encode(pairs: &[(&str, &str)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {

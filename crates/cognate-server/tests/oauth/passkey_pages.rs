@@ -58,14 +58,7 @@ async fn the_sign_in_page_offers_passkeys_where_a_browser_can_use_them() {
     let authorize = authorize_url(&env, &s.web, &[("scope", "openid")]);
     let login = on_localhost(&env, &authorize).replace("/oauth2/authorize", "/login");
     // The pool does not allow WEB_AUTHN: no passkey button, and a forged one is refused.
-    let page = localhost
-        .get(&login)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&localhost, &login).await;
     assert!(page.contains("<label for=\"password\">") && !page.contains(BUTTON));
     let resp = post(
         &localhost,
@@ -82,27 +75,12 @@ async fn the_sign_in_page_offers_passkeys_where_a_browser_can_use_them() {
     );
 
     allow_passkeys(&env).await;
-    let page = localhost
-        .get(&login)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&localhost, &login).await;
     assert!(page.contains(BUTTON), "{page}");
     assert!(page.contains("Sign in with a passkey"));
     // The host form (shop.auth.localhost): `localhost` is no id a browser takes there.
     let host_login = env.host_url(&format!("/login?{}", authorize.split_once('?').unwrap().1));
-    let page = env
-        .http
-        .get(&host_login)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&env.http, &host_login).await;
     assert!(page.contains("<label for=\"password\">") && !page.contains(BUTTON));
 
     // alice has no passkey; nobody is no user (the client does not hide that).
