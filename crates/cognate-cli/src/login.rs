@@ -26,7 +26,7 @@ use crate::connection::{ConnectionArgs, Source, process_env};
 use crate::error::{CliError, Result};
 use crate::exit::Exit;
 use crate::login_method::Method;
-use crate::login_prompt::{prompt_line, prompt_secret, read_line_secret};
+use crate::login_prompt::{choose, prompt_line, prompt_secret, qr_code, read_line_secret};
 use crate::output::{Output, Ui, print_json};
 use crate::session::{Session, client_error, profile_flag, runtime};
 
@@ -558,59 +558,5 @@ where
                 (e, _) => return Err(client_error(e)),
             },
         }
-    }
-}
-
-/// `text` as a QR code of Unicode half blocks (two modules a character), light modules drawn
-/// and dark ones left blank, for a terminal with a dark background; `None` if it does not fit
-/// in a QR code.
-fn qr_code(text: &str) -> Option<String> {
-    use qrcode::render::unicode::Dense1x2;
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<Dense1x2>()
-            .dark_color(Dense1x2::Light)
-            .light_color(Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
-}
-
-fn choose(options: &[MfaType]) -> Result<MfaType> {
-    if options.is_empty() {
-        return Err(CliError::new(
-            Exit::Auth,
-            "SELECT_MFA_TYPE offered no factor",
-        ));
-    }
-    eprintln!("Choose a second factor:");
-    for (i, o) in options.iter().enumerate() {
-        eprintln!("  {}. {}", i + 1, o.as_str());
-    }
-    loop {
-        let answer = prompt_line("Number: ")?;
-        match answer.trim().parse::<usize>() {
-            Ok(n) if (1..=options.len()).contains(&n) => return Ok(options[n - 1].clone()),
-            _ => eprintln!("answer 1 to {}", options.len()),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn otpauth_uris_become_qr_codes_of_half_blocks() {
-        let qr =
-            qr_code("otpauth://totp/cognate:alice?secret=JBSWY3DPEHPK3PXP&issuer=cognate").unwrap();
-        let lines: Vec<&str> = qr.lines().collect();
-        let width = lines[0].chars().count();
-        // Version 3 or more (29+ modules) plus a 4-module quiet zone on each side.
-        assert!(width >= 37, "{qr}");
-        assert!(lines.iter().all(|l| l.chars().count() == width), "{qr}");
-        assert!(qr.chars().all(|c| " ▀▄█\n".contains(c)), "{qr}");
-        // Two modules a line: about half as many lines as columns.
-        assert_eq!(lines.len(), width.div_ceil(2));
     }
 }

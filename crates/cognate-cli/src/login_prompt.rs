@@ -1,5 +1,6 @@
 //! The prompts of `cognate login`: a line with echo (user names, codes), a secret without echo
-//! (passwords), and a secret line from standard input (`--password-stdin`).
+//! (passwords), a secret line from standard input (`--password-stdin`), a choice of second
+//! factor, and an MFA key shown as a QR code.
 //!
 //! At a password prompt the terminal's echo is off, and it is restored on every way out: the
 //! answer, end of input, an error, a panic (a guard restores it when dropped) and Ctrl-C (read
@@ -10,7 +11,10 @@ use std::io::{BufRead, Read, Write};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use cognate_client::MfaType;
+
 use crate::error::{CliError, Result};
+use crate::exit::Exit;
 
 /// One line from standard input, the newline removed; empty is an error naming `what`.
 pub(crate) fn read_line_secret(input: &mut impl BufRead, what: &str) -> Result<SecretString> {
@@ -181,6 +185,41 @@ pub(crate) fn prompt_secret(prompt: &str) -> Result<SecretString> {
     read_line_secret(&mut std::io::stdin().lock(), "the password")
 }
 
+/// `text` as a QR code of Unicode half blocks (two modules a character), light modules drawn
+/// and dark ones left blank, for a terminal with a dark background; `None` if it does not fit
+/// in a QR code.
+pub(crate) fn qr_code(text: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+pub(crate) fn choose(options: &[MfaType]) -> Result<MfaType> {
+    if options.is_empty() {
+        return Err(CliError::new(
+            Exit::Auth,
+            "SELECT_MFA_TYPE offered no factor",
+        ));
+    }
+    eprintln!("Choose a second factor:");
+    for (i, o) in options.iter().enumerate() {
+        eprintln!("  {}. {}", i + 1, o.as_str());
+    }
+    loop {
+        let answer = prompt_line("Number: ")?;
+        match answer.trim().parse::<usize>() {
+            Ok(n) if (1..=options.len()).contains(&n) => return Ok(options[n - 1].clone()),
+            _ => eprintln!("answer 1 to {}", options.len()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +271,19 @@ mod tests {
         let p = read_line_secret(&mut &b"  pass word \n"[..], "x").unwrap();
         assert_eq!(p.expose_secret(), "  pass word ");
         assert!(read_line_secret(&mut &b"\n"[..], "x").is_err());
+    }
+
+    #[test]
+    fn otpauth_uris_become_qr_codes_of_half_blocks() {
+        let qr =
+            qr_code("otpauth://totp/cognate:alice?secret=JBSWY3DPEHPK3PXP&issuer=cognate").unwrap();
+        let lines: Vec<&str> = qr.lines().collect();
+        let width = lines[0].chars().count();
+        // Version 3 or more (29+ modules) plus a 4-module quiet zone on each side.
+        assert!(width >= 37, "{qr}");
+        assert!(lines.iter().all(|l| l.chars().count() == width), "{qr}");
+        assert!(qr.chars().all(|c| " ▀▄█\n".contains(c)), "{qr}");
+        // Two modules a line: about half as many lines as columns.
+        assert_eq!(lines.len(), width.div_ceil(2));
     }
 }
