@@ -13,12 +13,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
 mod support;
+use support::oidc_provider::{Provider, node};
 use support::{Home, free_port, mode, repo, text};
 
 const SCOPE_READ: &str = "https://api.shop/read";
@@ -495,51 +496,11 @@ fn m2m_secret_from_the_environment_and_a_wrong_one() {
     );
 }
 
-fn node(script: &str, config: &Value) -> Command {
-    let dir = repo().join("interop/node");
-    assert!(
-        dir.join("node_modules/oidc-provider").exists()
-            && dir.join("node_modules/playwright-core").exists(),
-        "interop/node/node_modules is missing: {PORT_FILE_HINT}"
-    );
-    let mut cmd = Command::new("node");
-    cmd.current_dir(&dir).arg(script).arg(config.to_string());
-    cmd
-}
-
 #[test]
 fn m2m_against_oidc_provider_counts_requests() {
-    let port = free_port();
-    let mut provider = node(
-        "oidc_provider.mjs",
-        &json!({"port": port, "machine": "machine-1", "machineSecret": "machine-secret-1",
-                "web": "web-1", "callback": "http://127.0.0.1:1/callback"}),
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .unwrap();
-    let mut line = String::new();
-    // Kept open until the end: the provider must not write into a closed pipe.
-    let mut provider_out = BufReader::new(provider.stdout.take().unwrap());
-    provider_out.read_line(&mut line).unwrap();
-    let issuer = serde_json::from_str::<Value>(&line).unwrap()["issuer"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let count = || -> u64 {
-        rt().block_on(async {
-            reqwest::get(format!("{issuer}/test/token-requests"))
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()["count"]
-                .as_u64()
-                .unwrap()
-        })
-    };
+    let provider = Provider::start("http://127.0.0.1:1/callback");
+    let issuer = provider.issuer.clone();
+    let count = || provider.token_requests();
     let home = Home::unconfigured();
     home.ok(&[
         "configure",
@@ -586,9 +547,6 @@ fn m2m_against_oidc_provider_counts_requests() {
         2,
         "20 runs on an expired token made more than one request"
     );
-    let _ = provider.kill();
-    let _ = provider.wait();
-    drop(provider_out);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! ([`Home::new`]) or at nothing but its profiles ([`Home::unconfigured`]).
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod oidc_provider;
+
 use std::path::PathBuf;
 use std::process::Output;
 use std::sync::OnceLock;
