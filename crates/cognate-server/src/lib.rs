@@ -357,6 +357,8 @@ impl ServerBuilder {
             region: self.region,
             attempts: services::lockout::AttemptGate::default(),
             triggers,
+            pool_groups: Default::default(),
+            pool_sessions: Default::default(),
         });
         if let Some(seed) = seed {
             let c = ctx.clone();

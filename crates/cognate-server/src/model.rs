@@ -147,6 +147,12 @@ pub struct UserPool {
     pub access_key: StoredKey,
     /// Key signing ID tokens.
     pub id_key: StoredKey,
+    /// The store's stamp of the pool's configuration as read (its record, its groups, its
+    /// configuration documents), where the store keeps one (PostgreSQL): it changes with each
+    /// change of those, on any node, and is never given twice. What a node derives from them
+    /// is kept under it (`services::pool_cache`). `None`: the store keeps none (nothing is kept).
+    #[serde(skip)]
+    pub stamp: Option<i64>,
 }
 
 fn default_first_factors() -> Vec<String> {

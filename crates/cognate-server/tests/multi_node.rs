@@ -412,6 +412,51 @@ async fn a_answers_what_b_changed(a: RunningServer, b: RunningServer) {
     };
     assert_eq!(lifetime(&login), 3600);
 
+    // The pool's groups and session settings, which a node keeps under the pool's stamp: A has
+    // just read them (no groups, no settings); what B changes is what A's next answer has.
+    let groups = |login: &Value| {
+        let id_token = login["AuthenticationResult"]["IdToken"].as_str().unwrap();
+        common::claims(id_token)["cognito:groups"].clone()
+    };
+    assert_eq!(groups(&login), Value::Null);
+    let session_tracking = || async {
+        idp_call(
+            &on_a,
+            "GetUserPoolSessionConfiguration",
+            json!({"UserPoolId": POOL}),
+        )
+        .await
+        .unwrap()["UserSessionTracking"]
+            .clone()
+    };
+    assert_eq!(session_tracking().await, "DISABLED");
+    for (op, body) in [
+        (
+            "CreateGroup",
+            json!({"UserPoolId": POOL, "GroupName": "admins"}),
+        ),
+        (
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": POOL, "GroupName": "admins", "Username": "alice"}),
+        ),
+        (
+            "SetUserPoolSessionConfiguration",
+            json!({"UserPoolId": POOL, "UserSessionTracking": "ENABLED", "TokenSession": {"MaxPerUser": 5}}),
+        ),
+    ] {
+        idp_call(&on_b, op, body).await.unwrap();
+    }
+    assert_eq!(groups(&password_login(&a, CLIENT).await), json!(["admins"]));
+    assert_eq!(session_tracking().await, "ENABLED");
+    idp_call(
+        &on_b,
+        "DeleteGroup",
+        json!({"UserPoolId": POOL, "GroupName": "admins"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(groups(&password_login(&a, CLIENT).await), Value::Null);
+
     // The client: access tokens for five minutes, then no USER_PASSWORD_AUTH.
     let client = |flows: Value| {
         json!({"UserPoolId": POOL, "ClientId": CLIENT, "ExplicitAuthFlows": flows,

@@ -136,14 +136,14 @@ fn initiate(
     params: &HashMap<String, String>,
 ) -> Result<Answer, ApiError> {
     let admin = pool_id.is_some();
-    let client = ctx.client(client_id)?;
+    let (client, own_pool) = ctx.client_and_pool(client_id)?;
     if let Some(p) = pool_id
         && p != client.pool_id
     {
         ctx.pool(p)?;
         return Err(ApiError::client_not_found(client_id));
     }
-    let pool = ctx.pool(&client.pool_id)?;
+    let pool = own_pool.ok_or_else(|| ApiError::pool_not_found(&client.pool_id))?;
     match flow {
         Flow::UserSrpAuth => {
             if !allows(&client, "ALLOW_USER_SRP_AUTH") {
@@ -252,14 +252,14 @@ fn respond(
     session: Option<&str>,
     answers: &HashMap<String, String>,
 ) -> Result<Answer, ApiError> {
-    let client = ctx.client(client_id)?;
+    let (client, own_pool) = ctx.client_and_pool(client_id)?;
     if let Some(p) = pool_id
         && p != client.pool_id
     {
         ctx.pool(p)?;
         return Err(ApiError::client_not_found(&client.id));
     }
-    let pool = ctx.pool(&client.pool_id)?;
+    let pool = own_pool.ok_or_else(|| ApiError::pool_not_found(&client.pool_id))?;
     match name {
         Challenge::PasswordVerifier => password_verifier(ctx, &pool, &client, session, answers),
         Challenge::CustomChallenge => custom::answer(ctx, &pool, &client, session, answers),

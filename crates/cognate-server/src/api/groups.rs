@@ -149,7 +149,7 @@ pub(crate) fn admin_list_for_user(
     let pool = ctx.pool(&req.user_pool_id)?;
     let user = crate::services::users::get(ctx, &pool, &req.username)?;
     let (limit, offset) = page(req.limit, req.next_token.as_deref())?;
-    let groups: Vec<t::GroupType> = groups_of(ctx, &pool.id, &user)?
+    let groups: Vec<t::GroupType> = groups_of(ctx, &pool, &user)?
         .iter()
         .map(|g| render(&pool.id, g))
         .collect();

@@ -254,6 +254,7 @@ pub(crate) fn build(
         extra,
         access_key,
         id_key,
+        stamp: None,
     };
     check_tier(&pool)?;
     Ok(pool)

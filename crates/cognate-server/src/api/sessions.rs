@@ -84,12 +84,11 @@ pub(crate) fn get_config(
     req: t::GetUserPoolSessionConfigurationRequest,
 ) -> Result<Value, ApiError> {
     let pool = ctx.pool(&req.user_pool_id)?;
-    let cfg =
-        sessions::config(ctx, &pool.id)?.unwrap_or(t::GetUserPoolSessionConfigurationResponse {
-            user_pool_id: Some(pool.id.clone()),
-            user_session_tracking: Some(t::UserSessionTrackingType::Disabled),
-            token_session: None,
-        });
+    let cfg = sessions::config(ctx, &pool)?.unwrap_or(t::GetUserPoolSessionConfigurationResponse {
+        user_pool_id: Some(pool.id.clone()),
+        user_session_tracking: Some(t::UserSessionTrackingType::Disabled),
+        token_session: None,
+    });
     reply_whole_seconds(&cfg)
 }
 

@@ -12,7 +12,7 @@ use crate::model::{User, UserPool};
 /// Deletes `user` with everything that goes with them (their tokens, memberships, lockout
 /// counter, MFA settings and passkeys), in one unit.
 pub(crate) fn delete(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<(), ApiError> {
-    let groups = super::groups::names_of(ctx, &pool.id, user)?;
+    let groups = super::groups::names_of(ctx, pool, user)?;
     let mut changes = crate::store::cascade::delete_user(
         &pool.id,
         &user.username,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::lockout;
+use super::pool_cache::PoolCache;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{AppClient, UserPool};
@@ -42,6 +43,11 @@ pub(crate) struct Ctx {
     pub attempts: lockout::AttemptGate,
     /// Where Lambda triggers are called (handler files, the Lambda service).
     pub triggers: super::triggers::invoke::Invokers,
+    /// Each pool's groups, kept under the pool's stamp (`pool_cache`).
+    pub pool_groups: PoolCache<Vec<super::groups::Group>>,
+    /// Each pool's session settings, kept under the pool's stamp (`pool_cache`).
+    pub pool_sessions:
+        PoolCache<Option<cognate_model::idp::types::GetUserPoolSessionConfigurationResponse>>,
 }
 
 impl Ctx {
@@ -70,6 +76,13 @@ impl Ctx {
     pub fn client(&self, id: &str) -> Result<AppClient, ApiError> {
         self.store
             .client_get(id)?
+            .ok_or_else(|| ApiError::client_not_found(id))
+    }
+
+    /// A client and the pool it belongs to (`None` if that is gone), read together.
+    pub fn client_and_pool(&self, id: &str) -> Result<(AppClient, Option<UserPool>), ApiError> {
+        self.store
+            .client_and_pool(id)?
             .ok_or_else(|| ApiError::client_not_found(id))
     }
 

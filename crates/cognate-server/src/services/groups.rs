@@ -90,15 +90,23 @@ pub(crate) fn by_precedence(a: &Group, b: &Group) -> Ordering {
 
 /// The groups `user` is in, in Cognito's order. Every login asks, so this is one lookup of
 /// the membership per group of the pool (a pool has at most 10,000 groups and usually a handful)
-/// rather than a scan of every membership of the pool, which grows with its users.
-pub(crate) fn groups_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<Group>, ApiError> {
+/// rather than a scan of every membership of the pool, which grows with its users; the pool's
+/// list of groups is kept under the pool's stamp (`pool_cache`), so a pool without groups costs
+/// a login no read on a store with stamps.
+pub(crate) fn groups_of(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<Vec<Group>, ApiError> {
+    let groups = ctx.pool_groups.get(pool, || {
+        ctx.store
+            .doc_list(GROUP, &pool.id)?
+            .into_iter()
+            .map(|(_, g)| decode(g))
+            .collect()
+    })?;
     let mut out = Vec::new();
-    for (_, g) in ctx.store.doc_list(GROUP, pool_id)? {
-        let g: Group = decode(g)?;
-        if let Some(m) = membership(ctx, pool_id, &g.name, &user.username)?
+    for g in groups.iter() {
+        if let Some(m) = membership(ctx, &pool.id, &g.name, &user.username)?
             && m.sub == user.sub
         {
-            out.push(g);
+            out.push(g.clone());
         }
     }
     out.sort_by(by_precedence);
@@ -287,7 +295,7 @@ pub(crate) struct GroupClaims {
 
 /// The group claims of `user`'s tokens.
 pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupClaims, ApiError> {
-    let groups = groups_of(ctx, &pool.id, user)?;
+    let groups = groups_of(ctx, pool, user)?;
     let mut out = GroupClaims {
         groups: groups.iter().map(|g| g.name.clone()).collect(),
         ..GroupClaims::default()
@@ -314,8 +322,8 @@ pub(crate) fn claims(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<GroupCla
 
 /// The names of the groups `user` belongs to (AdminDeleteUser's cascade), looked up group by
 /// group.
-pub(crate) fn names_of(ctx: &Ctx, pool_id: &str, user: &User) -> Result<Vec<String>, ApiError> {
-    Ok(groups_of(ctx, pool_id, user)?
+pub(crate) fn names_of(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<Vec<String>, ApiError> {
+    Ok(groups_of(ctx, pool, user)?
         .into_iter()
         .map(|g| g.name)
         .collect())

@@ -142,11 +142,16 @@ pub(crate) fn check<'a>(
     username: &str,
 ) -> Result<Checked<'a>, ApiError> {
     let turn = ctx.attempts.turn(pool_id, username);
-    let shared = ctx
-        .store
-        .lock(&format!("password-attempts\u{1f}{pool_id}\u{1f}{username}"))?;
+    // The turn among servers, and the counter as the previous turn left it (one round trip on
+    // PostgreSQL).
+    let (shared, stored) = ctx.store.lock_then_get(
+        &format!("password-attempts\u{1f}{pool_id}\u{1f}{username}"),
+        ATTEMPTS,
+        pool_id,
+        username,
+    )?;
     let now = ctx.now();
-    let Some(stored) = ctx.store.doc_get(ATTEMPTS, pool_id, username)? else {
+    let Some(stored) = stored else {
         return Ok(Checked {
             counted: false,
             _turn: turn,

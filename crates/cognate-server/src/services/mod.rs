@@ -25,6 +25,7 @@ pub(crate) mod mfa;
 pub(crate) mod oauth;
 pub(crate) mod outbox;
 pub(crate) mod passkeys;
+pub(crate) mod pool_cache;
 pub(crate) mod saml_certificate;
 pub(crate) mod schema;
 pub(crate) mod sessions;

@@ -93,18 +93,21 @@ pub(crate) fn revoke(ctx: &Ctx, pool: &UserPool, user: &User, id: &str) -> Resul
     Ok(())
 }
 
-/// The pool's session configuration, if set.
+/// The pool's session configuration, if set (kept under the pool's stamp: `pool_cache`).
 pub(crate) fn config(
     ctx: &Ctx,
-    pool_id: &str,
+    pool: &UserPool,
 ) -> Result<Option<t::GetUserPoolSessionConfigurationResponse>, ApiError> {
-    docs::get(ctx, pool_id, Collection::SessionConfig, CONFIG)
+    let kept = ctx.pool_sessions.get(pool, || {
+        docs::get(ctx, &pool.id, Collection::SessionConfig, CONFIG)
+    })?;
+    Ok((*kept).clone())
 }
 
 /// After a login of `user`: when the pool tracks sessions with a maximum per user, the oldest
 /// sessions beyond it are revoked.
 pub(crate) fn enforce_limit(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<(), ApiError> {
-    let Some(cfg) = config(ctx, &pool.id)? else {
+    let Some(cfg) = config(ctx, pool)? else {
         return Ok(());
     };
     let max = match (cfg.user_session_tracking, cfg.token_session) {

@@ -101,7 +101,9 @@ impl Store for CachedStore {
             Ok(pool) => return Ok(Some(pool)),
             Err(generation) => generation,
         };
-        let pool = self.inner.pool_get(id)?;
+        // A kept pool's stamp would not follow changes of the pool's groups and documents, which
+        // this layer does not watch: pools come out of it without one (nothing is kept above it).
+        let pool = self.inner.pool_get(id)?.map(unstamped);
         if let Some(p) = &pool {
             self.remember(generation, |r| {
                 if r.pools.len() >= LIMIT {
@@ -113,7 +115,7 @@ impl Store for CachedStore {
         Ok(pool)
     }
     fn pool_list(&self) -> Result<Vec<UserPool>, StoreError> {
-        self.inner.pool_list()
+        Ok(self.inner.pool_list()?.into_iter().map(unstamped).collect())
     }
     fn client_put(&self, client: &AppClient) -> Result<(), StoreError> {
         self.writing(|| self.inner.client_put(client))
@@ -238,6 +240,15 @@ impl Store for CachedStore {
     fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
         self.inner.lock(name)
     }
+    fn lock_then_get(
+        &self,
+        name: &str,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+    ) -> Result<(Option<StoreLock>, Option<Value>), StoreError> {
+        self.inner.lock_then_get(name, kind, scope, key)
+    }
     fn shared(&self) -> bool {
         self.inner.shared()
     }
@@ -249,5 +260,13 @@ impl Store for CachedStore {
         limit: usize,
     ) -> Result<super::Purged, StoreError> {
         self.inner.purge_expired(now, revoked_before, kinds, limit)
+    }
+}
+
+/// `pool` without its store's stamp (see [`CachedStore::pool_get`]).
+fn unstamped(pool: UserPool) -> UserPool {
+    UserPool {
+        stamp: None,
+        ..pool
     }
 }

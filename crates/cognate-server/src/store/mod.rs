@@ -351,6 +351,19 @@ pub trait Store: Send + Sync + 'static {
     fn client_put(&self, client: &AppClient) -> Result<(), StoreError>;
     /// A client by id (any pool).
     fn client_get(&self, id: &str) -> Result<Option<AppClient>, StoreError>;
+    /// A client by id (any pool) and the pool it belongs to (`None` if that is gone). A
+    /// sign-in starts here; a backend that can read both in one round trip (PostgreSQL)
+    /// overrides this.
+    fn client_and_pool(
+        &self,
+        id: &str,
+    ) -> Result<Option<(AppClient, Option<UserPool>)>, StoreError> {
+        let Some(client) = self.client_get(id)? else {
+            return Ok(None);
+        };
+        let pool = self.pool_get(&client.pool_id)?;
+        Ok(Some((client, pool)))
+    }
     /// The clients of a pool, oldest first.
     fn client_list(&self, pool_id: &str) -> Result<Vec<AppClient>, StoreError>;
     /// Deletes a client; false if it did not exist.
@@ -466,6 +479,21 @@ pub trait Store: Send + Sync + 'static {
     fn lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
         let _ = name;
         Ok(None)
+    }
+
+    /// [`Store::lock`], then the record under `(kind, scope, key)` as it is once the lock is
+    /// held: what the previous holder wrote before it let go is seen. (The lockout takes a
+    /// user's turn and reads the user's failed attempts with it.) A backend that can do both in
+    /// one round trip (PostgreSQL) overrides this.
+    fn lock_then_get(
+        &self,
+        name: &str,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+    ) -> Result<(Option<StoreLock>, Option<Value>), StoreError> {
+        let lock = self.lock(name)?;
+        Ok((lock, self.doc_get(kind, scope, key)?))
     }
 
     /// Whether other server processes may write this store while this one runs (PostgreSQL):

@@ -3,16 +3,15 @@
 //!
 //! # The driver, and how the synchronous [`Store`] reaches it
 //!
-//! `tokio-postgres` with the `deadpool-postgres` pool (TLS through rustls on the workspace's
+//! The `postgres` crate, tokio-postgres's blocking face (TLS through rustls on the workspace's
 //! aws-lc provider, `tokio-postgres-rustls`, checking certificates as libpq's `sslmode` and
-//! `sslrootcert` say: see [`tls`]): the lightest well-kept async driver, with no
-//! compile-time query checking to wire into the build. The [`Store`] trait stays synchronous
-//! (every operation of the server is written against it, and the SQLite backend is
-//! synchronous by nature); this store owns a small tokio runtime of its own on which the pool
-//! and its connections live, and a call hands its query to that runtime and waits for the
-//! answer — telling tokio first when the caller is a worker of a multi-thread runtime
-//! ([`may_block`](super::may_block)), as the SQLite backend does for its `fsync`. The
-//! connections thus never depend on which runtime (or none) the caller runs on.
+//! `sslrootcert` say: see [`tls`]), with a small pool of this module's own ([`pool`]): the
+//! lightest well-kept driver, with no compile-time query checking to wire into the build. The
+//! [`Store`] trait is synchronous (every operation of the server is written against it, and the
+//! SQLite backend is synchronous by nature), and so are these connections: a call takes a
+//! connection, runs its statements on the calling thread and gives the connection back,
+//! telling tokio first when the caller is a worker of a multi-thread runtime
+//! ([`may_block`](super::may_block)), as the SQLite backend does for its `fsync`.
 //!
 //! # Atomicity
 //!
@@ -32,28 +31,33 @@
 
 mod migrate;
 mod ops;
+mod pool;
 mod sql;
 mod tls;
 mod units;
 
-use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use serde_json::Value;
 use tokio_postgres::config::{Config, Host};
 
 use crate::error::StoreError;
+use crate::store::{RecordKind, StoreLock};
+use pool::{Pool, Pooled};
 
 pub use migrate::SCHEMA_VERSION;
 
-/// How long one store call may take (a connection included) before it fails, retryable.
+/// How long a statement may run, and a call may wait for a busy pool, before it fails
+/// (retryable). A dead peer is found by TCP keepalives and the TCP user timeout within about as
+/// long.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Options of [`PostgresStore::open_with`].
 #[derive(Debug, Clone)]
 pub struct PostgresOptions {
-    /// Most connections this process holds (default 16).
+    /// Most connections this process holds for queries (default 16; as many again, twice over,
+    /// may hold the lockout's locks).
     pub max_connections: usize,
     /// How long to wait for a connection to the database (default 5 s).
     pub connect_timeout: Duration,
@@ -85,9 +89,6 @@ pub struct PostgresStore {
     /// Connections that hold [`Store::lock`]s (apart, so that lock holders never wait for a
     /// query connection held by another lock holder).
     locks: Pool,
-    handle: tokio::runtime::Handle,
-    /// Owned so that dropping the store stops its connections (`None` once dropped).
-    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -109,12 +110,11 @@ impl PostgresStore {
 
     /// [`PostgresStore::open`] with options.
     pub fn open_with(url: &str, options: &PostgresOptions) -> Result<Self, StoreError> {
-        let (store, name) = Self::connect(url, options)?;
+        let store = Self::connect(url, options)?;
         let apply = options.migrate;
-        let db = store.pool.clone();
-        store.run(async move {
-            let mut client = db.get().await.map_err(|e| unreachable(&name, e))?;
-            migrate::run(&mut client, apply).await
+        blocking(|| {
+            let mut conn = store.pool.get()?;
+            migrate::run(&mut conn, apply)
         })?;
         Ok(store)
     }
@@ -123,15 +123,10 @@ impl PostgresStore {
     /// it is at now (`cognate serve migrate`).
     pub fn migrate(url: &str) -> Result<i32, StoreError> {
         let store = Self::open(url)?;
-        let db = store.pool.clone();
-        store.run(async move {
-            let client = db.get().await?;
-            migrate::current(&client).await
-        })
+        blocking(|| migrate::current(&mut *store.pool.get()?))
     }
 
-    /// The store, and `HOST:PORT/DB` of the database (for messages).
-    fn connect(url: &str, options: &PostgresOptions) -> Result<(Self, String), StoreError> {
+    fn connect(url: &str, options: &PostgresOptions) -> Result<Self, StoreError> {
         let (url, tls) = tls::split(url)?;
         let mut config = Config::from_str(&url).map_err(|e| config_error(&e))?;
         config.ssl_mode(tls.driver_mode());
@@ -142,135 +137,136 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("cognate");
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("cognate-postgres")
-            .enable_all()
-            .build()
-            .map_err(|e| StoreError::Io {
-                path: "the PostgreSQL runtime".into(),
-                source: e,
-            })?;
+        // A peer that went away without a word is found within about CALL_TIMEOUT.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(CALL_TIMEOUT);
+        let timeout = format!("{}s", CALL_TIMEOUT.as_secs());
+        let mut query_config = config.clone();
+        query_config.options(format!("-c statement_timeout={timeout}"));
         // A lock waited for longer than this fails (and its connection's wait with it).
-        let mut lock_config = config.clone();
+        let mut lock_config = config;
         lock_config.options("-c lock_timeout=20s");
-        let pool = Self::pool(config, &tls, options, options.max_connections.max(1))?;
-        let locks = Self::pool(
-            lock_config,
-            &tls,
-            options,
-            options.max_connections.max(1) * 2,
-        )?;
-        let store = PostgresStore {
-            pool,
-            locks,
-            handle: runtime.handle().clone(),
-            runtime: Some(runtime),
-        };
-        Ok((store, name))
-    }
-
-    fn pool(
-        config: Config,
-        tls: &tls::TlsOptions,
-        options: &PostgresOptions,
-        size: usize,
-    ) -> Result<Pool, StoreError> {
-        let manager = Manager::from_config(
-            config,
-            tls.connector()?,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        Pool::builder(manager)
-            .max_size(size)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .create_timeout(Some(options.connect_timeout))
-            .wait_timeout(Some(CALL_TIMEOUT))
-            .recycle_timeout(Some(options.connect_timeout))
-            .build()
-            .map_err(|e| backend(format!("cannot make the connection pool: {e}"), false))
-    }
-
-    /// Runs `fut` on the store's runtime and waits for it (see the module documentation).
-    fn run<T: Send + 'static>(
-        &self,
-        fut: impl Future<Output = Result<T, StoreError>> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let out = match tokio::time::timeout(CALL_TIMEOUT, fut).await {
-                Ok(out) => out,
-                Err(_) => Err(backend("the database did not answer in time".into(), true)),
-            };
-            let _ = tx.send(out);
-        });
-        super::may_block(|| rx.recv().unwrap_or(Err(StoreError::Closed)))
+        let connector = tls.connector()?;
+        let size = options.max_connections.max(1);
+        Ok(PostgresStore {
+            pool: Pool::new(
+                query_config.into(),
+                connector.clone(),
+                name.clone(),
+                size,
+                CALL_TIMEOUT,
+            ),
+            locks: Pool::new(lock_config.into(), connector, name, size * 2, CALL_TIMEOUT),
+        })
     }
 }
 
-/// A held advisory lock: its connection, given back (after the unlock) when dropped.
+/// Runs `f`, which blocks on the database, from any thread: a thread of no runtime or of
+/// tokio's blocking pool runs it as it is; a worker of a multi-thread runtime first tells tokio
+/// ([`may_block`](super::may_block)); and since a connection drives its socket with a runtime
+/// of its own, which cannot run inside a task of a current-thread runtime, such a task runs
+/// `f` on a thread of its own.
+fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread => {
+            std::thread::scope(|s| match s.spawn(f).join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+        }
+        _ => super::may_block(f),
+    }
+}
+
+/// A held advisory lock: its connection, unlocked and given back when dropped.
 struct AdvisoryLock {
     name: String,
-    conn: Option<deadpool_postgres::Object>,
-    handle: tokio::runtime::Handle,
+    conn: Pooled,
 }
 
 impl Drop for AdvisoryLock {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            let name = std::mem::take(&mut self.name);
-            self.handle.spawn(async move {
-                let unlocked = conn
-                    .execute(
-                        "SELECT pg_advisory_unlock(hashtextextended($1, 1))",
-                        &[&name],
-                    )
-                    .await;
-                if unlocked.is_err() {
-                    // Never give back a connection that may still hold the lock: closing it
-                    // releases the lock.
-                    drop(deadpool_postgres::Object::take(conn));
-                }
-            });
-        }
+        let (name, conn) = (&self.name, &mut self.conn);
+        blocking(|| {
+            let unlocked = conn.exec(
+                "SELECT pg_advisory_unlock(hashtextextended($1, 1))",
+                &[name],
+            );
+            if unlocked.is_err() {
+                // Never give back a connection that may still hold the lock: closing it
+                // releases the lock.
+                conn.broken = true;
+            }
+        });
     }
 }
 
 impl PostgresStore {
     /// [`Store::lock`]: a session advisory lock on a connection of the lock pool.
-    pub(super) fn advisory_lock(&self, name: &str) -> Result<Option<super::StoreLock>, StoreError> {
-        let (locks, key) = (self.locks.clone(), name.to_owned());
-        let conn = self.run(async move {
-            let conn = locks.get().await?;
-            match conn
-                .execute("SELECT pg_advisory_lock(hashtextextended($1, 1))", &[&key])
-                .await
+    pub(super) fn advisory_lock(&self, name: &str) -> Result<Option<StoreLock>, StoreError> {
+        blocking(|| {
+            let mut conn = self.locks.get()?;
+            if let Err(e) = conn.exec("SELECT pg_advisory_lock(hashtextextended($1, 1))", &[&name])
             {
-                Ok(_) => Ok(conn),
-                Err(e) => {
-                    drop(deadpool_postgres::Object::take(conn));
-                    Err(e.into())
-                }
+                conn.broken = true;
+                return Err(e);
             }
-        })?;
-        Ok(Some(super::StoreLock::new(AdvisoryLock {
-            name: name.to_owned(),
-            conn: Some(conn),
-            handle: self.handle.clone(),
-        })))
+            Ok(Some(StoreLock::new(AdvisoryLock {
+                name: name.to_owned(),
+                conn,
+            })))
+        })
+    }
+
+    /// [`Store::lock_then_get`]: the lock and the read in one round trip, on the lock's
+    /// connection (`cognate_lock_then_get`, migration 2).
+    pub(super) fn advisory_lock_then_get(
+        &self,
+        name: &str,
+        kind: RecordKind,
+        scope: &str,
+        key: &str,
+    ) -> Result<(Option<StoreLock>, Option<Value>), StoreError> {
+        blocking(|| {
+            let mut conn = self.locks.get()?;
+            let read = conn.rows(
+                "SELECT cognate_lock_then_get($1, $2, $3, $4)",
+                &[&name, &kind.as_str(), &scope, &key],
+            );
+            let data = match read {
+                Ok(rows) => match rows.first() {
+                    Some(row) => row.try_get::<_, Option<String>>(0),
+                    None => Ok(None),
+                },
+                Err(e) => {
+                    conn.broken = true;
+                    return Err(e);
+                }
+            };
+            // From here the lock is held: the guard lets go of it whatever happens next.
+            let lock = StoreLock::new(AdvisoryLock {
+                name: name.to_owned(),
+                conn,
+            });
+            let value = match data? {
+                Some(text) => Some(sql::decode(&text)?),
+                None => None,
+            };
+            Ok((Some(lock), value))
+        })
     }
 }
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
-        self.pool.close();
-        self.locks.close();
-        if let Some(rt) = self.runtime.take() {
-            // Never blocks (a store may be dropped on a worker of another runtime).
-            rt.shutdown_background();
-        }
+        blocking(|| {
+            self.pool.close();
+            self.locks.close();
+        });
     }
 }
 
@@ -292,18 +288,6 @@ fn describe(config: &Config) -> String {
 
 fn config_error(e: &tokio_postgres::Error) -> StoreError {
     backend(format!("not a PostgreSQL URL: {e}"), false)
-}
-
-fn unreachable(name: &str, e: deadpool_postgres::PoolError) -> StoreError {
-    let why = match &e {
-        deadpool_postgres::PoolError::Backend(e) => pg_message(e),
-        deadpool_postgres::PoolError::Timeout(_) => "timed out".into(),
-        other => other.to_string(),
-    };
-    backend(
-        format!("cannot connect to the database at {name}: {why}"),
-        true,
-    )
 }
 
 fn backend(message: String, retryable: bool) -> StoreError {
@@ -345,15 +329,5 @@ impl From<tokio_postgres::Error> for StoreError {
             }
         };
         backend(pg_message(&e), retryable)
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for StoreError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        match e {
-            deadpool_postgres::PoolError::Backend(e) => e.into(),
-            deadpool_postgres::PoolError::Closed => StoreError::Closed,
-            other => backend(format!("no database connection: {other}"), true),
-        }
     }
 }

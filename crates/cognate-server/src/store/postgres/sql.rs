@@ -1,12 +1,12 @@
 //! The SQL helpers every PostgreSQL statement of the store goes through (prepared once per
-//! connection, records as JSON text) and the statements shared by single calls
+//! connection, records as JSON text), transactions, and the statements shared by single calls
 //! (`super::ops`) and units of work (`super::units`).
 
-use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::pool::Conn;
 use crate::error::StoreError;
 
 pub(super) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -29,48 +29,77 @@ pub(super) fn expires_of(data: &Value) -> Option<f64> {
     data.get("expires").and_then(Value::as_f64)
 }
 
-/// One statement, prepared once per connection; its rows.
-pub(super) async fn rows(
-    c: &impl GenericClient,
-    sql: &str,
-    params: Params<'_>,
-) -> Result<Vec<Row>, StoreError> {
-    let st = c.prepare_cached(sql).await?;
-    Ok(c.query(&st, params).await?)
-}
+impl Conn {
+    /// `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), st.clone());
+        Ok(st)
+    }
 
-/// One statement; the number of rows it changed.
-pub(super) async fn exec(
-    c: &impl GenericClient,
-    sql: &str,
-    params: Params<'_>,
-) -> Result<u64, StoreError> {
-    let st = c.prepare_cached(sql).await?;
-    Ok(c.execute(&st, params).await?)
-}
+    /// One statement's rows.
+    pub(super) fn rows(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.query(&st, params)?)
+    }
 
-/// The decoded records (first column) of a query.
-pub(super) async fn records<T: serde::de::DeserializeOwned>(
-    c: &impl GenericClient,
-    sql: &str,
-    params: Params<'_>,
-) -> Result<Vec<T>, StoreError> {
-    rows(c, sql, params)
-        .await?
-        .iter()
-        .map(|r| decode(&text(r)?))
-        .collect()
-}
+    /// One statement; the number of rows it changed.
+    pub(super) fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.execute(&st, params)?)
+    }
 
-/// The first decoded record of a query.
-pub(super) async fn record<T: serde::de::DeserializeOwned>(
-    c: &impl GenericClient,
-    sql: &str,
-    params: Params<'_>,
-) -> Result<Option<T>, StoreError> {
-    match rows(c, sql, params).await?.first() {
-        Some(r) => Ok(Some(decode(&text(r)?)?)),
-        None => Ok(None),
+    /// The decoded records (first column) of a query.
+    pub(super) fn records<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.rows(sql, params)?
+            .iter()
+            .map(|r| decode(&text(r)?))
+            .collect()
+    }
+
+    /// The first decoded record of a query.
+    pub(super) fn record<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<T>, StoreError> {
+        match self.rows(sql, params)?.first() {
+            Some(r) => Ok(Some(decode(&text(r)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Statements without parameters, sent as one simple query.
+    pub(super) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    /// Runs `f` in a transaction (`READ COMMITTED`), committed when `f` succeeds and rolled
+    /// back when it fails. A connection whose rollback fails is closed, not reused.
+    pub(super) fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.batch("BEGIN")?;
+        match f(self) {
+            Ok(out) => {
+                self.batch("COMMIT")?;
+                Ok(out)
+            }
+            Err(e) => {
+                if self.batch("ROLLBACK").is_err() {
+                    self.broken = true;
+                }
+                Err(e)
+            }
+        }
     }
 }
 

@@ -2,9 +2,8 @@
 //! inside the unit's transaction: the preconditions (a use-once claim, a refresh token not
 //! rotated already) are decided here, by the database.
 
-use deadpool_postgres::GenericClient;
-
-use super::sql::{DELETE_DOC, PUT_DOC, encode, exec, expires_of, record};
+use super::pool::Conn;
+use super::sql::{DELETE_DOC, PUT_DOC, encode, expires_of};
 use crate::error::StoreError;
 use crate::model::RefreshRecord;
 use crate::store::Change;
@@ -33,64 +32,44 @@ pub(super) fn is_one_statement(change: &Change) -> bool {
 
 /// Runs one change of a unit of work inside its transaction (or alone, for a unit of one
 /// change that [`is_one_statement`]).
-pub(super) async fn run_change(
-    tx: &impl GenericClient,
-    change: Change,
-    data: String,
-) -> Result<(), StoreError> {
+pub(super) fn run_change(tx: &mut Conn, change: Change, data: String) -> Result<(), StoreError> {
     match change {
         Change::DeletePool { id } => {
-            exec(tx, "DELETE FROM pools WHERE id = $1", &[&id]).await?;
+            tx.exec("DELETE FROM pools WHERE id = $1", &[&id])?;
         }
         Change::DeleteClientsOf { pool_id } => {
-            exec(tx, "DELETE FROM clients WHERE pool_id = $1", &[&pool_id]).await?;
+            tx.exec("DELETE FROM clients WHERE pool_id = $1", &[&pool_id])?;
         }
         Change::DeleteUsersOf { pool_id } => {
-            exec(tx, "DELETE FROM users WHERE pool_id = $1", &[&pool_id]).await?;
+            tx.exec("DELETE FROM users WHERE pool_id = $1", &[&pool_id])?;
         }
         Change::DeleteUser { pool_id, username } => {
-            exec(
-                tx,
+            tx.exec(
                 "DELETE FROM users WHERE pool_id = $1 AND username = $2",
                 &[&pool_id, &username],
-            )
-            .await?;
+            )?;
         }
         Change::DeleteRefreshOf {
             pool_id,
             username: Some(username),
         } => {
-            exec(
-                tx,
+            tx.exec(
                 "DELETE FROM refresh_tokens WHERE pool_id = $1 AND username = $2",
                 &[&pool_id, &username],
-            )
-            .await?;
+            )?;
         }
         Change::DeleteRefreshOf {
             pool_id,
             username: None,
         } => {
-            exec(
-                tx,
-                "DELETE FROM refresh_tokens WHERE pool_id = $1",
-                &[&pool_id],
-            )
-            .await?;
-            exec(
-                tx,
-                "DELETE FROM revoked_logins WHERE pool_id = $1",
-                &[&pool_id],
-            )
-            .await?;
+            tx.exec("DELETE FROM refresh_tokens WHERE pool_id = $1", &[&pool_id])?;
+            tx.exec("DELETE FROM revoked_logins WHERE pool_id = $1", &[&pool_id])?;
         }
         Change::InsertRefresh(r) => {
-            exec(
-                tx,
-                "INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, expires, data) VALUES ($1, $2, $3, $4, $5, $6)",
+            tx.exec("INSERT INTO refresh_tokens (hash, pool_id, username, origin_jti, expires, data) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[&r.hash, &r.pool_id, &r.username, &r.origin_jti, &r.expires, &data],
             )
-            .await?;
+            ?;
         }
         Change::RotateRefresh {
             hash,
@@ -99,12 +78,10 @@ pub(super) async fn run_change(
         } => {
             // FOR UPDATE: a concurrent rotation of the same token (any node) waits for this
             // transaction, then reads the token as rotated.
-            let old: Option<RefreshRecord> = record(
-                tx,
+            let old: Option<RefreshRecord> = tx.record(
                 "SELECT data FROM refresh_tokens WHERE hash = $1 FOR UPDATE",
                 &[&hash],
-            )
-            .await?;
+            )?;
             let Some(mut old) = old else {
                 return Err(StoreError::Conflict(
                     "the refresh token does not exist".into(),
@@ -125,12 +102,10 @@ pub(super) async fn run_change(
                 Some(_) => {}
                 None => {
                     old.rotated = Some(at);
-                    exec(
-                        tx,
+                    tx.exec(
                         "UPDATE refresh_tokens SET data = $2 WHERE hash = $1",
                         &[&hash, &encode(&old)?],
-                    )
-                    .await?;
+                    )?;
                 }
             }
         }
@@ -141,12 +116,7 @@ pub(super) async fn run_change(
             data: value,
         } => {
             let expires = expires_of(&value);
-            exec(
-                tx,
-                PUT_DOC,
-                &[&kind.as_str(), &scope, &key, &expires, &data],
-            )
-            .await?;
+            tx.exec(PUT_DOC, &[&kind.as_str(), &scope, &key, &expires, &data])?;
         }
         Change::Claim {
             kind,
@@ -157,22 +127,20 @@ pub(super) async fn run_change(
             let expires = expires_of(&value);
             // A concurrent claim of the same key (any node) waits for this transaction, then
             // inserts nothing.
-            let inserted = exec(
-                tx,
+            let inserted = tx.exec(
                 "INSERT INTO docs (kind, scope, key, expires, data) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (kind, scope, key) DO NOTHING",
                 &[&kind.as_str(), &scope, &key, &expires, &data],
-            )
-            .await?;
+            )?;
             if inserted == 0 {
                 return Err(StoreError::Conflict("claimed already".into()));
             }
         }
         Change::DeleteDoc { kind, scope, key } => {
-            exec(tx, DELETE_DOC, &[&kind.as_str(), &scope, &key]).await?;
+            tx.exec(DELETE_DOC, &[&kind.as_str(), &scope, &key])?;
         }
         Change::DeleteDocsIn { scope } => {
-            exec(tx, "DELETE FROM docs WHERE scope = $1", &[&scope]).await?;
+            tx.exec("DELETE FROM docs WHERE scope = $1", &[&scope])?;
         }
     }
     Ok(())
