@@ -88,11 +88,11 @@ pub(crate) fn by_precedence(a: &Group, b: &Group) -> Ordering {
     .then_with(|| a.name.cmp(&b.name))
 }
 
-/// The groups `user` is in, in Cognito's order. Every login asks, so this is one lookup of
-/// the membership per group of the pool (a pool has at most 10,000 groups and usually a handful)
-/// rather than a scan of every membership of the pool, which grows with its users; the pool's
-/// list of groups is kept under the pool's stamp (`pool_cache`), so a pool without groups costs
-/// a login no read on a store with stamps.
+/// The groups `user` is in, in Cognito's order. Every login asks, so this looks up the user's
+/// membership of each group of the pool by key (a pool has at most 10,000 groups and usually a
+/// handful), all in one read, rather than scanning every membership of the pool, which grows
+/// with its users; the pool's list of groups is kept under the pool's stamp (`pool_cache`), so
+/// a login in a pool without groups reads nothing here on a store with stamps.
 pub(crate) fn groups_of(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<Vec<Group>, ApiError> {
     let groups = ctx.pool_groups.get(pool, || {
         ctx.store
@@ -101,29 +101,26 @@ pub(crate) fn groups_of(ctx: &Ctx, pool: &UserPool, user: &User) -> Result<Vec<G
             .map(|(_, g)| decode(g))
             .collect()
     })?;
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = groups
+        .iter()
+        .map(|g| cascade::member_key(&g.name, &user.username))
+        .collect();
+    let found = ctx.store.doc_get_many(MEMBER, &pool.id, &keys)?;
     let mut out = Vec::new();
-    for g in groups.iter() {
-        if let Some(m) = membership(ctx, &pool.id, &g.name, &user.username)?
-            && m.sub == user.sub
-        {
-            out.push(g.clone());
+    for (key, data) in found {
+        let m: Member = decode(data)?;
+        if m.sub != user.sub {
+            continue;
+        }
+        if let Some(i) = keys.iter().position(|k| *k == key) {
+            out.push(groups[i].clone());
         }
     }
     out.sort_by(by_precedence);
     Ok(out)
-}
-
-/// The membership of `username` in `group`, if any.
-pub(crate) fn membership(
-    ctx: &Ctx,
-    pool_id: &str,
-    group: &str,
-    username: &str,
-) -> Result<Option<Member>, ApiError> {
-    ctx.store
-        .doc_get(MEMBER, pool_id, &cascade::member_key(group, username))?
-        .map(decode)
-        .transpose()
 }
 
 /// What CreateGroup sets and UpdateGroup changes: members left `None` keep their values on an

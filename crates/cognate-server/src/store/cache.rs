@@ -218,6 +218,14 @@ impl Store for CachedStore {
     ) -> Result<Option<Value>, StoreError> {
         self.inner.doc_get(kind, scope, key)
     }
+    fn doc_get_many(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        self.inner.doc_get_many(kind, scope, keys)
+    }
     fn doc_list(&self, kind: RecordKind, scope: &str) -> Result<Vec<(String, Value)>, StoreError> {
         self.inner.doc_list(kind, scope)
     }

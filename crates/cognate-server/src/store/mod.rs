@@ -440,6 +440,24 @@ pub trait Store: Send + Sync + 'static {
         scope: &str,
         key: &str,
     ) -> Result<Option<Value>, StoreError>;
+    /// The records under `(kind, scope, k)` for each `k` of `keys` that has one, as
+    /// `(key, data)` in the order of `keys`. A backend that can read them in one round trip
+    /// (PostgreSQL) overrides this; a sign-in asks for the user's membership of each of the
+    /// pool's groups.
+    fn doc_get_many(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut found = Vec::new();
+        for key in keys {
+            if let Some(data) = self.doc_get(kind, scope, key)? {
+                found.push((key.clone(), data));
+            }
+        }
+        Ok(found)
+    }
     /// The records of `kind` in `scope` as `(key, data)`, oldest first.
     fn doc_list(&self, kind: RecordKind, scope: &str) -> Result<Vec<(String, Value)>, StoreError>;
     /// Deletes one record; false if it did not exist.

@@ -401,6 +401,39 @@ impl Store for PostgresStore {
         self.with(move |c| c.record(GET_DOC, &[&kind, &scope, &key]))
     }
 
+    fn doc_get_many(
+        &self,
+        kind: RecordKind,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = kind.as_str();
+        let mut found = self.with(|c| {
+            c.rows(
+                "SELECT key, data FROM docs WHERE kind = $1 AND scope = $2 AND key = ANY($3)",
+                &[&kind, &scope, &keys],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<_, String>(0)?,
+                    decode::<Value>(&r.try_get::<_, String>(1)?)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        })?;
+        let order: std::collections::HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        found.sort_by_key(|(k, _)| order.get(k.as_str()).copied().unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
     fn doc_list(&self, kind: RecordKind, scope: &str) -> Result<Vec<(String, Value)>, StoreError> {
         let (kind, scope) = (kind.as_str(), scope.to_owned());
         self.with(move |c| {
