@@ -259,3 +259,34 @@ fn the_store_reconnects_after_a_database_restart() {
     pg.restart();
     assert_eq!(store.meta_get("k").unwrap(), Some(b"v".to_vec()));
 }
+
+/// Connections left idle in the pools when the database went down are found closed before they
+/// are lent (one idle for 100 ms or more answers an empty query first), so the first call after
+/// the database is back succeeds, however many calls failed while it was down; a lock's
+/// connection as well as a query's. Without the check, the first call fails.
+#[test]
+fn the_first_call_after_a_restart_gets_a_live_connection() {
+    let mut pg = common::postgres::TestPostgres::start();
+    let url = pg.database();
+    let store = open(&url);
+    let lock_and_read = |store: &dyn Store| {
+        store
+            .lock_then_get("restart", RecordKind::PasswordAttempts, "s", "k")
+            .map(|(lock, value)| {
+                drop(lock);
+                value
+            })
+    };
+    store.meta_init("k", b"v").unwrap();
+    assert_eq!(lock_and_read(store.as_ref()).unwrap(), None);
+    pg.stop();
+    pg.restart();
+    assert_eq!(store.meta_get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(lock_and_read(store.as_ref()).unwrap(), None);
+    pg.stop();
+    assert!(store.meta_get("k").is_err());
+    assert!(lock_and_read(store.as_ref()).is_err());
+    pg.restart();
+    assert_eq!(store.meta_get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(lock_and_read(store.as_ref()).unwrap(), None);
+}

@@ -159,8 +159,16 @@ impl PostgresStore {
                 name.clone(),
                 size,
                 CALL_TIMEOUT,
+                options.connect_timeout,
             ),
-            locks: Pool::new(lock_config.into(), connector, name, size * 2, CALL_TIMEOUT),
+            locks: Pool::new(
+                lock_config.into(),
+                connector,
+                name,
+                size * 2,
+                CALL_TIMEOUT,
+                options.connect_timeout,
+            ),
         })
     }
 }

@@ -15,22 +15,28 @@
 //! # Life of a connection
 //!
 //! Connections are made when needed, up to the pool's size, and kept (most recently used
-//! first). One taken from the idle list is first checked without a round trip: the check reads
-//! whatever the server sent while it was idle, and a connection whose server went away
-//! (PostgreSQL restarted, or ended the session) is found closed and dropped, so that a
-//! restarted database costs no request an error. A connection whose state is unknown after a
-//! failure (a `ROLLBACK` that failed, a panic while it was lent) is closed, never lent again.
+//! first, so that a busy pool keeps reusing the same few). One that has been idle for
+//! [`IDLE_CHECK`] or longer is first checked with an empty query (one round trip): a connection
+//! whose server went away meanwhile (PostgreSQL restarted, or ended the session) is dropped
+//! instead of failing the request it was lent to. (A check without a round trip cannot see it:
+//! the connection's runtime only learns what arrived on the socket when it next waits.) A busy
+//! pool's connections are never idle that long, so they cost no check; when the database
+//! restarts under load, the requests in flight fail, retryably. A connection whose state is
+//! unknown after a failure (a `ROLLBACK` that failed, a panic while it was lent) is closed,
+//! never lent again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{backend, pg_message};
 use crate::error::StoreError;
+
+/// How long a connection may stay idle before it is checked with a round trip when lent.
+pub(super) const IDLE_CHECK: Duration = Duration::from_millis(100);
 
 /// A pool of connections to one database. Cloning shares it.
 #[derive(Clone)]
@@ -46,6 +52,8 @@ struct Inner {
     size: usize,
     /// How long [`Pool::get`] waits for a busy pool before it fails.
     wait: Duration,
+    /// How long the check of a long-idle connection may take (the connect timeout).
+    check_timeout: Duration,
     state: Mutex<State>,
     freed: Condvar,
 }
@@ -64,16 +72,18 @@ pub(super) struct Conn {
     pub(super) statements: HashMap<String, Statement>,
     /// Set when the connection's state is unknown: it is closed instead of going back.
     pub(super) broken: bool,
+    /// When it was last given back.
+    idle_since: Instant,
 }
 
 impl Conn {
-    /// Whether the connection is still open, found without a round trip: reading what the
-    /// server sent while the connection was idle finds a closed socket or a session the server
-    /// ended.
-    fn alive(&mut self) -> bool {
-        !self.client.is_closed()
-            && self.client.notifications().iter().next().is_ok()
-            && !self.client.is_closed()
+    /// Whether the connection can be lent: not known to be closed, and, after [`IDLE_CHECK`]
+    /// or more of idleness, answering an empty query within `timeout`.
+    fn usable(&mut self, timeout: Duration) -> bool {
+        if self.client.is_closed() {
+            return false;
+        }
+        self.idle_since.elapsed() < IDLE_CHECK || self.client.is_valid(timeout).is_ok()
     }
 }
 
@@ -84,6 +94,7 @@ impl Pool {
         name: String,
         size: usize,
         wait: Duration,
+        check_timeout: Duration,
     ) -> Pool {
         Pool {
             inner: Arc::new(Inner {
@@ -92,6 +103,7 @@ impl Pool {
                 name,
                 size: size.max(1),
                 wait,
+                check_timeout,
                 state: Mutex::new(State::default()),
                 freed: Condvar::new(),
             }),
@@ -116,7 +128,7 @@ impl Pool {
             }
             if let Some(mut conn) = state.idle.pop() {
                 drop(state);
-                if conn.alive() {
+                if conn.usable(self.inner.check_timeout) {
                     return Ok(self.lend(conn));
                 }
                 state = self.state();
@@ -178,6 +190,7 @@ impl Pool {
             client,
             statements: HashMap::new(),
             broken: false,
+            idle_since: Instant::now(),
         })
     }
 
@@ -227,9 +240,10 @@ impl std::ops::DerefMut for Pooled {
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
+        let Some(mut conn) = self.conn.take() else {
             return;
         };
+        conn.idle_since = Instant::now();
         let keep = !conn.broken && !conn.client.is_closed() && !std::thread::panicking();
         let mut state = self
             .pool
