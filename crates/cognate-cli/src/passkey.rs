@@ -52,8 +52,9 @@ struct ListArgs {
 /// `cognate passkey delete`.
 #[derive(Args, Debug)]
 struct DeleteArgs {
-    /// The credential id, as `cognate passkey list` shows it.
-    #[arg(value_name = "CREDENTIAL_ID")]
+    /// The credential id, as `cognate passkey list` shows it (base64url: one that begins with
+    /// `-` is still the id, not an option).
+    #[arg(value_name = "CREDENTIAL_ID", allow_hyphen_values = true)]
     credential_id: String,
     #[command(flatten)]
     connection: ConnectionArgs,

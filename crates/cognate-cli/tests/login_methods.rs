@@ -481,3 +481,20 @@ fn passkeys_added_listed_and_deleted_with_cognate() {
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed, json!([]));
 }
+
+/// A credential id is base64url, so one in 64 begins with `-`: `passkey delete` takes it as the
+/// id, not as an option (it was refused as an unknown argument).
+#[test]
+fn a_credential_id_beginning_with_a_dash_is_taken_as_the_id() {
+    let home = Home::new();
+    let out = home
+        .cognate(&["passkey", "delete", "-4AbCd"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    assert!(!stderr.contains("Usage:"), "{stderr}");
+    // It got as far as wanting a signed-in user.
+    assert!(!out.status.success(), "{stderr}");
+}

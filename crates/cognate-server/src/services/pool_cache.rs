@@ -67,32 +67,9 @@ mod tests {
     use std::cell::Cell;
 
     fn pool(stamp: Option<i64>) -> UserPool {
-        let key = || crate::model::StoredKey {
-            kid: "k".into(),
-            pkcs8: String::new(),
-        };
-        UserPool {
-            id: "us-east-1_x".into(),
-            name: "x".into(),
-            region: "us-east-1".into(),
-            created: 0,
-            modified: 0,
-            password_policy: crate::model::PasswordPolicy::default(),
-            username_attributes: Vec::new(),
-            alias_attributes: Vec::new(),
-            auto_verified_attributes: Vec::new(),
-            case_insensitive: false,
-            custom_attributes: Vec::new(),
-            required_attributes: Vec::new(),
-            mfa_configuration: "OFF".into(),
-            deletion_protection: "INACTIVE".into(),
-            first_auth_factors: Vec::new(),
-            allow_admin_create_user_only: false,
-            extra: serde_json::Map::new(),
-            access_key: key(),
-            id_key: key(),
-            stamp,
-        }
+        let mut pool = crate::store::conformance::pool("us-east-1_x").unwrap();
+        pool.stamp = stamp;
+        pool
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn run(store: &dyn Store) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(super) fn pool(id: &str) -> Result<UserPool, Failure> {
+pub(crate) fn pool(id: &str) -> Result<UserPool, Failure> {
     let key = || StoredKey {
         kid: format!("{id}-kid"),
         pkcs8: String::new(),
