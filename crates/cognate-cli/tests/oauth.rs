@@ -11,7 +11,6 @@
 //!
 //! Needs the interop tools (`bash scripts/install-interop`).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -19,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::{Value, json};
 
 mod support;
-use support::oidc_provider::{Provider, node};
+use support::oidc_provider::{Provider, browser_login};
 use support::{Home, free_port, mode, repo, text};
 
 const SCOPE_READ: &str = "https://api.shop/read";
@@ -559,10 +558,9 @@ fn browser_login_with_chromium_then_token_and_logout() {
     let callback = format!("http://localhost:{port}/callback");
     let shop = shop(&callback);
     let home = Home::unconfigured();
-    let mut login = home
-        .cognate(&[
-            "login",
-            "--no-browser",
+    let (url, rest) = browser_login(
+        &home,
+        &[
             "--profile",
             "web",
             "--user-pool-id",
@@ -579,39 +577,12 @@ fn browser_login_with_chromium_then_token_and_logout() {
             "openid email aws.cognito.signin.user.admin",
             "--wait",
             "60",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(login.stderr.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(url) = line.trim().strip_prefix("http") {
-            break format!("http{url}");
-        }
-    };
+        ],
+        json!({"kind": "cognate", "username": "alice", "password": PASSWORD,
+               "callback": callback}),
+    );
     assert!(url.contains("/oauth2/authorize?"), "{url}");
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let out = node(
-        "sign_in_browser.mjs",
-        &json!({"url": url, "kind": "cognate", "username": "alice", "password": PASSWORD,
-                "callback": callback}),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let status = login.wait().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert!(status.success(), "{rest}");
     assert!(rest.contains("logged in as alice"), "{rest}");
 
     let access = home.ok(&["token", "--profile", "web"]);

@@ -8,14 +8,13 @@
 //!
 //! Needs the interop tools (`bash scripts/install-interop`).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
 use serde_json::{Value, json};
 
 mod support;
-use support::oidc_provider::{Provider, node};
+use support::oidc_provider::{Provider, browser_login};
 use support::{Home, free_port, mode, text};
 
 const HINT: &str = "run `bash scripts/install-interop`";
@@ -34,10 +33,9 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
 
     // `--no-browser`: the URL is printed; Chromium opens it and signs in at oidc-provider's
     // login and consent pages.
-    let mut login = home
-        .cognate(&[
-            "login",
-            "--no-browser",
+    let (url, rest) = browser_login(
+        &home,
+        &[
             "--profile",
             "partner",
             "--issuer",
@@ -50,38 +48,12 @@ fn login_at_oidc_provider_with_chromium_then_token_refresh_whoami_curl_logout() 
             "openid email offline_access",
             "--wait",
             "60",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(login.stderr.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(url) = line.trim().strip_prefix("http") {
-            break format!("http{url}");
-        }
-    };
+        ],
+        json!({"kind": "oidc-provider", "username": "erin", "password": "anything",
+               "callback": callback}),
+    );
     assert!(url.starts_with(&format!("{issuer}/auth?")), "{url}");
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let out = node(
-        "sign_in_browser.mjs",
-        &json!({"url": url, "kind": "oidc-provider", "username": "erin", "password": "anything",
-                "callback": callback}),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let status = login.wait().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert!(status.success(), "{rest}");
     assert!(
         rest.contains(&format!("logged in as erin at {issuer}")),
         "{rest}"

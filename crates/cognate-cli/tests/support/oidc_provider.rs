@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use super::{free_port, repo};
+use super::{Home, free_port, repo, text};
 
 /// `node SCRIPT CONFIG` in `interop/node` (whose packages `bash scripts/install-interop`
 /// installs).
@@ -21,6 +21,42 @@ pub fn node(script: &str, config: &Value) -> Command {
     let mut cmd = Command::new("node");
     cmd.current_dir(&dir).arg(script).arg(config.to_string());
     cmd
+}
+
+/// `cognate login --no-browser ARGS…`, signed in by Chromium: the command prints the
+/// authorization URL, `sign_in_browser.mjs` opens it and fills in the sign-in pages `page`
+/// describes (`kind`, `username`, `password`, `callback`), and the command must end well.
+/// Returns the URL and what the command printed after it.
+pub fn browser_login(home: &Home, args: &[&str], page: Value) -> (String, String) {
+    let mut login = home
+        .cognate(&[&["login", "--no-browser"], args].concat())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(login.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(url) = line.trim().strip_prefix("http") {
+            break format!("http{url}");
+        }
+    };
+    let mut page = page;
+    page["url"] = json!(url);
+    let out = node("sign_in_browser.mjs", &page).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let status = login.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    (url, rest)
 }
 
 /// oidc-provider on a free port, with the public client `web-1` whose redirect URI is
